@@ -1,0 +1,59 @@
+"""Argument validation in the scikit-learn manner: name the argument and the bad value."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_array(x, name: str, *, ndim: int | None = None, finite: bool = True, dtype=float) -> np.ndarray:
+    """Convert ``x`` to a NumPy array and check it.
+
+    Parameters
+    ----------
+    x : array_like
+        The value to convert.
+    name : str
+        The argument's name, used in the error message.
+    ndim : int, optional
+        Required number of dimensions.
+    finite : bool
+        Reject NaN and infinity when true.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    try:
+        arr = np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric, got {type(x).__name__}") from exc
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    if finite and arr.size and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def check_int(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """Check that ``value`` is an integer in ``[low, high]`` and return it as ``int``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return int(value)
+
+
+def check_float(value, name: str, *, low: float | None = None, high: float | None = None,
+                low_open: bool = False, high_open: bool = False) -> float:
+    """Check that ``value`` is a finite real number in the given (open or closed) interval."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite real number, got {value!r}")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return float(value)

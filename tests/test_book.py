@@ -1,0 +1,180 @@
+"""The book's structure: headings, table of contents, and the anatomy of every notebook."""
+
+import re
+
+import pytest
+import yaml
+
+from mlsheet_utils import book
+
+NOTEBOOKS = book.notebooks()
+IDS = sorted(NOTEBOOKS, key=book.order_key)
+
+
+def cells(nb, cell_type=None, tag=None):
+    return [c for c in nb["cells"]
+            if (cell_type is None or c["cell_type"] == cell_type)
+            and (tag is None or tag in c.get("metadata", {}).get("tags", []))]
+
+
+def src(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def html_of(cell):
+    out = []
+    for o in cell.get("outputs", []):
+        data = o.get("data", {})
+        out.append("".join(data.get("text/html", "")))
+    return "".join(out)
+
+
+# -- headings -----------------------------------------------------------------------------------------
+
+def test_headings_list_is_complete():
+    hs = book.headings()
+    assert sum(h.parent is None for h in hs) == 5
+    assert len(book.sections()) == 152
+    ids = [h.id for h in hs]
+    assert len(ids) == len(set(ids))
+    assert all(book.ID_PATTERN.match(h.id) or h.parent is None for h in hs)
+
+
+def test_headings_are_in_sheet_order():
+    def key(i):
+        return tuple(int(p) for p in i.split("."))
+    ids = [h.id for h in book.headings()]
+    assert ids == sorted(ids, key=key)
+
+
+def test_notebook_paths_sort_like_the_sheet():
+    paths = [book.notebook_path(h).name for h in book.sections() if h.chapter == "1"]
+    assert paths == sorted(paths)
+
+
+def test_at_least_the_model_notebooks_exist():
+    assert {"1.3", "3.23.1", "4.18.2", "5.14"} <= set(NOTEBOOKS)
+
+
+def test_toc_is_current_and_in_sheet_order():
+    committed = yaml.safe_load(book.TOC.read_text(encoding="utf-8"))
+    assert committed == book.toc(), "_toc.yml is out of date: run `make toc`"
+    listed = [s["file"] for ch in committed["chapters"] for s in ch.get("sections", [])]
+    nb_files = [p.relative_to(book.ROOT).with_suffix("").as_posix() for p in (NOTEBOOKS[i] for i in IDS)]
+    assert [f for f in listed if f in nb_files] == nb_files
+
+
+def test_every_notebook_is_in_its_chapter_folder():
+    for hid, path in NOTEBOOKS.items():
+        assert path.parent.name == book.CHAPTER_DIRS[hid.split(".")[0]], path
+
+
+# -- anatomy, per notebook ----------------------------------------------------------------------------
+
+@pytest.fixture(params=IDS)
+def nb(request):
+    return request.param, book.read_notebook(NOTEBOOKS[request.param])
+
+
+def test_metadata_matches_headings(nb):
+    hid, data = nb
+    meta = data["metadata"]["mlsheet"]
+    heading = next(h for h in book.sections() if h.id == hid)
+    assert meta["title"] == heading.title
+    first = src(data["cells"][0])
+    assert data["cells"][0]["cell_type"] == "markdown"
+    assert first.startswith(f"# {hid} "), "the first cell must be '# <id> <title>'"
+    summary = first.split("\n", 1)[1].strip() if "\n" in first else ""
+    assert len(summary.split()) >= 20, "the title needs a 2-4 sentence summary"
+
+
+def test_setup_is_seeded(nb):
+    hid, data = nb
+    setup = cells(data, "code", "setup")
+    assert setup, "no cell tagged 'setup'"
+    text = src(setup[0])
+    assert "default_rng(" in text and "use_style()" in text
+    assert "np.random.seed" not in "".join(src(c) for c in cells(data, "code"))
+
+
+def test_every_code_cell_ran_without_error(nb):
+    hid, data = nb
+    for c in cells(data, "code"):
+        assert c.get("execution_count") is not None, f"{hid}: a code cell was not executed"
+        assert not [o for o in c.get("outputs", []) if o["output_type"] == "error"], f"{hid}: error output"
+
+
+def test_markdown_sections_present(nb):
+    hid, data = nb
+    heads = [line for c in cells(data, "markdown") for line in src(c).splitlines() if line.startswith("## ")]
+    for needed in ("## Idea", "## Derivation", "## Implementation", "## Check against a reference",
+                   "## Explore", "## Interview questions", "## See also"):
+        assert any(h.startswith(needed) for h in heads), f"{hid}: missing section {needed!r}"
+
+
+def test_derivation_asserts(nb):
+    hid, data = nb
+    derivations = cells(data, "code", "derivation")
+    assert derivations, "no cell tagged 'derivation'"
+    text = "".join(src(c) for c in derivations)
+    assert "import sympy" in "".join(src(c) for c in cells(data, "code", "setup")) or "sp." in text
+    assert "check_identity(" in text or re.search(r"^\s*assert ", text, re.M)
+
+
+def test_implementation_present(nb):
+    hid, data = nb
+    text = "".join(src(c) for c in cells(data, "code", "implementation"))
+    assert re.search(r"^\s*(def|class) ", text, re.M) or "show_source(" in text
+
+
+def test_reference_check_asserts(nb):
+    hid, data = nb
+    text = "".join(src(c) for c in cells(data, "code", "reference-check"))
+    assert re.search(r"check_close\(|check_gradient\(|^\s*assert ", text, re.M), f"{hid}: no assertion"
+    outputs = "".join("".join(o.get("text", "")) for c in cells(data, "code", "reference-check")
+                      for o in c.get("outputs", []))
+    assert "OK " in outputs or "assert" in text
+
+
+def test_widget_present_swept_and_saved(nb):
+    hid, data = nb
+    wcells = cells(data, "code", "widget")
+    assert wcells, "no cell tagged 'widget'"
+    assert any("Explorer(" in src(c) for c in wcells)
+    views = [o for c in wcells for o in c.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert views, f"{hid}: the widget cell has no widget output"
+    sweeps = "".join(src(c) for c in cells(data, "code", "widget-check"))
+    assert sweeps.count("check_sweep(") >= sum(src(c).count("Explorer(") for c in wcells)
+    state = data["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    models = state.get("state", {})
+    for view in views:
+        model_id = view["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        assert model_id in models, f"{hid}: widget state not saved (run make execute)"
+    images = [m for m in models.values() if m.get("model_name") == "ImageModel"]
+    assert images and all(m.get("buffers") or m["state"].get("value") for m in images), \
+        f"{hid}: the saved widget state has no plot image"
+
+
+def test_corrections_demonstrated(nb):
+    hid, data = nb
+    boxes = [c for c in cells(data, "markdown") if re.search(r"\{admonition\}\s*Correction", src(c))]
+    demos = cells(data, "code", "correction")
+    if boxes:
+        assert demos, f"{hid}: a correction box without a code cell tagged 'correction'"
+        assert all(re.search(r"^\s*assert |check_identity\(|check_close\(", src(c), re.M) for c in demos)
+
+
+def test_interview_questions_hidden(nb):
+    hid, data = nb
+    qcells = cells(data, "code", "interview")
+    assert qcells, "no cell tagged 'interview'"
+    assert "remove-input" in qcells[0]["metadata"]["tags"]
+    html = "".join(html_of(c) for c in qcells)
+    assert html.count("<details") >= 3, f"{hid}: fewer than 3 hidden answers"
+
+
+def test_setup_input_hidden(nb):
+    hid, data = nb
+    tags = cells(data, "code", "setup")[0]["metadata"]["tags"]
+    assert "hide-input" in tags or "remove-input" in tags

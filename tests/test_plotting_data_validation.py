@@ -1,0 +1,69 @@
+import matplotlib
+import numpy as np
+import pytest
+
+from mlsheet_utils import data, plotting, validation
+
+
+def test_palette_is_okabe_ito_and_style_applies():
+    assert len(plotting.PALETTE) == 8 and plotting.PALETTE[0] == "#0072B2"
+    plotting.use_style()
+    assert matplotlib.rcParams["figure.figsize"] == [plotting.PAGE_WIDTH, plotting.DEFAULT_HEIGHT]
+
+
+def test_new_figure_and_png():
+    fig, axes = plotting.new_figure(2)
+    assert len(axes) == 2
+    axes[0].plot([0, 1], [0, 1])
+    png = plotting.png_bytes(fig)
+    assert png.startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="ncols"):
+        plotting.new_figure(0)
+
+
+def test_rescale_follows_new_data():
+    fig, ax = plotting.new_figure()
+    (line,) = ax.plot([0, 1], [0, 1])
+    line.set_data([0, 10], [0, 100])
+    plotting.rescale(ax)
+    assert ax.get_ylim()[1] >= 100
+
+
+def test_blobs_is_seeded_and_shaped():
+    X1, y1 = data.blobs(10, seed=3)
+    X2, y2 = data.blobs(10, seed=np.random.default_rng(3))
+    np.testing.assert_array_equal(X1, X2)
+    assert X1.shape == (30, 2) and np.bincount(y1).tolist() == [10, 10, 10]
+    X3, _ = data.blobs(10, seed=4)
+    assert not np.array_equal(X1, X3)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"n_per_cluster": 0}, "n_per_cluster"),
+    ({"scale": -1.0}, "scale"),
+    ({"centers": [1.0, 2.0]}, "centers"),
+    ({"seed": -1}, "seed"),
+])
+def test_blobs_validates(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        data.blobs(**kwargs)
+
+
+def test_linear_data():
+    X, y = data.linear_data(200, weights=(1.0, 2.0), bias=0.0, noise=0.0, seed=1)
+    np.testing.assert_allclose(y, X @ np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="noise"):
+        data.linear_data(noise=-1)
+
+
+def test_validation_messages():
+    with pytest.raises(ValueError, match="X must be 2-dimensional"):
+        validation.as_array([1, 2], "X", ndim=2)
+    with pytest.raises(ValueError, match="X contains NaN"):
+        validation.as_array([np.nan], "X")
+    with pytest.raises(ValueError, match="k must be <= 3"):
+        validation.check_int(4, "k", high=3)
+    with pytest.raises(ValueError, match="k must be an integer"):
+        validation.check_int(True, "k")
+    with pytest.raises(ValueError, match="h must be > 0"):
+        validation.check_float(0.0, "h", low=0, low_open=True)

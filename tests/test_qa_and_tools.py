@@ -1,0 +1,51 @@
+import pytest
+
+from mlsheet_utils import book, cluster
+from mlsheet_utils.qa import interview, show_source
+
+
+def test_interview_hides_each_answer():
+    html = interview([("q1?", "a1"), ("q2?", "a2"), ("q3?", "a3")]).data
+    assert html.count("<details") == 3 and "<summary><b>Q2.</b> q2?</summary>" in html
+
+
+@pytest.mark.parametrize("questions,match", [
+    ([("q", "a")] * 2, "at least 3"),
+    ([("q", "a"), ("q", ""), ("q", "a")], "item 2"),
+    ([("q", "a"), "oops", ("q", "a")], "item 2"),
+])
+def test_interview_validates(questions, match):
+    with pytest.raises(ValueError, match=match):
+        interview(questions)
+
+
+def test_show_source_shows_code():
+    md = show_source(cluster.kmeans).data
+    assert "def kmeans(" in md and md.startswith("From `mlsheet_utils.cluster`")
+    with pytest.raises(ValueError, match="cannot get the source"):
+        show_source(42)
+
+
+def test_slug_and_paths():
+    assert book.slug("K-Means") == "k_means"
+    assert book.slug("Maximum Likelihood Estimation (MLE)") == "maximum_likelihood_estimation"
+    h = next(h for h in book.sections() if h.id == "3.23.1")
+    assert book.notebook_path(h).relative_to(book.ROOT).as_posix() == "book/03_classical_ml/03_23_1_k_means.ipynb"
+
+
+def test_order_key_rejects_unknown_id():
+    with pytest.raises(ValueError, match="unknown heading"):
+        book.order_key("9.9")
+
+
+def test_coverage_report_counts():
+    report = book.coverage_report()
+    n = len(book.notebooks())
+    assert report.startswith(f"{n} of 152 headings have a notebook; {152 - n} missing")
+
+
+def test_new_notebook_refuses_existing_and_unknown():
+    with pytest.raises(ValueError, match="exists already"):
+        book.new_notebook("3.23.1")
+    with pytest.raises(ValueError, match="unknown section"):
+        book.new_notebook("2")
