@@ -156,3 +156,47 @@ def check_gradient(name: str, f: Callable, grad: Callable, x, *, eps: float = 1e
     """Assert that ``grad(x)`` matches the central-difference gradient of ``f`` at ``x``."""
     return check_close(f"{name} (analytic vs central differences, eps={eps:g})", grad(x),
                        numerical_gradient(f, x, eps=eps), rtol=rtol, atol=atol)
+
+
+# -- speed pairs for `make bench` -------------------------------------------------------------------------
+
+#: name -> SpeedPair, filled by :func:`register_speed` when a notebook runs; read by mlsheet_utils.bench.
+SPEED_PAIRS: dict[str, "SpeedPair"] = {}
+
+
+class SpeedPair:
+    """An implementation and its reference, with a way to make inputs of a given size (for ``make bench``)."""
+
+    def __init__(self, name, ours, reference, make_args, small, large, to_array):
+        self.name, self.ours, self.reference = name, ours, reference
+        self.make_args, self.small, self.large, self.to_array = make_args, small, large, to_array
+
+    def __repr__(self) -> str:
+        return f"SpeedPair({self.name!r}, small={self.small}, large={self.large})"
+
+
+def register_speed(name: str, ours: Callable, reference: Callable, make_args: Callable[[int], tuple], *,
+                   small: int, large: int, to_array: Callable | None = None) -> None:
+    """Declare an implementation/reference pair that ``make bench`` times; prints nothing, computes nothing.
+
+    Parameters
+    ----------
+    name : str
+        Unique label, e.g. ``"k-means (Lloyd) vs sklearn KMeans"``.
+    ours, reference : callable
+        Both are called as ``f(*make_args(size))``.
+    make_args : callable ``size -> tuple``
+        Builds the (seeded, deterministic) arguments for a problem of the given size.
+    small, large : int
+        ``small`` is the size the notebook's check uses; ``large`` a bigger problem (a second or so at most).
+    to_array : callable, optional
+        Maps a result to an array so the largest difference can be reported (default ``numpy.asarray``).
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError("register_speed: name must be a non-empty string")
+    for label, f in (("ours", ours), ("reference", reference), ("make_args", make_args)):
+        if not callable(f):
+            raise ValueError(f"register_speed: {label} must be callable, got {type(f).__name__}")
+    if not (isinstance(small, int) and isinstance(large, int) and 0 < small <= large):
+        raise ValueError(f"register_speed: need 0 < small <= large, got small={small!r}, large={large!r}")
+    SPEED_PAIRS[name] = SpeedPair(name, ours, reference, make_args, small, large, to_array or np.asarray)
