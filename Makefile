@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS = $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 JOBS  ?= 2
 
-.PHONY: help venv book test unit nbtest execute toc coverage lab serve lint lock clean
+.PHONY: help venv book test unit nbtest execute toc coverage bench lab serve lint lock clean
 
 help:
 	@echo "make book      build the static site into _build/html (warnings are errors)"
@@ -17,6 +17,7 @@ help:
 	@echo "make execute   re-run notebooks in place, storing outputs and widget state (NB=path for one)"
 	@echo "make toc       regenerate _toc.yml from the notebooks' heading ids"
 	@echo "make coverage  list the sheet's headings that still lack a notebook"
+	@echo "make bench     time notebooks, widget updates and implementations vs references"
 	@echo "make lab       open the book in JupyterLab"
 	@echo "make serve     serve _build/html on http://127.0.0.1:8000"
 	@echo "make lint      ruff over the package, the tests and the notebooks"
@@ -53,6 +54,9 @@ toc: $(STAMP)
 
 coverage: $(STAMP)
 	$(PY) -m mlsheet_utils.book coverage
+
+bench: $(STAMP)
+	$(PY) -m mlsheet_utils.bench
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 book

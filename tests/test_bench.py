@@ -1,0 +1,68 @@
+"""The benchmark's probe and report, run in-process on a synthetic widget and speed pair (no timing asserted)."""
+
+import contextlib
+import io
+import json
+
+import numpy as np
+
+from mlsheet_utils import bench, checks, widgets
+
+
+def _explorer():
+    def setup(fig, ax):
+        (line,) = ax.plot([], [])
+        return line
+
+    def update(line, n, scale):
+        x = np.arange(n)
+        line.set_data(x, scale * x)
+
+    return widgets.Explorer({"n": widgets.int_slider("n", 1, 50, 10),
+                             "scale": widgets.log_slider("scale", -2, 2, 1.0)},
+                            setup, update, title="bench-probe-test")
+
+
+def test_probe_sweeps_widgets_and_times_pairs():
+    ex = _explorer()
+    checks.register_speed("bench test: cumsum vs np.cumsum",
+                          lambda a: np.array([a[: i + 1].sum() for i in range(a.size)]), np.cumsum,
+                          lambda n: (np.arange(n, dtype=float),), small=10, large=200)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(bench.PROBE % {"points": 5}, {})
+    line = next(ln for ln in out.getvalue().splitlines() if ln.startswith("MLSHEET_BENCH "))
+    data = json.loads(line.split(" ", 1)[1])
+    w = next(w for w in data["widgets"] if w["title"] == "bench-probe-test")
+    assert w["updates"] == 10 and w["unexpected"] == 0
+    assert 0 < w["median_ms"] <= w["p95_ms"] <= w["max_ms"]
+    p = next(p for p in data["pairs"] if p["name"] == "bench test: cumsum vs np.cumsum")
+    assert p["small"]["size"] == 10 and p["large"]["size"] == 200
+    assert p["large"]["max_abs_diff"] == 0.0 and p["large"]["ratio"] > 0
+    assert ex.values == {"n": 10, "scale": 1.0}
+
+
+def _fake_results():
+    nb = {"id": "9.1", "title": "Fake", "path": "book/x/fake.ipynb", "wall_s": 2.0, "cells_s": 1.5,
+          "widgets": [{"title": "w", "updates": 9, "median_ms": 10.0, "p95_ms": 60.0, "max_ms": 70.0,
+                       "messages": 0, "unexpected": 0}],
+          "pairs": [{"name": "p", "small": {"size": 1, "ours_ms": 1.0, "reference_ms": 1.0, "ratio": 1.0,
+                                            "max_abs_diff": 0.0},
+                     "large": {"size": 9, "ours_ms": 60.0, "reference_ms": 10.0, "ratio": 6.0,
+                               "max_abs_diff": 1e-12}}]}
+    results = {"created": "2026-01-01T00:00:00Z", "machine": {"python": "3.11", "cpus": 2},
+               "targets": bench.TARGETS, "fixed": {"kernel_start_s": 0.5, "imports_s": 1.0},
+               "notebooks": [nb], "total_s": 3.0}
+    results["summary"] = bench.summarize(results)
+    return results
+
+
+def test_summary_flags_missed_targets():
+    results = _fake_results()
+    s = results["summary"]
+    assert s["median_notebook_s"] == 2.0 and s["widget_p95_ms"] == 60.0
+    assert s["pairs_over_ratio"] == ["p"]
+    text = bench.markdown(results)
+    assert "| worst widget p95 update | 60.0 ms | < 50.0 ms | **missed** |" in text
+    assert "| median notebook | 2.00 s | < 3.0 s | met |" in text
+    assert "[9.1 Fake](../../book/x/fake.ipynb)" in text
