@@ -170,7 +170,8 @@ def _execute_one(path: str) -> tuple[str, float]:
 def new_notebook(heading_id: str) -> Path:
     """Write a notebook for ``heading_id`` holding the anatomy's headings and tagged cells, to fill in."""
     import nbformat
-    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook as nb_new
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+    from nbformat.v4 import new_notebook as nb_new
 
     h = next((h for h in sections() if h.id == heading_id), None)
     if h is None:

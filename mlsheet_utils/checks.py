@@ -122,7 +122,9 @@ def check_close(name: str, ours, reference, *, rtol: float = 1e-7, atol: float =
 def numerical_gradient(f: Callable[[np.ndarray], float], x, *, eps: float = 1e-6) -> np.ndarray:
     """Central-difference gradient of a scalar function.
 
-    .. math:: \\frac{\\partial f}{\\partial x_i} \\approx \\frac{f(x + \\varepsilon e_i) - f(x - \\varepsilon e_i)}{2\\varepsilon}
+    .. math::
+        \\frac{\\partial f}{\\partial x_i} \\approx
+        \\frac{f(x + \\varepsilon e_i) - f(x - \\varepsilon e_i)}{2\\varepsilon}
 
     The truncation error is :math:`O(\\varepsilon^2)`.
 

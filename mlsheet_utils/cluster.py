@@ -73,7 +73,8 @@ def kmeans(X, k: int | None = None, *, init=None, max_iter: int = 100, tol: floa
     k : int, 1 <= k <= n; optional when ``init`` is given
     init : array_like, shape (k, d), optional
         Starting centroids; k-means++ with ``seed`` when omitted.
-    max_iter : int >= 1
+    max_iter : int >= 0
+        0 returns the starting centres with their assignment.
     tol : float >= 0
         Stop when no centroid moves farther than ``tol``.
     seed : int or numpy.random.Generator
@@ -95,12 +96,13 @@ def kmeans(X, k: int | None = None, *, init=None, max_iter: int = 100, tol: floa
         if k is not None and k != C.shape[0]:
             raise ValueError(f"k={k} disagrees with init, which has {C.shape[0]} rows")
     k = check_int(C.shape[0], "k", low=1, high=n)
-    max_iter = check_int(max_iter, "max_iter", low=1)
+    max_iter = check_int(max_iter, "max_iter", low=0)
     if tol < 0:
         raise ValueError(f"tol must be >= 0, got {tol}")
     history: list[float] = []
     converged = False
-    for it in range(1, max_iter + 1):
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
         d2 = squared_distances(X, C)
         labels = d2.argmin(1)
         history.append(float(d2[np.arange(n), labels].sum()))
@@ -116,4 +118,4 @@ def kmeans(X, k: int | None = None, *, init=None, max_iter: int = 100, tol: floa
     d2 = squared_distances(X, C)
     labels = d2.argmin(1)
     history.append(float(d2[np.arange(n), labels].sum()))
-    return KMeansResult(C, labels, history, it, converged)
+    return KMeansResult(C, labels, history, n_iter, converged)

@@ -10,10 +10,14 @@ import io
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 #: Okabe-Ito colours, in the order plots use them.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+#: The palette as a colormap for class labels: ``scatter(..., c=labels % 8, cmap=CATEGORICAL, vmin=0, vmax=7)``.
+CATEGORICAL = ListedColormap(PALETTE, name="okabe_ito")
 
 #: Width of the book's text column in inches, and the default figure height.
 PAGE_WIDTH = 7.0

@@ -33,6 +33,15 @@ def test_k_equals_n_gives_zero_objective():
     assert res.wcss == pytest.approx(0.0, abs=1e-12)
 
 
+def test_zero_iterations_returns_the_start():
+    X, _ = data.blobs(5, seed=0)
+    init = cluster.kmeans_plus_plus(X, 3, seed=1)
+    res = cluster.kmeans(X, init=init, max_iter=0)
+    np.testing.assert_array_equal(res.centroids, init)
+    assert res.n_iter == 0 and len(res.history) == 1
+    assert res.wcss == pytest.approx(cluster.squared_distances(X, init).min(1).sum())
+
+
 def test_kmeans_plus_plus_seeded():
     X, _ = data.blobs(20, seed=0)
     np.testing.assert_array_equal(cluster.kmeans_plus_plus(X, 3, 5), cluster.kmeans_plus_plus(X, 3, 5))
@@ -43,7 +52,7 @@ def test_kmeans_plus_plus_seeded():
     ({"k": 100}, "k must be <= 9"),
     ({"k": 2, "init": np.zeros((3, 2))}, "disagrees"),
     ({"init": np.zeros((2, 3))}, "columns"),
-    ({"k": 2, "max_iter": 0}, "max_iter"),
+    ({"k": 2, "max_iter": -1}, "max_iter"),
     ({}, "give k or init"),
 ])
 def test_kmeans_validates(kwargs, match):
