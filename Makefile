@@ -10,6 +10,16 @@ NOTEBOOKS = $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*
 JOBS  ?= 2
 
 .PHONY: help venv book test unit nbtest execute toc coverage bench lab serve lint lock clean
+.PHONY: vendor pages test-browser
+
+# Front-end files the site serves itself (MathJax, RequireJS, the ipywidgets HTML manager): pinned in
+# package.json / package-lock.json, installed by `npm ci` into node_modules, copied into $(VENDOR), which
+# _config.yml lists in html_static_path. Not named _static: Jupyter Book would inject every .js in it into
+# every page.
+NPM_STAMP    := node_modules/.mlsheet-installed
+VENDOR       := _vendor
+VENDOR_STAMP := $(VENDOR)/.vendored
+CHROMIUM     ?= /usr/bin/chromium
 
 help:
 	@echo "make book      build the static site into _build/html (warnings are errors)"
@@ -21,6 +31,8 @@ help:
 	@echo "make lab       open the book in JupyterLab"
 	@echo "make serve     serve _build/html on http://127.0.0.1:8000"
 	@echo "make lint      ruff over the package, the tests and the notebooks"
+	@echo "make pages     regenerate the appendix pages (corrections, interview questions) from the notebooks"
+	@echo "make test-browser  check the built site and the live widgets in Chromium (builds the site if missing)"
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,21 +42,55 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
-book: $(STAMP)
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(VENDOR_STAMP): $(NPM_STAMP)
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/mathjax/output/chtml/fonts $(VENDOR)/mathjax/input/tex $(VENDOR)/requirejs \
+		$(VENDOR)/html-manager
+	cp node_modules/mathjax/es5/tex-chtml.js $(VENDOR)/mathjax/
+	cp -r node_modules/mathjax/es5/output/chtml/fonts/woff-v2 $(VENDOR)/mathjax/output/chtml/fonts/
+	cp -r node_modules/mathjax/es5/input/tex/extensions $(VENDOR)/mathjax/input/tex/
+	cp node_modules/requirejs/require.js $(VENDOR)/requirejs/
+	cp node_modules/@jupyter-widgets/html-manager/dist/embed-amd.js \
+		node_modules/@jupyter-widgets/html-manager/dist/*.woff2 \
+		node_modules/@jupyter-widgets/html-manager/dist/*.woff \
+		node_modules/@jupyter-widgets/html-manager/dist/*.ttf $(VENDOR)/html-manager/
+	touch $@
+
+vendor: $(VENDOR_STAMP)
+
+pages: $(STAMP)
+	$(PY) -m mlsheet_utils.pages
+
+book: $(STAMP) $(VENDOR_STAMP)
 	$(PY) -m mlsheet_utils.book toc --check
+	$(PY) -m mlsheet_utils.pages --check
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Open $(CURDIR)/_build/html/index.html (or run: make serve)"
 
 unit: $(STAMP)
-	$(BIN)/pytest tests -n $(JOBS)
+	$(BIN)/pytest tests --ignore=tests/browser -n $(JOBS)
 
 nbtest: $(STAMP)
 	$(BIN)/pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-current-env -n $(JOBS) --dist loadfile
 
 test: $(STAMP)
-	$(BIN)/pytest tests --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/sanitize.cfg \
+	$(BIN)/pytest tests --ignore=tests/browser --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/sanitize.cfg \
 		--nbval-current-env -n $(JOBS) --dist loadfile
+	$(MAKE) test-browser
+
+# The site in a real browser and the widgets live in JupyterLab (tests/browser); skipped with a message when
+# Chromium is missing. Uses the built site, building it first if there is none.
+test-browser: $(STAMP)
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "SKIPPED browser tests: $(CHROMIUM) not found (install it: apt-get install -y chromium)"; \
+	else \
+		{ test -f _build/html/index.html || $(MAKE) book; } && $(BIN)/pytest tests/browser -v; \
+	fi
 
 execute: $(STAMP)
 	$(PY) -m mlsheet_utils.book execute -j $(JOBS) $(NB)
@@ -74,4 +120,4 @@ lock: $(STAMP)
 	@echo "-e ." >> requirements.txt
 
 clean:
-	rm -rf _build
+	rm -rf _build $(VENDOR)

@@ -1,0 +1,265 @@
+"""The built site in a real browser: every page loads only from the site, renders its maths, images and saved
+widgets without a console error, the search finds a known term, dark mode stays readable, and the reader
+features (launch buttons, downloads, corrections and interview-question pages) work.
+
+Run with ``make test-browser`` (builds the site if missing) or ``.venv/bin/pytest tests/browser -v``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urljoin
+
+import pytest
+import yaml
+
+from .conftest import ARTIFACTS, ROOT, SITE
+
+#: Every HTML page of the built site (not the copied sources or static files).
+PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
+               if p.relative_to(SITE).parts[0] not in {"_static", "_sources", "_images"}) or ["index.html"]
+NOTEBOOK_PAGES = [p for p in PAGES if Path(p).stem[:2].isdigit() and (SITE / p).is_file()
+                  and (ROOT / Path(p).with_suffix(".ipynb")).is_file()]
+
+# -- what the browser is asked ------------------------------------------------------------------------
+
+_SETTLE = r"""async () => {
+  // Saved widgets: each widget-view script gets a rendered widget-subarea just before it.
+  const deadline = performance.now() + 20000;
+  const views = () => [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
+  const rendered = s => {
+    const sub = s.previousElementSibling;
+    if (!sub || !sub.classList.contains('widget-subarea') || !sub.querySelector('.jupyter-widgets')) return false;
+    return [...sub.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0);
+  };
+  while (views().some(s => !rendered(s)) && performance.now() < deadline) {
+    await new Promise(r => setTimeout(r, 100));
+  }
+  // Maths: MathJax's start-up promise resolves after the first typeset; widget labels follow it.
+  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
+    await window.MathJax.startup.promise;
+  }
+  for (const img of document.images) { img.loading = 'eager'; }
+  await Promise.all([...document.images].map(i => i.complete ? null :
+    new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); })));
+  await new Promise(r => setTimeout(r, 300));
+  return true;
+}"""
+
+_REPORT = r"""() => {
+  const skip = 'pre, code, script, style, textarea, noscript, mjx-container, .highlight, .MathJax';
+  // Raw TeX a reader would see: \( \) \[ \] $$ \begin{ or $...$ (a label MathJax never typeset).
+  const tex = /\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{|\$[^$\n]{1,60}\$/;
+  const raw = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!el || el.closest(skip)) continue;
+    if (tex.test(node.textContent)) raw.push(node.textContent.trim().slice(0, 160));
+  }
+  const maths = [...document.querySelectorAll('span.math, div.math')];
+  const CONTROLS = '.widget-slider, .widget-dropdown, .widget-checkbox, .widget-toggle-buttons, .widget-radio';
+  const views = [...document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]')];
+  const widgets = views.map(s => {
+    const sub = s.previousElementSibling;
+    const ok = !!(sub && sub.classList.contains('widget-subarea') && sub.querySelector('.jupyter-widgets'));
+    const imgs = ok ? [...sub.querySelectorAll('img')] : [];
+    return {
+      model: JSON.parse(s.textContent).model_id,
+      rendered: ok,
+      controls: ok ? sub.querySelectorAll(CONTROLS).length : 0,
+      images: imgs.length,
+      imagesLoaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length,
+      text: ok ? sub.innerText.slice(0, 200) : '',
+    };
+  });
+  return {
+    title: document.title,
+    raw,
+    maths: maths.length,
+    mathsUnrendered: maths.filter(m => !m.querySelector('mjx-container')).map(m => m.textContent.slice(0, 80)),
+    images: document.images.length,
+    imagesBroken: [...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.currentSrc || i.src),
+    widgetState: !!document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]'),
+    widgets,
+    widgetErrors: document.body.innerText.includes('Error displaying widget'),
+  };
+}"""
+
+_CONTRAST = r"""() => {
+  const parse = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+    const p = m[1].split(/[ ,\/]+/).filter(Boolean).map(parseFloat);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const over = (top, bottom) => ({r: top.r * top.a + bottom.r * (1 - top.a), g: top.g * top.a + bottom.g * (1 - top.a),
+                                  b: top.b * top.a + bottom.b * (1 - top.a), a: 1});
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const background = el => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+    }
+    let bg = {r: 255, g: 255, b: 255, a: 1};
+    for (const layer of layers.reverse()) bg = over(layer, bg);
+    return bg;
+  };
+  const selector = 'main p, main li, main summary, main h1, main h2, main h3, main td, main th, main dt, main dd, ' +
+    'main .widget-label, main .widget-readout, main .widget-html-content, main .admonition-title, ' +
+    '.bd-sidebar-primary a, .bd-header a';
+  const bad = [];
+  let checked = 0;
+  for (const el of document.querySelectorAll(selector)) {
+    const text = [...el.childNodes].filter(n => n.nodeType === 3).map(n => n.textContent).join('').trim();
+    if (!text) continue;
+    const style = getComputedStyle(el), rect = el.getBoundingClientRect();
+    if (style.visibility !== 'visible' || style.display === 'none' || rect.width === 0 || rect.height === 0) continue;
+    if (el.closest('details:not([open]) > :not(summary)')) continue;
+    const fg = parse(style.color);
+    if (!fg) continue;
+    const bg = background(el);
+    const L1 = lum(over(fg, bg)), L2 = lum(bg);
+    const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);
+    checked += 1;
+    if (ratio < 4.5) bad.push({text: text.slice(0, 60), ratio: Math.round(ratio * 100) / 100, color: style.color,
+                               tag: el.tagName + '.' + el.className});
+  }
+  return {theme: document.documentElement.dataset.theme, checked, bad};
+}"""
+
+
+def _load(open_page, site_url, path, *, dark=False):
+    page, log = open_page(urljoin(site_url, path), dark=dark)
+    page.goto(urljoin(site_url, path), wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.evaluate(_SETTLE)
+    return page, log
+
+
+def _assert_clean(log, path):
+    problems = []
+    if log.external():
+        problems.append(f"requests to another host: {log.external()}")
+    if log.failed:
+        problems.append(f"failed requests: {log.failed}")
+    if log.errors:
+        problems.append(f"console errors: {log.errors}")
+    assert not problems, f"{path}: " + "; ".join(problems)
+
+
+# -- every page ---------------------------------------------------------------------------------------
+
+def test_the_site_has_pages():
+    """Guards the parametrisation: a missing or empty site is a failure, not zero tests."""
+    assert (SITE / "index.html").is_file(), "no built site: run `make book`"
+    assert len(PAGES) >= 5, PAGES
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "pages.json").write_text(json.dumps({"pages_checked": len(PAGES), "pages": PAGES}, indent=1))
+    print(f"{len(PAGES)} pages to check")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_is_self_contained_and_rendered(open_page, site_url, path):
+    page, log = _load(open_page, site_url, path)
+    report = page.evaluate(_REPORT)
+    _assert_clean(log, path)
+    assert not report["raw"], f"{path}: raw TeX visible: {report['raw'][:5]}"
+    assert not report["mathsUnrendered"], f"{path}: maths not typeset: {report['mathsUnrendered'][:5]}"
+    assert not report["imagesBroken"], f"{path}: images that did not load: {report['imagesBroken']}"
+    assert not report["widgetErrors"], f"{path}: a widget failed to display"
+    for w in report["widgets"]:
+        assert w["rendered"], f"{path}: saved widget {w['model']} not rendered"
+        if w["images"]:  # an Explorer: controls and its first plot
+            assert w["controls"] >= 1, f"{path}: widget {w['model']} shows no controls"
+            assert w["imagesLoaded"] == w["images"], f"{path}: widget {w['model']}: plot not shown"
+    if report["widgetState"]:
+        assert report["widgets"], f"{path}: widget state saved but no widget view on the page"
+    if path in NOTEBOOK_PAGES:  # every section page shows at least one saved Explorer: controls and a plot
+        explorers = [w for w in report["widgets"] if w["images"] and w["controls"]]
+        assert explorers, f"{path}: no saved widget with controls and a plot ({report['widgets']})"
+
+
+def test_widget_label_maths_is_typeset(open_page, site_url):
+    """A slider described as ``$k$`` shows typeset maths, not dollar signs (K-means' first slider)."""
+    path = "book/03_classical_ml/03_23_1_k_means.html"
+    if not (SITE / path).is_file():
+        pytest.skip(f"{path} is not in the site")
+    page, log = _load(open_page, site_url, path)
+    page.wait_for_function("() => document.querySelector('.widget-subarea .widget-label mjx-container')",
+                           timeout=15_000)
+    labels = page.eval_on_selector_all(".widget-subarea .widget-label", "els => els.map(e => e.textContent)")
+    assert not [t for t in labels if "$" in t], labels
+    _assert_clean(log, path)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_dark_mode_is_readable(open_page, site_url, path):
+    page, log = _load(open_page, site_url, path, dark=True)
+    result = page.evaluate(_CONTRAST)
+    assert result["theme"] == "dark", f"{path}: the theme did not follow the dark colour scheme"
+    assert result["checked"] > 0, f"{path}: no text found to check"
+    assert not result["bad"], f"{path}: text below a 4.5:1 contrast in dark mode: {result['bad'][:5]}"
+    _assert_clean(log, path)
+
+
+# -- search -------------------------------------------------------------------------------------------
+
+def test_search_finds_a_known_term(open_page, site_url):
+    """The K-means page describes Lloyd's algorithm; searching for it must list that page."""
+    page, log = open_page(urljoin(site_url, "search.html?q=Lloyd"))
+    page.goto(urljoin(site_url, "search.html?q=Lloyd"), wait_until="load")
+    page.wait_for_selector("#search-results ul.search li a", timeout=20_000)
+    hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(a => a.href)")
+    assert any("03_23_1_k_means" in h for h in hrefs), hrefs
+    _assert_clean(log, "search.html")
+
+
+# -- reader features ----------------------------------------------------------------------------------
+
+def _config():
+    return yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES[:3] or ["(no notebook pages)"])
+def test_launch_and_download_buttons(open_page, site_url, path):
+    if path == "(no notebook pages)":
+        pytest.fail("the site has no notebook pages")
+    cfg = _config()
+    repo = cfg["repository"]["url"].rstrip("/")
+    owner_repo = re.sub(r"^https://github\.com/", "", repo)
+    page, log = _load(open_page, site_url, path)
+    hrefs = page.eval_on_selector_all("a", "els => els.map(a => a.href)")
+    ipynb = Path(path).with_suffix(".ipynb").as_posix()
+    binder = [h for h in hrefs if h.startswith(cfg["launch_buttons"]["binderhub_url"])]
+    colab = [h for h in hrefs if h.startswith(cfg["launch_buttons"]["colab_url"])]
+    assert binder and owner_repo in binder[0] and ipynb in binder[0], binder
+    assert colab and f"github/{owner_repo}/blob/" in colab[0] and colab[0].endswith(ipynb), colab
+    assert any(h == repo or h.startswith(repo + "/") for h in hrefs), "no link to the repository"
+    downloads = [h for h in hrefs if h.endswith(".ipynb") and "/_sources/" in h]
+    assert downloads, f"{path}: no notebook download link"
+    for href in downloads:
+        response = page.request.get(href)
+        assert response.ok, f"{href}: HTTP {response.status}"
+        nb = json.loads(response.body())
+        assert nb["metadata"]["mlsheet"]["id"], href
+    _assert_clean(log, path)
+
+
+@pytest.mark.parametrize("name", ["corrections", "interview_questions"])
+def test_appendix_pages_link_back_to_sections(open_page, site_url, name):
+    path = f"book/appendix/{name}.html"
+    page, log = _load(open_page, site_url, path)
+    links = page.eval_on_selector_all("article a.reference.internal",
+                                      "els => els.map(a => a.getAttribute('href'))")
+    section_links = [h for h in links if re.search(r"\.\./0\d_[a-z_]+/\d\d_[\w]+\.html", h)]
+    assert section_links, f"{path}: no links back to sections ({links})"
+    for href in sorted(set(section_links)):
+        target = urljoin(urljoin(site_url, path), href)
+        response = page.request.get(target.split("#")[0])
+        assert response.ok, f"{href}: HTTP {response.status}"
+        anchor = href.partition("#")[2]
+        if anchor:
+            assert f'id="{anchor}"' in response.text(), f"{href}: no element with id {anchor!r}"
+    _assert_clean(log, path)

@@ -1,0 +1,88 @@
+"""The generated appendix pages: current with the notebooks, and built from them correctly."""
+
+import re
+
+from mlsheet_utils import book, pages
+
+
+def test_appendix_pages_are_current():
+    old = pages.stale()
+    assert not old, f"out of date: {[p.name for p in old]}: run `make pages`"
+
+
+def test_pages_are_in_the_toc():
+    listed = {s["file"] for ch in book.toc()["chapters"] for s in ch.get("sections", [])}
+    for path in (pages.CORRECTIONS_PAGE, pages.QUESTIONS_PAGE):
+        assert path.relative_to(book.ROOT).with_suffix("").as_posix() in listed
+
+
+def test_every_correction_box_and_question_is_listed():
+    secs = pages.sections()
+    corrections, questions = pages.corrections_page(secs), pages.questions_page(secs)
+    for s in secs:
+        for cell in s.cells:
+            text = "".join(cell.get("source", ""))
+            if cell.get("cell_type") == "markdown":
+                for title in re.findall(r"\{admonition\}\s*Correction:\s*(.+)", text):
+                    assert f"[{title.strip()}](" in corrections, (s.id, title)
+        q = pages.interview_questions(s)
+        if q is not None:
+            assert f"[{s.id} " in questions
+            assert all(f". {line}" in questions for line in q.questions)
+
+
+def test_links_point_at_notebooks_that_exist():
+    for text in pages.pages().values():
+        for target in re.findall(r"\]\(([^)#]+\.ipynb)(?:#[\w-]+)?\)", text):
+            assert (pages.APPENDIX / target).resolve().is_file(), target
+
+
+def _section(cells, hid="3.23.1"):
+    return pages.Section(hid, "K-Means", book.BOOK / "03_classical_ml" / "03_23_1_k_means.ipynb", tuple(cells))
+
+
+def _md(text):
+    return {"cell_type": "markdown", "source": text, "metadata": {}}
+
+
+def test_correction_anchor_is_the_heading_above():
+    cells = [_md("# 3.23.1 K-Means\n\nsummary"), _md("## Idea\n\n```python\n## not a heading\n```"),
+             _md("## Corrections to the sheet\n\n```{admonition} Correction: the \"$\\le$\" rule\n:class: warning\n"
+                 "text\n```"),
+             _md("```{admonition} Correction: second\n:class: warning\nmore\n```")]
+    found = pages.corrections(_section(cells))
+    assert [(c.title, c.anchor) for c in found] == [('the "$\\le$" rule', "corrections-to-the-sheet"),
+                                                    ("second", "corrections-to-the-sheet")]
+
+
+def test_repeated_headings_get_numbered_anchors():
+    cells = [_md("## Notes"), _md("## Notes"), _md("### A `code` *title*")]
+    assert [a for _, _, a in pages.heading_anchors(cells)] == ["notes", "notes-1", "a-code-title"]
+
+
+def test_questions_come_from_the_interview_cell():
+    html = ('<details class="mlsheet-interview"><summary><b>Q1.</b> Why is \\(J\\) *monotone*?</summary>'
+            '<div class="mlsheet-answer">because</div></details>\n'
+            '<details class="mlsheet-interview"><summary><b>Q2.</b> What is <code>k</code>_1 [x]?</summary>'
+            '<div>a</div></details>')
+    cells = [_md("## Interview questions"),
+             {"cell_type": "code", "source": "interview(...)", "metadata": {"tags": ["interview", "remove-input"]},
+              "outputs": [{"output_type": "execute_result", "data": {"text/html": [html]}}]}]
+    q = pages.interview_questions(_section(cells))
+    assert q.anchor == "interview-questions"
+    assert q.questions == ("Why is {math}`J` \\*monotone\\*?", "What is <code>k</code>\\_1 \\[x\\]?")
+
+
+def test_html_to_myst_unescapes_math():
+    assert pages.html_to_myst("cost \\(a &lt; b\\) and $5") == "cost {math}`a < b` and \\$5"
+
+
+def test_check_mode_reports_stale_pages(tmp_path, monkeypatch):
+    monkeypatch.setattr(pages, "CORRECTIONS_PAGE", tmp_path / "corrections.md")
+    monkeypatch.setattr(pages, "QUESTIONS_PAGE", tmp_path / "interview_questions.md")
+    monkeypatch.setattr(pages, "pages", lambda: {tmp_path / "corrections.md": "a\n",
+                                                 tmp_path / "interview_questions.md": "b\n"})
+    monkeypatch.setattr(book, "ROOT", tmp_path)
+    assert pages.main(["--check"]) == 1
+    assert pages.main([]) == 0
+    assert pages.main(["--check"]) == 0
