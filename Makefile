@@ -9,6 +9,12 @@ STAMP  := $(VENV)/.installed
 NOTEBOOKS = $(shell find book -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort)
 JOBS  ?= 2
 
+# One BLAS/OpenMP thread per process: the book's arrays are small, and 2 notebooks run side by side on 2 cores
+# (make execute, make test); extra BLAS threads only spin and compete. Same setting when storing and testing.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
+
 .PHONY: help venv book test unit nbtest execute toc coverage bench lab serve lint lock clean
 .PHONY: vendor pages test-browser
 
