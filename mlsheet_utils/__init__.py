@@ -19,3 +19,18 @@ One module per concern:
 """
 
 __version__ = "0.1.0"
+
+# One BLAS/OpenMP thread in every process that uses the book's helpers. The book's arrays are small, so extra
+# threads only spin (on 2 cores they made widget redraws several times slower), and a fixed thread count fixes
+# the order of floating-point sums (NumPy's BLAS, scikit-learn's OpenMP loops): the rounded differences the
+# notebooks print are then the same in JupyterLab, under nbval and in `make execute`. The environment variables
+# cover runtimes loaded after this import, threadpoolctl those loaded before it.
+import os as _os  # noqa: E402
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    _os.environ.setdefault(_var, "1")
+
+import numpy as _np  # noqa: E402,F401  (load BLAS so that the limit below reaches it)
+from threadpoolctl import threadpool_limits as _threadpool_limits  # noqa: E402
+
+_threadpool_limits(1)

@@ -428,9 +428,10 @@ def matrix_update(state, a: float, b: float, c: float, d: float, overlay: str = 
         cond = s[0] / s[1] if s[1] > 1e-12 * max(s[0], 1e-300) else np.inf
         parts.append(f"singular values {s[0]:.2f}, {s[1]:.2f} (ellipse semi-axes), condition number "
                      + (f"{cond:.1f}" if np.isfinite(cond) else "infinite"))
-    lim = max(1.5, 1.15 * max(np.abs(sq).max(), s[0]))            # the image fits; the unit circle too
+    # the image and the unit circle fit; snapped limits keep the axes (and their cached drawing) still
+    lim = plotting.snap_limits(0.0, max(1.5, 1.15 * max(np.abs(sq).max(), s[0])))[1]
     state["ax"].set(xlim=(-lim, lim), ylim=(-lim, lim))
-    lim_s = max(1.5, 1.15 * max(np.abs(lam).max(), s[0]))
+    lim_s = plotting.snap_limits(0.0, max(1.5, 1.15 * max(np.abs(lam).max(), s[0])))[1]
     state["ax_s"].set(xlim=(-lim_s, lim_s), ylim=(-lim_s, lim_s))
     state["eig_pts"].set_offsets(np.c_[lam.real, lam.imag])
     state["sv_pts"].set_offsets(np.c_[s, np.zeros(2)])

@@ -9,9 +9,13 @@ from __future__ import annotations
 import io
 
 import matplotlib
+import numpy as np
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.spines import Spine
+from PIL import Image
 
 #: Okabe-Ito colours, in the order plots use them.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -70,11 +74,21 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = PAGE_WIDTH,
     return fig, axes
 
 
-def png_bytes(fig: Figure) -> bytes:
-    """Render ``fig`` to PNG bytes (about 10-20 ms for a small figure)."""
+def _encode_png(rgba: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    fig.canvas.print_png(buf)
+    Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
     return buf.getvalue()
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """Render ``fig`` to PNG bytes.
+
+    Draws the Agg canvas and encodes its RGB buffer with Pillow at compression level 1. For a two-panel page-wide
+    figure that takes about 30 ms, of which the encoding is about 5 ms; ``savefig`` at its default level spent
+    another 5-10 ms for files only 10-20 % smaller. :class:`LayeredRenderer` is faster for repeated redraws.
+    """
+    fig.canvas.draw()
+    return _encode_png(np.asarray(fig.canvas.buffer_rgba()))
 
 
 def rescale(ax, *, x: bool = True, y: bool = True, margin: float | None = None) -> None:
@@ -83,3 +97,96 @@ def rescale(ax, *, x: bool = True, y: bool = True, margin: float | None = None) 
     if margin is not None:
         ax.margins(margin)
     ax.autoscale_view(scalex=x, scaley=y)
+
+
+def snap_limits(lo: float, hi: float, *, steps: int = 8) -> tuple[float, float]:
+    """Widen ``[lo, hi]`` outward to multiples of a round step (1, 2 or 5 times a power of ten, about
+    ``(hi - lo) / steps``).
+
+    Limits computed from data change with every slider move, and new limits mean new ticks: a full redraw.
+    Snapped limits only change when the data cross a grid line, so :class:`LayeredRenderer` can reuse its
+    background most of the time. An empty interval is widened around its value.
+    """
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise ValueError(f"snap_limits: limits must be finite, got lo={lo}, hi={hi}")
+    if steps < 1:
+        raise ValueError(f"snap_limits: steps must be >= 1, got {steps}")
+    if hi < lo:
+        raise ValueError(f"snap_limits: need lo <= hi, got lo={lo}, hi={hi}")
+    if hi == lo:
+        pad = max(abs(lo) * 0.1, 1e-12)
+        lo, hi = lo - pad, hi + pad
+    raw = (hi - lo) / steps
+    mag = 10.0 ** np.floor(np.log10(raw))
+    step = next(m * mag for m in (1.0, 2.0, 5.0, 10.0) if m * mag >= raw * (1 - 1e-12))
+    return float(np.floor(lo / step + 1e-9) * step), float(np.ceil(hi / step - 1e-9) * step)
+
+
+class LayeredRenderer:
+    """Render a figure to PNG again and again, redrawing the axes' decorations only when they change.
+
+    Most of a redraw is spent on ticks, tick labels and titles (about two thirds for a two-panel figure), which
+    stay the same while a slider moves the data. The renderer keeps a background (the figure with every data
+    artist hidden) keyed by what decides the decorations: each axes' position, limits, scales, ticks, titles
+    and labels, and the figure's own texts. When the key is unchanged it restores that background and draws only
+    the data artists (lines, collections, patches, images, texts, legends) on top, in z-order; otherwise it
+    draws a new background first. Grid lines therefore sit under every data artist, patches included.
+
+    Anything an update changes must be an axes child or part of the key; a figure-level legend or text whose
+    content changes needs ``Explorer(..., layered=False)``.
+    """
+
+    def __init__(self, fig: Figure):
+        self.fig = fig
+        self._key = None
+        self._background = None
+
+    @staticmethod
+    def _is_decoration(ax, artist) -> bool:
+        return (isinstance(artist, (Spine, Axis)) or artist is ax.patch
+                or artist in (ax.title, ax._left_title, ax._right_title))
+
+    def _layers(self):
+        return [(ax, sorted((a for a in ax.get_children() if a.get_visible() and not self._is_decoration(ax, a)),
+                            key=lambda a: a.get_zorder()))
+                for ax in self.fig.axes if ax.get_visible()]
+
+    def _static_key(self):
+        axes = tuple((tuple(ax.get_position().bounds), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
+                      ax.get_yscale(), tuple(ax.get_xticks()), tuple(ax.get_yticks()), ax.get_title("left"),
+                      ax.get_title(), ax.get_title("right"), ax.get_xlabel(), ax.get_ylabel(), ax.axison,
+                      ax.get_visible()) for ax in self.fig.axes)
+        texts = tuple(t.get_text() for t in self.fig.texts)
+        return axes, texts, tuple(self.fig.get_size_inches()), self.fig.dpi
+
+    def render(self) -> np.ndarray:
+        """Draw the figure onto its canvas and return the RGBA buffer (a view, valid until the next draw)."""
+        canvas = self.fig.canvas
+        if self._key is None:
+            # One full draw so a layout engine places the axes with every artist visible (legends outside the
+            # axes too); the positions it found are then kept, or a background pass would move the axes.
+            canvas.draw()
+            self.fig.set_layout_engine("none")
+        layers = self._layers()
+        key = self._static_key()
+        if key != self._key:
+            data = [a for _, arts in layers for a in arts]
+            for a in data:
+                a.set_visible(False)
+            try:
+                canvas.draw()
+            finally:
+                for a in data:
+                    a.set_visible(True)
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+            self._key = self._static_key()
+        else:
+            canvas.restore_region(self._background)
+        for ax, arts in layers:
+            for artist in arts:
+                ax.draw_artist(artist)
+        return np.asarray(canvas.buffer_rgba())
+
+    def png(self) -> bytes:
+        """The figure as PNG bytes (RGB, compression level 1)."""
+        return _encode_png(self.render())
