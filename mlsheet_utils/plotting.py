@@ -136,10 +136,13 @@ class LayeredRenderer:
     content changes needs ``Explorer(..., layered=False)``.
     """
 
+    #: How many decoration keys (and their backgrounds, about 1 MB each) are remembered.
+    CACHE = 8
+
     def __init__(self, fig: Figure):
         self.fig = fig
         self._key = None
-        self._background = None
+        self._backgrounds: dict = {}
 
     @staticmethod
     def _is_decoration(ax, artist) -> bool:
@@ -160,16 +163,31 @@ class LayeredRenderer:
         return axes, texts, tuple(self.fig.get_size_inches()), self.fig.dpi
 
     def render(self) -> np.ndarray:
-        """Draw the figure onto its canvas and return the RGBA buffer (a view, valid until the next draw)."""
+        """Draw the figure onto its canvas and return the RGBA buffer (a view, valid until the next draw).
+
+        Backgrounds are remembered for the last :attr:`CACHE` decoration keys. A key seen for the first time
+        gets one ordinary full draw (a slider that jumps around costs no more than plain redraws); on its second
+        visit its background is made (a draw with the data hidden); from then on the background is restored
+        and only the data artists are drawn.
+        """
         canvas = self.fig.canvas
         if self._key is None:
             # One full draw so a layout engine places the axes with every artist visible (legends outside the
             # axes too); the positions it found are then kept, or a background pass would move the axes.
             canvas.draw()
             self.fig.set_layout_engine("none")
-        layers = self._layers()
+            self._key = self._static_key()
+            self._backgrounds[self._key] = None
+            return np.asarray(canvas.buffer_rgba())
         key = self._static_key()
-        if key != self._key:
+        if key not in self._backgrounds:
+            canvas.draw()
+            self._key = self._static_key()
+            self._remember(self._key, None)
+            return np.asarray(canvas.buffer_rgba())
+        layers = self._layers()
+        background = self._backgrounds[key]
+        if background is None:
             data = [a for _, arts in layers for a in arts]
             for a in data:
                 a.set_visible(False)
@@ -178,14 +196,21 @@ class LayeredRenderer:
             finally:
                 for a in data:
                     a.set_visible(True)
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-            self._key = self._static_key()
+            background = canvas.copy_from_bbox(self.fig.bbox)
         else:
-            canvas.restore_region(self._background)
+            canvas.restore_region(background)
+        self._key = key
+        self._remember(key, background)
         for ax, arts in layers:
             for artist in arts:
                 ax.draw_artist(artist)
         return np.asarray(canvas.buffer_rgba())
+
+    def _remember(self, key, background) -> None:
+        self._backgrounds.pop(key, None)
+        self._backgrounds[key] = background  # most recent last
+        while len(self._backgrounds) > self.CACHE:
+            self._backgrounds.pop(next(iter(self._backgrounds)))
 
     def png(self) -> bytes:
         """The figure as PNG bytes (RGB, compression level 1)."""
