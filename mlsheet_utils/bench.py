@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import book
+from .pages import section_of
 
 OUT = book.ROOT / "_build" / "bench"
 PAGE = book.BOOK / "appendix" / "performance.md"
@@ -144,7 +145,8 @@ def bench_notebook(path: Path, points: int = POINTS) -> dict:
         raise RuntimeError(f"{path}: the probe printed no result; outputs: {probe.outputs!r}")
     data = json.loads(line[len("MLSHEET_BENCH "):])
     meta = nb.metadata.get("mlsheet", {})
-    return {"id": meta.get("id"), "title": meta.get("title"),
+    title = section_of(meta["id"], path).title if "id" in meta else None  # as the page shows it
+    return {"id": meta.get("id"), "title": title,
             "path": path.relative_to(book.ROOT).as_posix(),
             "wall_s": t_end - t0, "cells_s": t_end - t_kernel, **data}
 

@@ -135,9 +135,16 @@ def _anchor_before(anchors, cell_index: int, line_index: int = 10**9) -> str | N
 
 
 def section_of(hid: str, path: Path) -> Section:
+    """A notebook as a Section, titled as its page shows it (the ``# <id> <title>`` of its first cell)."""
     nb = book.read_notebook(path)
     meta = nb.get("metadata", {}).get("mlsheet", {})
-    return Section(hid, meta.get("title", ""), Path(path), tuple(nb.get("cells", [])))
+    cells = tuple(nb.get("cells", []))
+    title = meta.get("title", "")
+    if cells and cells[0].get("cell_type") == "markdown":
+        first = "".join(cells[0].get("source", "")).split("\n", 1)[0]
+        if first.startswith(f"# {hid} "):
+            title = first[len(f"# {hid} "):].strip()
+    return Section(hid, title, Path(path), tuple(cells))
 
 
 def sections() -> list[Section]:
@@ -210,14 +217,18 @@ def _chapter_titles() -> dict[str, str]:
     return {h.id: h.title for h in book.headings() if h.parent is None}
 
 
-def _by_chapter(items):
+def _by_chapter(items, noun: str):
+    """The items with a level-2 heading, and a count of ``noun``, before each chapter's first item."""
     chapters = _chapter_titles()
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.section.chapter] = counts.get(item.section.chapter, 0) + len(getattr(item, "questions", [1]))
     current = None
     for item in items:
         ch = item.section.chapter
         if ch != current:
             current = ch
-            yield f"## {ch} {chapters[ch]}\n"
+            yield f"## {ch} {chapters[ch]}\n\n{counts[ch]} {noun}{'s' if counts[ch] != 1 else ''} in this chapter.\n"
         yield item
 
 
@@ -236,7 +247,7 @@ def corrections_page(secs: list[Section] | None = None) -> str:
         lines.append(f"{len(items)} correction{'s' if len(items) != 1 else ''} in {n_sections} "
                      f"section{'s' if n_sections != 1 else ''}.\n")
     last = None
-    for entry in _by_chapter(items):
+    for entry in _by_chapter(items, "correction"):
         if isinstance(entry, str):
             lines.append(entry)
             last = None
@@ -269,7 +280,7 @@ def questions_page(secs: list[Section] | None = None) -> str:
         lines.append("No section has interview questions yet.\n")
     else:
         lines.append(f"{total} questions from {len(items)} section{'s' if len(items) != 1 else ''}.\n")
-    for entry in _by_chapter(items):
+    for entry in _by_chapter(items, "question"):
         if isinstance(entry, str):
             lines.append(entry)
             continue
