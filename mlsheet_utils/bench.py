@@ -49,28 +49,8 @@ PROBE = r"""
 import json as _json, time as _time, numpy as _np
 from mlsheet_utils import checks as _checks, widgets as _widgets
 
-def _values(control, points):
-    import ipywidgets as _ipw
-    if isinstance(control, _ipw.FloatLogSlider):
-        return list(control.base ** _np.linspace(control.min, control.max, points))
-    if isinstance(control, _ipw.IntSlider):
-        return sorted({int(round(v)) for v in _np.linspace(control.min, control.max, points)})
-    if isinstance(control, _ipw.FloatSlider):
-        return list(_np.linspace(control.min, control.max, points))
-    return _widgets.control_extremes(control)
-
 def _sweep(ex, points):
-    defaults = ex.values
-    ms, messages, unexpected = [], 0, 0
-    for name, control in ex.controls.items():
-        for v in _values(control, points):
-            ms.append(ex.set(**{**defaults, name: v}) * 1e3)
-            messages += ex.error is not None
-            unexpected += ex.unexpected_error
-    ex.set(**defaults)
-    return {"title": ex.title, "updates": len(ms), "median_ms": float(_np.median(ms)),
-            "p95_ms": float(_np.percentile(ms, 95)), "max_ms": float(max(ms)),
-            "messages": int(messages), "unexpected": int(unexpected)}
+    return {"title": ex.title, **_widgets.summarize(ex.sweep(points))}
 
 def _best(f, args, budget=0.5, repeats=7):
     times = []

@@ -128,6 +128,26 @@ def control_extremes(control: widgets.ValueWidget) -> list:
     raise ValueError(f"control_extremes: unsupported control type {type(control).__name__}")
 
 
+def control_values(control: widgets.ValueWidget, points: int | None = None) -> list:
+    """The values a sweep visits for ``control``.
+
+    ``points=None`` gives :func:`control_extremes`; an int >= 2 gives that many evenly spaced values over a
+    slider's range (on the exponent for a log slider, distinct integers for an int slider) and every option of
+    any other control.
+    """
+    if points is None:
+        return control_extremes(control)
+    if isinstance(points, bool) or not isinstance(points, int) or points < 2:
+        raise ValueError(f"points must be an integer >= 2 or None, got {points!r}")
+    if isinstance(control, widgets.FloatLogSlider):
+        return [float(v) for v in control.base ** np.linspace(control.min, control.max, points)]
+    if isinstance(control, widgets.IntSlider):
+        return sorted({int(round(v)) for v in np.linspace(control.min, control.max, points)})
+    if isinstance(control, widgets.FloatSlider):
+        return [float(v) for v in np.linspace(control.min, control.max, points)]
+    return control_extremes(control)
+
+
 @dataclass(frozen=True)
 class UpdateRecord:
     """One update of a sweep: the values set, the time taken, and the error shown (if any)."""
@@ -236,15 +256,17 @@ class Explorer:
             self._quiet = False
         return self.refresh()
 
-    def sweep(self) -> list[UpdateRecord]:
-        """Visit each control's extremes and default (others at their defaults) and time each update.
+    def sweep(self, points: int | None = None) -> list[UpdateRecord]:
+        """Visit each control's values (others at their defaults) and time each update.
 
-        Returns one :class:`UpdateRecord` per update; the controls are restored afterwards.
+        By default the values are each control's extremes and default; ``points`` spreads that many values
+        over each slider's range instead (see :func:`control_values`). Returns one :class:`UpdateRecord` per
+        update; the controls are restored afterwards.
         """
         defaults = self.values
         records = []
         for name, control in self.controls.items():
-            for value in control_extremes(control):
+            for value in control_values(control, points):
                 seconds = self.set(**{**defaults, name: value})
                 records.append(UpdateRecord({**defaults, name: value}, seconds, self.error,
                                             self.unexpected_error))

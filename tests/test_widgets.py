@@ -138,3 +138,19 @@ def test_figure_has_data_sees_finite_points_only():
     assert not widgets.figure_has_data(ex.fig)
     ex.state["line"].set_data([0.0], [1.0])
     assert widgets.figure_has_data(ex.fig)
+
+
+def test_control_values_spread_over_the_range():
+    assert widgets.control_values(widgets.int_slider("k", 1, 9, 3)) == [1, 9, 3]
+    assert widgets.control_values(widgets.int_slider("k", 1, 3, 2), 9) == [1, 2, 3]
+    assert widgets.control_values(widgets.float_slider("x", 0.0, 1.0, 0.5), 3) == [0.0, 0.5, 1.0]
+    assert widgets.control_values(widgets.log_slider("lr", -2, 0, 0.1), 3) == pytest.approx([0.01, 0.1, 1.0])
+    assert widgets.control_values(widgets.dropdown("d", ["a", "b"]), 5) == ["a", "b"]
+    with pytest.raises(ValueError, match="points"):
+        widgets.control_values(widgets.checkbox("c"), 1)
+
+
+def test_sweep_with_points_covers_each_slider():
+    records = sine_explorer().sweep(points=4)
+    assert [r.values["freq"] for r in records[:4]] == pytest.approx([0.5, 2.0, 3.5, 5.0])
+    assert len(records) == 4 + 4
