@@ -28,9 +28,10 @@ def test_check_identity_matrices():
 
 
 def test_check_close_reports_and_asserts(capsys):
-    worst = checks.check_close("vectors", [1.0, 2.0], [1.0, 2.0 + 1e-12], rtol=1e-9)
-    assert worst == pytest.approx(1e-12, rel=1e-3)
-    assert "OK vectors: max |diff| <= 1e-11" in capsys.readouterr().out
+    assert checks.check_close("vectors", [1.0, 2.0], [1.0, 2.0 + 1e-12], rtol=1e-9) is None
+    assert capsys.readouterr().out == "OK vectors: max |diff| is under 10% of the tolerance (rtol=1e-09, atol=0)\n"
+    checks.check_close("mean", 2.03, 2.0, atol=0.1)
+    assert "max |diff| is 30% of the tolerance" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="exceeds the tolerance"):
         checks.check_close("vectors", [1.0, 2.0], [1.0, 2.1], rtol=1e-3)
 
@@ -48,6 +49,63 @@ def test_check_close_validates():
 @pytest.mark.parametrize("value,text", [(0.0, "0"), (3e-13, "1e-12"), (1e-12, "1e-12"), (0.5, "1e0")])
 def test_ceil_pow10(value, text):
     assert checks.ceil_pow10(value) == text
+
+
+def test_tolerance_used_is_the_largest_share_of_the_allowance():
+    assert checks.tolerance_used([1.0, 2.0], [1.0, 2.1], rtol=0, atol=0.2) == pytest.approx(0.5)
+    assert checks.tolerance_used([1.0, 4.0], [1.1, 2.0], rtol=1.0, atol=0) == pytest.approx(1.0)
+    assert checks.tolerance_used([0.0, np.nan], [0.0, np.nan], rtol=1e-9, atol=0) == 0.0
+    assert checks.tolerance_used([1e-300], [0.0], rtol=1e-9, atol=0) == np.inf
+
+
+@pytest.mark.parametrize("share,text", [(0.0, "under 10%"), (0.0999, "under 10%"), (0.1, "10%"),
+                                        (0.37, "37%"), (1.0, "100%")])
+def test_share_text_hides_round_off_digits(share, text):
+    assert checks.share_text(share) == text
+
+
+def test_check_close_text_does_not_depend_on_round_off(capsys):
+    # two CPUs may differ in the last bits: the printed line must not
+    for noise in (0.0, 2e-16, 7e-15, 5e-11):
+        checks.check_close("x", [1.0 + noise], [1.0], rtol=1e-9)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(set(lines)) == 1
+
+
+def test_below_and_above_assert_and_name_the_bound():
+    assert checks.below(3e-15, 1e-13) == "below 1e-13"
+    assert checks.below(-0.01, 0.05) == "below 0.05"
+    assert checks.above(2e-5, 1e-7) == "above 1e-7"
+    with pytest.raises(AssertionError, match="not below"):
+        checks.below(2e-13, 1e-13, "loss")
+    with pytest.raises(AssertionError, match="not above"):
+        checks.above(1e-8, 1e-7)
+    with pytest.raises(ValueError, match="bound"):
+        checks.below(1.0, 0.0)
+
+
+def test_between_states_a_range():
+    assert checks.between(5.6e-6, 1e-7, 1e-4) == "between 1e-7 and 1e-4"
+    with pytest.raises(AssertionError, match="not between"):
+        checks.between(1e-3, 1e-7, 1e-4, "best step")
+    with pytest.raises(ValueError, match="high"):
+        checks.between(1.0, 2.0, 1.0)
+
+
+def test_order_of_refuses_numbers_near_a_decade_boundary():
+    assert checks.order_of(1.2e-5) == "1e-5"
+    assert checks.order_of(-7e3) == "1e4"
+    with pytest.raises(ValueError, match="decade boundary"):
+        checks.order_of(3e-5)
+    with pytest.raises(ValueError, match="value is 0"):
+        checks.order_of(0.0)
+
+
+def test_sig_rounds_to_significant_digits():
+    assert checks.sig(0.12596251651898172) == "0.126"
+    assert checks.sig(1234.5678, 2) == "1.2e+03"
+    with pytest.raises(ValueError, match="digits"):
+        checks.sig(1.0, 0)
 
 
 def test_numerical_gradient_matches_analytic_on_random_quadratics():
