@@ -2,19 +2,22 @@
 
 Both pages are generated, never edited by hand, and committed so the book builds from the repository as is:
 
-- ``book/appendix/corrections.md`` lists each ``{admonition} Correction: <title>`` box, by chapter and
-  section, linking to the section's corrections;
+- ``book/appendix/corrections.md`` lists the two kinds of box a page may carry, apart: each
+  ``{admonition} Correction: <title>`` (a statement of the sheet that is false or misleading as written) and
+  each ``{admonition} Beyond the sheet: <title>`` (a caveat, an omission, an extension), by chapter and
+  section, each entry linking to its own box through the box's ``:name:``;
 - ``book/appendix/interview_questions.md`` gathers the questions of every cell tagged ``interview`` (the
   ``<summary>`` of each ``<details class="mlsheet-interview">`` that :func:`mlsheet_utils.qa.interview`
   renders), linking to the section where the answers are.
 
-Links are MyST links to the notebook files, relative to ``book/appendix/``, with the anchor of the heading
-above the box or the questions, so Sphinx (``-n``) checks that every link resolves.
+Links are MyST links, so Sphinx (``-n``) checks that every link resolves: to a box's own target
+(``[title](#correction-1-2-1)``; the name is ``<kind>-<section id with dashes>-<n>``, numbered per kind in
+page order), or to the notebook file with the anchor of the heading above the questions.
 
 Command line (run from the repository root, as ``make pages`` does)::
 
-    python -m mlsheet_utils.pages            # write both pages
-    python -m mlsheet_utils.pages --check    # fail if a committed page is not current
+    python -m mlsheet_utils.pages            # name the boxes in the notebooks, write both pages
+    python -m mlsheet_utils.pages --check    # fail if a box name or a committed page is not current
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ APPENDIX = book.BOOK / "appendix"
 CORRECTIONS_PAGE = APPENDIX / "corrections.md"
 QUESTIONS_PAGE = APPENDIX / "interview_questions.md"
 
-_CORRECTION = re.compile(r"^(?P<fence>`{3,}|:{3,})\{admonition\}\s*Correction:\s*(?P<title>.+?)\s*$", re.M)
+#: The two kinds of box, as they open: the fence, the kind, the title; then the options (``:class:``, ``:name:``).
+_BOX = re.compile(r"^(?P<fence>`{3,}|:{3,})\{admonition\}\s*(?P<kind>Correction|Beyond the sheet):\s*(?P<title>.+?)\s*\n"
+                  r"(?P<options>(?:[ \t]*:[\w-]+:.*\n?)*)", re.M)
+KINDS = {"Correction": "correction", "Beyond the sheet": "beyond"}
 _SUMMARY = re.compile(r'<details class="mlsheet-interview">\s*<summary>(?P<summary>.*?)</summary>', re.S)
 _QUESTION_NUMBER = re.compile(r"^\s*<b>\s*Q\d+\.\s*</b>\s*")
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
@@ -65,10 +71,18 @@ class Section:
 
 
 @dataclass(frozen=True)
-class Correction:
+class Box:
+    """A correction or a beyond-the-sheet note: its kind, title, the target name it has and the one it needs."""
+
     section: Section
+    kind: str          # "Correction" or "Beyond the sheet"
     title: str
-    anchor: str | None
+    name: str | None   # the :name: option as written
+    expected: str      # the name it should carry
+
+    @property
+    def anchor(self) -> str | None:
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -153,20 +167,60 @@ def sections() -> list[Section]:
     return [section_of(hid, present[hid]) for hid in sorted(present, key=book.order_key)]
 
 
-def corrections(section: Section) -> list[Correction]:
-    """The correction boxes of a section, in page order, each with the anchor of the heading above it."""
-    anchors = heading_anchors(section.cells)
-    # The page's title heading (level 1) is not a useful target; link to the section's top instead.
-    sub = [a for a in anchors if not _is_title(section, a)]
-    found = []
-    for ci, cell in enumerate(section.cells):
+def _box_name(section: Section, kind: str, n: int) -> str:
+    return f"{KINDS[kind]}-{section.id.replace('.', '-')}-{n}"
+
+
+def boxes(section: Section) -> list[Box]:
+    """The correction and beyond-the-sheet boxes of a section, in page order."""
+    found, count = [], {k: 0 for k in KINDS}
+    for cell in section.cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        for m in _BOX.finditer(_source(cell)):
+            kind = m.group("kind")
+            count[kind] += 1
+            name = re.search(r"^[ \t]*:name:[ \t]*(\S+)", m.group("options"), re.M)
+            found.append(Box(section, kind, m.group("title"), name.group(1) if name else None,
+                             _box_name(section, kind, count[kind])))
+    return found
+
+
+def corrections(section: Section) -> list[Box]:
+    """The boxes of kind ``Correction`` of a section."""
+    return [b for b in boxes(section) if b.kind == "Correction"]
+
+
+def name_boxes(path: Path) -> bool:
+    """Give every box of a notebook its expected ``:name:`` option (added after the options it has).
+
+    Returns whether the file changed. Only markdown sources change, so stored outputs stay valid.
+    """
+    nb = book.read_notebook(path)
+    hid = nb.get("metadata", {}).get("mlsheet", {}).get("id")
+    section = Section(hid, "", Path(path), tuple(nb.get("cells", [])))
+    count, changed = {k: 0 for k in KINDS}, False
+    for cell in nb.get("cells", []):
         if cell.get("cell_type") != "markdown":
             continue
         text = _source(cell)
-        for m in _CORRECTION.finditer(text):
-            line = text[:m.start()].count("\n")
-            found.append(Correction(section, m.group("title"), _anchor_before(sub, ci, line)))
-    return found
+
+        def rename(m):
+            kind = m.group("kind")
+            count[kind] += 1
+            options = [line for line in m.group("options").splitlines() if not re.match(r"\s*:name:", line)]
+            options.append(f":name: {_box_name(section, kind, count[kind])}")
+            head = m.group(0)[:m.start("options") - m.start(0)]
+            return head + "\n".join(options) + "\n"
+
+        new = _BOX.sub(rename, text)
+        if new != text:
+            cell["source"], changed = new, True
+    if changed:
+        import nbformat
+
+        nbformat.write(nbformat.from_dict(nb), str(path))
+    return changed
 
 
 def _is_title(section: Section, anchor) -> bool:
@@ -217,8 +271,8 @@ def _chapter_titles() -> dict[str, str]:
     return {h.id: h.title for h in book.headings() if h.parent is None}
 
 
-def _by_chapter(items, noun: str):
-    """The items with a level-2 heading, and a count of ``noun``, before each chapter's first item."""
+def _by_chapter(items, noun: str, level: int = 2):
+    """The items with a heading (``level``), and a count of ``noun``, before each chapter's first item."""
     chapters = _chapter_titles()
     counts: dict[str, int] = {}
     for item in items:
@@ -228,38 +282,48 @@ def _by_chapter(items, noun: str):
         ch = item.section.chapter
         if ch != current:
             current = ch
-            yield f"## {ch} {chapters[ch]}\n\n{counts[ch]} {noun}{'s' if counts[ch] != 1 else ''} in this chapter.\n"
+            yield (f"{'#' * level} {ch} {chapters[ch]}\n\n"
+                   f"{counts[ch]} {noun}{'s' if counts[ch] != 1 else ''} in this chapter.\n")
         yield item
 
 
 def corrections_page(secs: list[Section] | None = None) -> str:
-    """The text of ``book/appendix/corrections.md``."""
+    """The text of ``book/appendix/corrections.md``: corrections first, then the notes, each by chapter."""
     secs = sections() if secs is None else secs
-    items = [c for s in secs for c in corrections(s)]
-    n_sections = len({c.section.id for c in items})
+    every = [b for s in secs for b in boxes(s)]
+    fixes = [b for b in every if b.kind == "Correction"]
+    notes = [b for b in every if b.kind != "Correction"]
     lines = [_GENERATED, "# Corrections to the sheet\n",
-             "Places where the study sheet is wrong or imprecise. Each correction is shown, on its section's "
-             "page, by code that executes both versions and asserts which one holds; this list links to "
-             "them in the sheet's order.\n"]
-    if not items:
-        lines.append("No section has a correction yet.\n")
-    else:
-        lines.append(f"{len(items)} correction{'s' if len(items) != 1 else ''} in {n_sections} "
-                     f"section{'s' if n_sections != 1 else ''}.\n")
-    last = None
-    for entry in _by_chapter(items, "correction"):
-        if isinstance(entry, str):
-            lines.append(entry)
-            last = None
-            continue
-        s = entry.section
-        if s.id != last:
-            lines.append(f"**[{s.id} {_escape_text(s.title)}]({s.link()})**\n")
-            last = s.id
-        lines.append(f"- [{entry.title}]({s.link(entry.anchor)})")
-        if _next_is_new_block(items, entry):
-            lines.append("")
+             "Two kinds of box sit on the section pages. A **correction** marks a statement of the sheet that is "
+             "false or misleading as written: it quotes the sheet's words, and a cell beside it executes the "
+             "sheet's version, which fails, and the right one, which passes. A **beyond the sheet** note adds "
+             "what the sheet leaves out (a condition, a caveat, an extension) without claiming the sheet is "
+             "wrong. Each entry links to its box.\n",
+             f"{_count(fixes, 'correction')} and {_count(notes, 'note')}, in "
+             f"{_count({b.section.id for b in every}, 'section')}.\n"]
+    for heading, items, noun in (("Corrections", fixes, "correction"), ("Beyond the sheet", notes, "note")):
+        lines.append(f"## {heading}\n")
+        if not items:
+            lines.append(f"No {noun}s yet.\n")
+        last = None
+        for entry in _by_chapter(items, noun, level=3):
+            if isinstance(entry, str):
+                lines.append(entry)
+                last = None
+                continue
+            s = entry.section
+            if s.id != last:
+                lines.append(f"**[{s.id} {_escape_text(s.title)}]({s.link()})**\n")
+                last = s.id
+            lines.append(f"- [{entry.title}](#{entry.expected})")
+            if _next_is_new_block(items, entry):
+                lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _count(items, noun: str) -> str:
+    n = len(items)
+    return f"{n} {noun}{'s' if n != 1 else ''}"
 
 
 def _next_is_new_block(items, entry) -> bool:
@@ -303,11 +367,20 @@ def stale() -> list[Path]:
             if not p.exists() or p.read_text(encoding="utf-8") != text]
 
 
+def misnamed() -> list[str]:
+    """Boxes whose ``:name:`` is missing or not the expected one, as ``"<id>: <title>"``."""
+    return [f"{b.section.id}: {b.title}" for s in sections() for b in boxes(s) if b.name != b.expected]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m mlsheet_utils.pages", description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="fail if a committed page is not current")
     args = ap.parse_args(argv)
     if args.check:
+        bad = misnamed()
+        if bad:
+            print(f"boxes without their :name: ({'; '.join(bad[:5])}...): run `make pages`", file=sys.stderr)
+            return 1
         old = stale()
         if old:
             names = ", ".join(p.relative_to(book.ROOT).as_posix() for p in old)
@@ -315,6 +388,9 @@ def main(argv=None) -> int:
             return 1
         print("appendix pages are current")
         return 0
+    for path in book.notebooks().values():
+        if name_boxes(path):
+            print(f"named the boxes of {Path(path).relative_to(book.ROOT).as_posix()}")
     for path, text in pages().items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")

@@ -156,13 +156,63 @@ def test_widget_present_swept_and_saved(nb):
         f"{hid}: the saved widget state has no plot image"
 
 
+SHEET = book.ROOT.parent / "shared" / "seed" / "000_62d21d0ce9ffba61.txt"
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$", re.S)
+_QUOTE = re.compile(r'"([^"\n]+)"|\u201c([^\u201d\n]+)\u201d')
+
+
+def _words(text):
+    return _WORD.findall(_MATH.sub(" ", text).lower())
+
+
+def box_bodies(data):
+    """``(kind, class, body)`` of every admonition in the markdown cells."""
+    found = []
+    for cell in cells(data, "markdown"):
+        text = src(cell)
+        for m in re.finditer(r"^(`{3,}|:{3,})\{admonition\}(.*)\n((?:.*\n)*?)\1\s*$", text, re.M):
+            head, body = m.group(2).strip(), m.group(3)
+            kind = re.match(r"(Correction|Beyond the sheet):", head)
+            cls = re.search(r"^:class:\s*(\S+)", body, re.M)
+            found.append((kind.group(1) if kind else head, cls.group(1) if cls else None,
+                          re.sub(r"^:[\w-]+:.*\n", "", body, flags=re.M)))
+    return found
+
+
+def test_boxes_are_corrections_or_beyond_the_sheet_notes(nb):
+    hid, data = nb
+    for kind, cls, _ in box_bodies(data):
+        assert kind in ("Correction", "Beyond the sheet"), f"{hid}: a box titled {kind!r}"
+        assert cls == {"Correction": "warning", "Beyond the sheet": "note"}[kind], f"{hid}: {kind} box with {cls}"
+
+
+def test_corrections_quote_the_sheet(nb):
+    """A correction quotes the sheet's words (under 8 of them), and the quote is really on the sheet."""
+    hid, data = nb
+    if not SHEET.exists():
+        pytest.skip(f"the sheet is not at {SHEET}")
+    sheet = " " + " ".join(_words(SHEET.read_text(encoding="utf-8"))) + " "
+    for kind, _, body in box_bodies(data):
+        if kind != "Correction":
+            continue
+        quotes = [q for pair in _QUOTE.findall(body) for q in pair if q]
+        on_sheet = [q for q in quotes if 0 < len(_words(q)) < 8 and f" {' '.join(_words(q))} " in sheet]
+        assert on_sheet, f"{hid}: a correction box quotes no words of the sheet (found {quotes})"
+
+
 def test_corrections_demonstrated(nb):
     hid, data = nb
-    boxes = [c for c in cells(data, "markdown") if re.search(r"\{admonition\}\s*Correction", src(c))]
+    kinds = [kind for kind, _, _ in box_bodies(data)]
+    asserting = re.compile(r"^\s*assert |check_identity\(|check_close\(|checks\.(below|above|between)\(", re.M)
     demos = cells(data, "code", "correction")
-    if boxes:
+    if "Correction" in kinds:
         assert demos, f"{hid}: a correction box without a code cell tagged 'correction'"
-        assert all(re.search(r"^\s*assert |check_identity\(|check_close\(", src(c), re.M) for c in demos)
+    assert all(asserting.search(src(c)) for c in demos), f"{hid}: a 'correction' cell that asserts nothing"
+    assert all(asserting.search(src(c)) for c in cells(data, "code", "beyond-sheet")), \
+        f"{hid}: a 'beyond-sheet' cell that asserts nothing"
+    if "Correction" not in kinds:
+        assert not demos, f"{hid}: cells tagged 'correction' but no correction box (tag them 'beyond-sheet')"
 
 
 def test_interview_questions_hidden(nb):

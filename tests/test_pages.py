@@ -16,19 +16,25 @@ def test_pages_are_in_the_toc():
         assert path.relative_to(book.ROOT).with_suffix("").as_posix() in listed
 
 
-def test_every_correction_box_and_question_is_listed():
+def test_every_box_and_question_is_listed_once_under_its_kind():
     secs = pages.sections()
     corrections, questions = pages.corrections_page(secs), pages.questions_page(secs)
+    fixes, _, notes = corrections.partition("\n## Beyond the sheet\n")
+    n_boxes = 0
     for s in secs:
         for cell in s.cells:
             text = "".join(cell.get("source", ""))
             if cell.get("cell_type") == "markdown":
-                for title in re.findall(r"\{admonition\}\s*Correction:\s*(.+)", text):
-                    assert f"[{title.strip()}](" in corrections, (s.id, title)
+                n_boxes += text.count("{admonition}")
+        for box in pages.boxes(s):
+            entry = f"- [{box.title}](#{box.name})"
+            assert box.name == box.expected, (s.id, box.title)
+            assert (fixes if box.kind == "Correction" else notes).count(entry) == 1, (s.id, box.title)
         q = pages.interview_questions(s)
         if q is not None:
             assert f"[{s.id} " in questions
             assert all(f". {line}" in questions for line in q.questions)
+    assert corrections.count("\n- [") == n_boxes, "a box the page does not list"
 
 
 def test_links_point_at_notebooks_that_exist():
@@ -45,14 +51,26 @@ def _md(text):
     return {"cell_type": "markdown", "source": text, "metadata": {}}
 
 
-def test_correction_anchor_is_the_heading_above():
-    cells = [_md("# 3.23.1 K-Means\n\nsummary"), _md("## Idea\n\n```python\n## not a heading\n```"),
+def test_boxes_are_numbered_per_kind_and_named(tmp_path):
+    cells = [_md("# 3.23.1 K-Means\n\nsummary"),
              _md("## Corrections to the sheet\n\n```{admonition} Correction: the \"$\\le$\" rule\n:class: warning\n"
                  "text\n```"),
-             _md("```{admonition} Correction: second\n:class: warning\nmore\n```")]
-    found = pages.corrections(_section(cells))
-    assert [(c.title, c.anchor) for c in found] == [('the "$\\le$" rule', "corrections-to-the-sheet"),
-                                                    ("second", "corrections-to-the-sheet")]
+             _md("```{admonition} Beyond the sheet: a caveat\n:class: note\n:name: wrong-name\nmore\n```\n\n"
+                 "```{admonition} Correction: second\n:class: warning\nmore\n```")]
+    found = pages.boxes(_section(cells))
+    assert [(b.kind, b.title, b.name, b.expected) for b in found] == [
+        ("Correction", 'the "$\\le$" rule', None, "correction-3-23-1-1"),
+        ("Beyond the sheet", "a caveat", "wrong-name", "beyond-3-23-1-1"),
+        ("Correction", "second", None, "correction-3-23-1-2")]
+    import nbformat
+    nb = nbformat.v4.new_notebook(cells=[nbformat.from_dict(c) for c in cells],
+                                  metadata={"mlsheet": {"id": "3.23.1", "title": "K-Means"}})
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, str(path))
+    assert pages.name_boxes(path) and not pages.name_boxes(path)
+    named = pages.boxes(pages.Section("3.23.1", "K-Means", path, tuple(nbformat.read(str(path), 4).cells)))
+    assert all(b.name == b.expected for b in named)
+    assert ":class: note\n:name: beyond-3-23-1-1\nmore" in nbformat.read(str(path), 4).cells[2].source
 
 
 def test_repeated_headings_get_numbered_anchors():
