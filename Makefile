@@ -15,7 +15,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help venv book test unit nbtest nbtest-generic execute toc coverage bench lab serve lint lock clean
+.PHONY: help venv book test unit nbtest nbtest-generic mutate execute toc coverage bench lab serve lint lock clean
 .PHONY: vendor pages test-browser
 
 # Front-end files the site serves itself (MathJax, RequireJS, the ipywidgets HTML manager): pinned in
@@ -39,6 +39,7 @@ help:
 	@echo "make serve     serve _build/html on http://127.0.0.1:8000"
 	@echo "make lint      ruff over the package, the tests and the notebooks"
 	@echo "make pages     regenerate the appendix pages (corrections, interview questions) from the notebooks"
+	@echo "make mutate    perturb each implementation a notebook presents and re-run it: a check must fail (NB=path)"
 	@echo "make test-browser  check the built site and the live widgets in Chromium (builds the site if missing)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -110,6 +111,11 @@ test-browser: $(STAMP)
 	else \
 		{ test -f _build/html/index.html || $(MAKE) book; } && $(BIN)/pytest tests/browser -v; \
 	fi
+
+# Mutation test (mlsheet_utils/mutation.py): every implementation a notebook presents is perturbed in turn (its
+# outputs off by 0.1%) and the notebook re-executed; a notebook where a mutant survives fails the target.
+mutate: $(STAMP)
+	$(PY) -m mlsheet_utils.mutation -j $(JOBS) $(NB)
 
 execute: $(STAMP)
 	$(PY) -m mlsheet_utils.book execute -j $(JOBS) $(NB)

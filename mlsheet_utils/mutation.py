@@ -293,6 +293,7 @@ def main(argv=None) -> int:
         print(f"SURVIVED: {s}")
     print(f"mutants caught: {report['caught']} of {report['total']} in {report['seconds']:.0f} s "
           f"({len(paths)} notebooks); report in {args.report}")
+    print(f"mutants: {report['caught']} passed, {len(report['survivors']) + len(report['broken'])} failed")
     return 1 if report["survivors"] or report["broken"] else 0
 
 

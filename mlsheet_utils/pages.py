@@ -36,9 +36,9 @@ APPENDIX = book.BOOK / "appendix"
 CORRECTIONS_PAGE = APPENDIX / "corrections.md"
 QUESTIONS_PAGE = APPENDIX / "interview_questions.md"
 
-#: The two kinds of box, as they open: the fence, the kind, the title; then the options (``:class:``, ``:name:``).
-_BOX = re.compile(r"^(?P<fence>`{3,}|:{3,})\{admonition\}\s*(?P<kind>Correction|Beyond the sheet):\s*(?P<title>.+?)\s*\n"
-                  r"(?P<options>(?:[ \t]*:[\w-]+:.*\n?)*)", re.M)
+#: The two kinds of box as they open: fence, kind, title, then the options (``:class:``, ``:name:``).
+_BOX = re.compile(r"^(?P<fence>`{3,}|:{3,})\{admonition\}\s*(?P<kind>Correction|Beyond the sheet):"
+                  r"\s*(?P<title>.+?)\s*\n(?P<options>(?:[ \t]*:[\w-]+:.*\n?)*)", re.M)
 KINDS = {"Correction": "correction", "Beyond the sheet": "beyond"}
 _SUMMARY = re.compile(r'<details class="mlsheet-interview">\s*<summary>(?P<summary>.*?)</summary>', re.S)
 _QUESTION_NUMBER = re.compile(r"^\s*<b>\s*Q\d+\.\s*</b>\s*")
