@@ -81,10 +81,7 @@ print("MLSHEET_BENCH " + _json.dumps({
 
 
 def _client(nb, path):
-    from nbclient import NotebookClient
-
-    return NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
-                          resources={"metadata": {"path": str(path.parent)}})
+    return book.notebook_client(nb, path, timeout=600)
 
 
 def fixed_cost() -> dict:
@@ -145,9 +142,10 @@ def run(paths: list[Path] | None = None, points: int = POINTS) -> dict:
         "fixed": fixed_cost(),
         "notebooks": [],
     }
+    progress = book.Progress(len(paths))
     for path in paths:
         row = bench_notebook(Path(path), points)
-        print(f"{row['wall_s']:6.2f} s  {row['path']}", flush=True)
+        progress.step(f"{row['wall_s']:5.2f} s  {row['path']}")
         results["notebooks"].append(row)
     results["total_s"] = time.perf_counter() - started
     results["summary"] = summarize(results)

@@ -143,6 +143,58 @@ def coverage_report() -> str:
     return "\n".join(lines)
 
 
+def notebook_client(nb, path: Path, *, timeout: int = 300, **kwargs):
+    """An nbclient client for ``nb`` (run from ``path``'s folder) on a fresh ``python3`` kernel.
+
+    The kernel talks over local IPC sockets rather than TCP: nothing listens on a port, and the kernel does not
+    warn about unencrypted TCP at every start.
+    """
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+
+    # The socket files' prefix must be absolute: the kernel runs in the notebook's folder, the client here.
+    prefix = str(_socket_dir() / f"kernel-{uuid.uuid4().hex[:12]}")
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=prefix)
+    return NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", record_timing=False,
+                          resources={"metadata": {"path": str(Path(path).parent)}}, **kwargs)
+
+
+@lru_cache(maxsize=1)
+def _socket_dir() -> Path:
+    """A private folder for this process's kernel sockets, removed when the process exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="mlsheet-kernels-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+class Progress:
+    """``[k/N]`` lines with the elapsed time and an estimate of the time left, for the long commands."""
+
+    def __init__(self, total: int, out=None):
+        self.total, self.done, self.start = int(total), 0, time.perf_counter()
+        self.out = out if out is not None else sys.stdout
+
+    def step(self, text: str) -> None:
+        """Report one finished item."""
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        left = elapsed / self.done * (self.total - self.done)
+        width = len(str(self.total))
+        print(f"[{self.done:{width}d}/{self.total}] {text}  ({_clock(elapsed)} elapsed, ~{_clock(left)} left)",
+              file=self.out, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
 def execute(path: Path, timeout: int = 300) -> float:
     """Execute a notebook in place in a fresh kernel, storing outputs and ipywidgets state.
 
@@ -150,13 +202,11 @@ def execute(path: Path, timeout: int = 300) -> float:
     re-run changes the file only where an output changed.
     """
     import nbformat
-    from nbclient import NotebookClient
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-                            record_timing=False, resources={"metadata": {"path": str(path.parent)}})
+    client = notebook_client(nb, path, timeout=timeout, store_widget_state=True)
     client.execute()
     seconds = time.perf_counter() - start
     nbformat.write(nb, path)
@@ -237,9 +287,10 @@ def main(argv=None) -> int:
         if not paths:
             print("no notebooks to execute")
             return 0
+        progress = Progress(len(paths))
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             for path, seconds in pool.map(_execute_one, paths):
-                print(f"{seconds:6.1f} s  {Path(path).relative_to(ROOT)}")
+                progress.step(f"{seconds:5.1f} s  {Path(path).relative_to(ROOT)}")
     elif args.cmd == "new":
         print(f"wrote {new_notebook(args.id).relative_to(ROOT)}")
     return 0

@@ -207,13 +207,13 @@ def _cells_for(nb: dict, target: Target | None):
 def run(path: Path, target: Target | None, timeout: int = 180) -> dict:
     """Execute the notebook (a copy in memory) with ``target`` mutated; say whether and where it failed."""
     import nbformat
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    from .book import notebook_client
 
     nb = nbformat.read(path, as_version=4)
     nb.cells = _cells_for(nb, target)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(Path(path).parent)}})
+    client = notebook_client(nb, path, timeout=timeout)
     start = time.perf_counter()
     result = {"target": target.name if target else None, "failed": False, "error": None, "cell": None}
     try:
@@ -248,7 +248,9 @@ def mutate(paths, jobs: int = 2, out=sys.stdout) -> dict:
         per[str(path)] = {"targets": [t.name for t in targets(nb)], "baseline": None, "mutants": []}
         work.append((str(path), None))
         work += [(str(path), t) for t in targets(nb)]
-    start = time.perf_counter()
+    from .book import Progress
+
+    start, progress = time.perf_counter(), Progress(len(per), out=out)
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         for path, result in pool.map(_job, work):
             entry = per[path]
@@ -257,7 +259,7 @@ def mutate(paths, jobs: int = 2, out=sys.stdout) -> dict:
             else:
                 entry["mutants"].append(result)
             if len(entry["mutants"]) == len(entry["targets"]) and entry["baseline"] is not None:
-                print(_line(path, entry), file=out, flush=True)
+                progress.step(_line(path, entry))
     report = {"seconds": time.perf_counter() - start, "notebooks": per}
     report["caught"] = sum(m["failed"] for e in per.values() for m in e["mutants"])
     report["total"] = sum(len(e["mutants"]) for e in per.values())
@@ -272,7 +274,7 @@ def _line(path: str, entry: dict) -> str:
     secs = entry["baseline"]["seconds"] + sum(m["seconds"] for m in entry["mutants"])
     state = "BROKEN unmutated" if entry["baseline"]["failed"] else (
         "ok" if caught == len(entry["mutants"]) else "SURVIVORS")
-    return f"{caught:3d}/{len(entry['mutants']):<3d} caught {secs:6.1f} s  {Path(path).name}  {state}"
+    return f"{caught:2d}/{len(entry['mutants']):<2d} caught {secs:5.1f} s  {Path(path).name}  {state}"
 
 
 def main(argv=None) -> int:

@@ -49,3 +49,26 @@ def test_new_notebook_refuses_existing_and_unknown():
         book.new_notebook("3.23.1")
     with pytest.raises(ValueError, match="unknown section"):
         book.new_notebook("2")
+
+
+def test_progress_counts_and_estimates_the_time_left():
+    import io
+
+    out = io.StringIO()
+    progress = book.Progress(12, out=out)
+    progress.step("first")
+    progress.step("second")
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("[ 1/12] first  (") and lines[1].startswith("[ 2/12] second  (")
+    assert all("elapsed, ~" in line and line.endswith("left)") for line in lines)
+    assert book._clock(5.4) == "5s" and book._clock(125) == "2m05s"
+
+
+def test_notebook_client_runs_a_kernel_over_ipc(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; print(os.getcwd())")])
+    client = book.notebook_client(nb, tmp_path / "x.ipynb", timeout=60)
+    assert client.km.transport == "ipc"
+    client.execute()
+    assert nb.cells[0].outputs[0]["text"].strip() == str(tmp_path)
