@@ -129,8 +129,9 @@ coverage: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m mlsheet_utils.bench
 
+# --allow-root only when run as root (as in many containers); JupyterLab refuses root without it.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 book
+	$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" -eq 0 ] && echo --allow-root) book
 
 serve:
 	@test -f _build/html/index.html || { echo "no site yet: run make book first"; exit 1; }
