@@ -3,6 +3,7 @@
 import contextlib
 import io
 import json
+import re
 
 import numpy as np
 
@@ -66,3 +67,19 @@ def test_summary_flags_missed_targets():
     assert "| worst widget p95 update | 60.0 ms | < 50.0 ms | **missed** |" in text
     assert "| median notebook | 2.00 s | < 3.0 s | met |" in text
     assert "[9.1 Fake](../../book/x/fake.ipynb)" in text
+
+
+def test_performance_tables_keep_their_columns():
+    results = _fake_results()
+    nb = results["notebooks"][0]
+    nb["title"] = "Orthogonality | normality"
+    nb["widgets"].append(dict(nb["widgets"][0]))          # a second widget row under the same section
+    nb["pairs"][0]["name"] = "a | b"
+    text = bench.markdown(results)
+    for table in text.split("\n\n"):
+        rows = [ln for ln in table.splitlines() if ln.startswith("|")]
+        if rows:
+            widths = {len(re.findall(r"(?<!\\)\|", ln)) for ln in rows}
+            assert len(widths) == 1, rows                    # every row has as many cells as the header
+    assert "Orthogonality \\| normality" in text and "| a \\| b | 9 |" in text
+    assert "size | ours (ms) | reference (ms) | ratio | size" not in text
