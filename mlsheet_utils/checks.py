@@ -1,6 +1,7 @@
 """Checks that end a derivation or an implementation: they assert, then print a short stable summary.
 
 - :func:`check_identity` asserts that two SymPy expressions are equal and displays the identity as math;
+- :func:`check_step` carries out a derivation step with SymPy, asserts its result and shows ``start = result``;
 - :func:`check_close` asserts that an implementation matches a reference within a tolerance;
 - :func:`numerical_gradient` and :func:`check_gradient` compare an analytic gradient with central differences.
 
@@ -64,6 +65,43 @@ def check_identity(lhs, rhs, label: str | None = None, *, show: bool = True) -> 
                              f"{sp.sstr(lhs)} != {sp.sstr(rhs)}; difference {sp.sstr(sp.simplify(lhs - rhs))}")
     if show:
         show_math(f"{sp.latex(lhs)} = {sp.latex(rhs)}", label)
+
+
+def check_step(start, expected, label: str | None = None, *, result=None, simplify: bool = True, show: bool = True):
+    """Carry out one derivation step with SymPy, assert its result, and display ``start = result``.
+
+    The displayed line is the starting expression and what SymPy made of it, never a bare ``0 = 0``.
+
+    Parameters
+    ----------
+    start : sympy expression or str
+        The step's starting point: an unevaluated ``Integral``, ``Sum``, ``Derivative``, ``Expectation``... (then
+        ``result`` defaults to ``start.doit()``), or any expression, or a LaTeX string (then ``result`` is
+        required).
+    expected : sympy expression
+        What the result must equal (asserted symbolically, as :func:`check_identity` does).
+    label : str, optional
+        Plain text shown before the step.
+    result : sympy expression, optional
+        The result computed by the caller with SymPy (e.g. ``sp.solve(...)``), when it is not ``start.doit()``.
+    simplify : bool
+        Simplify ``start.doit()`` before displaying it.
+
+    Returns
+    -------
+    The result, for the next step.
+    """
+    if result is None:
+        if isinstance(start, str):
+            raise ValueError("check_step: a LaTeX start needs the result computed by SymPy (result=...)")
+        result = sp.sympify(start).doit()
+        if simplify:
+            result = sp.simplify(sp.gammasimp(sp.powsimp(sp.expand_func(result), force=True)))
+    check_identity(result, expected, label, show=False)
+    if show:
+        lhs = start if isinstance(start, str) else sp.latex(start)
+        show_math(f"{lhs} = {sp.latex(result)}", label)
+    return result
 
 
 def show_math(latex: str, label: str | None = None) -> None:

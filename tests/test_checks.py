@@ -27,6 +27,17 @@ def test_check_identity_matrices():
         checks.check_identity(M, a, show=False)
 
 
+def test_check_step_evaluates_asserts_and_returns_the_result():
+    x, lam = sp.symbols("x lambda", positive=True)
+    mean = checks.check_step(sp.Integral(x * lam * sp.exp(-lam * x), (x, 0, sp.oo)), 1 / lam, "E[X]", show=False)
+    assert mean == 1 / lam
+    with pytest.raises(AssertionError, match="identity fails"):
+        checks.check_step(sp.Integral(x * lam * sp.exp(-lam * x), (x, 0, sp.oo)), lam, show=False)
+    assert checks.check_step(r"\det A", 6, result=sp.Matrix([[2, 0], [0, 3]]).det(), show=False) == 6
+    with pytest.raises(ValueError, match="needs the result"):
+        checks.check_step(r"\det A", 6, show=False)
+
+
 def test_check_close_reports_and_asserts(capsys):
     assert checks.check_close("vectors", [1.0, 2.0], [1.0, 2.0 + 1e-12], rtol=1e-9) is None
     assert capsys.readouterr().out == "OK vectors: max |diff| is under 10% of the tolerance (rtol=1e-09, atol=0)\n"
