@@ -67,41 +67,37 @@ def check_identity(lhs, rhs, label: str | None = None, *, show: bool = True) -> 
         show_math(f"{sp.latex(lhs)} = {sp.latex(rhs)}", label)
 
 
-def check_step(start, expected, label: str | None = None, *, result=None, simplify: bool = True, show: bool = True):
-    """Carry out one derivation step with SymPy, assert its result, and display ``start = result``.
+def check_step(start, expected, label: str | None = None, *, result=None, show: bool = True):
+    """Carry out one derivation step with SymPy, assert its result, and display ``start = expected``.
 
-    The displayed line is the starting expression and what SymPy made of it, never a bare ``0 = 0``.
+    The displayed line is the starting expression and what SymPy made of it (in the expected, readable form,
+    which the assertion has just shown equal), never a bare ``0 = 0``.
 
     Parameters
     ----------
     start : sympy expression or str
-        The step's starting point: an unevaluated ``Integral``, ``Sum``, ``Derivative``, ``Expectation``... (then
-        ``result`` defaults to ``start.doit()``), or any expression, or a LaTeX string (then ``result`` is
-        required).
+        The step's starting point: an unevaluated ``Integral``, ``Sum``, ``Limit``, ``Derivative``... (then
+        ``result`` defaults to ``start.doit()``), or a LaTeX string (then ``result`` is required).
     expected : sympy expression
         What the result must equal (asserted symbolically, as :func:`check_identity` does).
     label : str, optional
         Plain text shown before the step.
     result : sympy expression, optional
         The result computed by the caller with SymPy (e.g. ``sp.solve(...)``), when it is not ``start.doit()``.
-    simplify : bool
-        Simplify ``start.doit()`` before displaying it.
 
     Returns
     -------
-    The result, for the next step.
+    ``expected``, for the next step.
     """
     if result is None:
         if isinstance(start, str):
             raise ValueError("check_step: a LaTeX start needs the result computed by SymPy (result=...)")
         result = sp.sympify(start).doit()
-        if simplify:
-            result = sp.simplify(sp.gammasimp(sp.powsimp(sp.expand_func(result), force=True)))
     check_identity(result, expected, label, show=False)
     if show:
         lhs = start if isinstance(start, str) else sp.latex(start)
-        show_math(f"{lhs} = {sp.latex(result)}", label)
-    return result
+        show_math(f"{lhs} = {sp.latex(sp.sympify(expected))}", label)
+    return expected
 
 
 def show_math(latex: str, label: str | None = None) -> None:
