@@ -8,7 +8,9 @@ presents:
 - a package function it shows with ``show_source(module.function)``.
 
 The mutant wraps the function and nudges every number in what it returns (:func:`perturb`): floats are
-multiplied by ``1 + 1e-3`` (an exact zero becomes ``1e-6``), integers move by one and booleans flip, inside
+multiplied by ``1 + 1e-3`` (an exact zero becomes ``1e-6``), integers move by one (non-negative integer arrays,
+such as states or labels, cyclically within their range, so the mutant is caught by a check rather than by an
+index error) and booleans flip, inside
 arrays, tuples, lists, dicts, named tuples and dataclasses alike. A check that still passes with 0.1% of error
 in the answer was not checking the answer. The mutant is installed by a cell inserted into the executed copy
 (the notebook file is not touched): right after the ``def`` for a notebook function, right before the
@@ -51,8 +53,8 @@ _SHOWN = re.compile(r"show_source\(\s*([A-Za-z_][\w.]*)\s*\)")
 def perturb(value):
     """Nudge every number inside ``value``; return ``(new_value, changed)``.
 
-    Floats (and complex numbers) are scaled by ``1 + FACTOR`` (zeros become ``1e-6``), integers move by +1,
-    booleans flip; containers are rebuilt with their contents perturbed. Anything else is returned as is.
+    Floats (and complex numbers) are scaled by ``1 + FACTOR`` (zeros become ``1e-6``), integers move by +1
+    (a non-negative integer array as ``(x + 1) % (max + 1)``), booleans flip; containers are rebuilt with their contents perturbed. Anything else is returned as is.
     """
     if isinstance(value, (bool, np.bool_)):
         return (not value), True
@@ -64,6 +66,8 @@ def perturb(value):
         if value.dtype == bool:
             return ~value, value.size > 0
         if np.issubdtype(value.dtype, np.integer):
+            if value.size and value.min() >= 0:        # states, labels, counts: shift them within their range
+                return (value + 1) % (value.max() + 1), bool(value.max() > 0)
             return value + 1, value.size > 0
         if np.issubdtype(value.dtype, np.inexact):
             return np.where(value != 0, value * (1 + FACTOR), 1e-6).astype(value.dtype), value.size > 0

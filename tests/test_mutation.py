@@ -29,7 +29,8 @@ def test_perturb_nudges_every_number_in_any_container():
     assert new["l"][1] is False
     assert isinstance(new["p"], Pair) and new["p"].b == "s" and new["p"].a == pytest.approx(3.003)
     assert isinstance(new["r"], Result) and new["r"].n == 5 and new["r"].name == "k"
-    np.testing.assert_array_equal(mutation.perturb(np.array([1, 2]))[0], [2, 3])
+    np.testing.assert_array_equal(mutation.perturb(np.array([1, 2]))[0], [2, 0])       # stays in range
+    np.testing.assert_array_equal(mutation.perturb(np.array([-1, 2]))[0], [0, 3])
     np.testing.assert_array_equal(mutation.perturb(np.array([True, False]))[0], [False, True])
 
 
