@@ -151,13 +151,15 @@ def notebook_client(nb, path: Path, *, timeout: int = 300, **kwargs):
     """
     import uuid
 
-    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
+    from traitlets.config import Config
 
     # The socket files' prefix must be absolute: the kernel runs in the notebook's folder, the client here.
-    prefix = str(_socket_dir() / f"kernel-{uuid.uuid4().hex[:12]}")
-    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=prefix)
-    return NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", record_timing=False,
+    # Configured rather than passed as a ready kernel manager, so the client owns the kernel and shuts it down.
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(_socket_dir() / f"kernel-{uuid.uuid4().hex[:12]}")
+    return NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, config=config,
                           resources={"metadata": {"path": str(Path(path).parent)}}, **kwargs)
 
 

@@ -69,6 +69,10 @@ def test_notebook_client_runs_a_kernel_over_ipc(tmp_path):
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; print(os.getcwd())")])
     client = book.notebook_client(nb, tmp_path / "x.ipynb", timeout=60)
-    assert client.km.transport == "ipc"
-    client.execute()
+    with client.setup_kernel():
+        assert client.km.transport == "ipc" and client.owns_km    # the client shuts its kernel down
+        client.execute_cell(nb.cells[0], 0)
+        kernel = client.km
     assert nb.cells[0].outputs[0]["text"].strip() == str(tmp_path)
+    assert not client.km or not client.km.has_kernel
+    assert not kernel.has_kernel
