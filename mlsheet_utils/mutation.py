@@ -54,7 +54,8 @@ def perturb(value):
     """Nudge every number inside ``value``; return ``(new_value, changed)``.
 
     Floats (and complex numbers) are scaled by ``1 + FACTOR`` (zeros become ``1e-6``), integers move by +1
-    (a non-negative integer array as ``(x + 1) % (max + 1)``), booleans flip; containers are rebuilt with their contents perturbed. Anything else is returned as is.
+    (a non-negative integer array as ``(x + 1) % (max + 1)``), booleans flip; containers are rebuilt with their
+    contents perturbed. Anything else is returned as is.
     """
     if isinstance(value, (bool, np.bool_)):
         return (not value), True
