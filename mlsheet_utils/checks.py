@@ -33,7 +33,8 @@ def _is_zero(expr) -> bool:
     expr = sp.sympify(expr)
     if expr == 0:
         return True
-    for simplifier in (sp.simplify, lambda e: sp.simplify(sp.expand(sp.powsimp(e, force=False)))):
+    for simplifier in (sp.simplify, lambda e: sp.simplify(sp.expand(sp.powsimp(e, force=False))),
+                       lambda e: sp.simplify(sp.gammasimp(sp.expand_func(e)))):   # Beta, Gamma, binomials
         if simplifier(expr) == 0:
             return True
     return bool(expr.equals(0))

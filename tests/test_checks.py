@@ -11,6 +11,13 @@ def test_check_identity_passes_true_identity(capsys):
     checks.check_identity((x + 1) ** 2, x ** 2 + 2 * x + 1, show=False)
 
 
+def test_check_identity_knows_beta_and_gamma_functions():
+    a, b = sp.symbols("a b", positive=True)
+    checks.check_identity(sp.beta(a + 1, b) / sp.beta(a, b), a / (a + b), show=False)
+    with pytest.raises(AssertionError):
+        checks.check_identity(sp.beta(a + 1, b) / sp.beta(a, b), b / (a + b), show=False)
+
+
 def test_check_identity_rejects_false_identity():
     x = sp.symbols("x")
     with pytest.raises(AssertionError, match="identity fails"):
