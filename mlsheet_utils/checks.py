@@ -10,8 +10,7 @@ bits of a result differ between CPUs; a stored output must not depend on them. H
 
 - :func:`check_close` prints the largest difference as a share of what the tolerance allows: ``under 10%`` when
   it is that small (round-off against a sensible tolerance always is), else as a whole percentage;
-- :func:`below`, :func:`above`, :func:`between` and :func:`order_of` state a round-off-level number against a
-  bound, or as a power of ten only when the number sits well inside its decade;
+- :func:`below`, :func:`above` and :func:`between` state a round-off-level number against a bound;
 - :func:`sig` rounds a result to significant digits.
 """
 
@@ -61,9 +60,12 @@ def check_identity(lhs, rhs, label: str | None = None, *, show: bool = True) -> 
         raise ValueError("check_identity: lhs and rhs must both be matrices or both be scalars")
     if isinstance(lhs, sp.MatrixBase) and lhs.shape != rhs.shape:
         raise ValueError(f"check_identity: shapes differ, lhs {lhs.shape} vs rhs {rhs.shape}")
-    if not _is_zero(lhs - rhs):
+    # Unevaluated Integral/Sum/Subs/Derivative objects are displayed as written but compared evaluated:
+    # simplify() on the unevaluated form is slow and often gives up.
+    diff = lhs.doit() - rhs.doit()
+    if not _is_zero(diff):
         raise AssertionError(f"identity fails{f' ({label})' if label else ''}: "
-                             f"{sp.sstr(lhs)} != {sp.sstr(rhs)}; difference {sp.sstr(sp.simplify(lhs - rhs))}")
+                             f"{sp.sstr(lhs)} != {sp.sstr(rhs)}; difference {sp.sstr(sp.simplify(diff))}")
     if show:
         show_math(f"{sp.latex(lhs)} = {sp.latex(rhs)}", label)
 
@@ -107,15 +109,6 @@ def show_math(latex: str, label: str | None = None) -> None:
 
     prefix = rf"\text{{{label}:}}\quad " if label else ""
     display(Math(prefix + latex))
-
-
-def ceil_pow10(x: float) -> str:
-    """The smallest power of ten >= ``x`` as text (``'1e-12'``), or ``'0'`` for zero."""
-    if x == 0:
-        return "0"
-    if not np.isfinite(x):
-        return str(x)
-    return f"1e{math.ceil(math.log10(x))}"
 
 
 def sig(x: float, digits: int = 3) -> str:
@@ -172,35 +165,19 @@ def _bound_text(bound: float) -> str:
     return f"1e{k}" if math.isclose(10.0 ** k, bound, rel_tol=1e-12) else f"{bound:.2g}"
 
 
-def order_of(value: float, *, margin: float = 0.25) -> str:
-    """``value`` as a power of ten (``'1e-5'``), allowed only where it is portable.
-
-    Round-off-level numbers move by a small factor between CPUs, so a power of ten is safe only when
-    ``log10(|value|)`` lies within ``0.5 - margin`` of an integer (with the default, within a factor 1.8 of
-    ``1e-5``). Otherwise this raises ``ValueError``: use :func:`below` or :func:`above` with a bound instead.
-    """
-    value = check_float(value, "value")
-    margin = check_float(margin, "margin", low=0, high=0.5)
-    if value == 0:
-        raise ValueError("order_of: value is 0; state it with below(value, bound) instead")
-    e = math.log10(abs(value))
-    k = round(e)
-    if abs(e - k) > 0.5 - margin:
-        raise ValueError(f"order_of: {value:.3g} is too close to a decade boundary to print as 1e{k} on every "
-                         f"machine (log10 = {e:.2f}); use below()/above() with a bound")
-    return f"1e{k}"
+def _diff_and_allowed(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Elementwise ``|a - b|`` (NaNs in the same places count as equal) and NumPy's ``atol + rtol * |b|``."""
+    diff = np.abs(np.where(np.isnan(a) & np.isnan(b), 0.0, a - b))
+    return diff, atol + rtol * np.abs(np.where(np.isnan(b), 0.0, b))
 
 
 def tolerance_used(ours, reference, *, rtol: float, atol: float) -> float:
     """The largest ``|ours - reference| / (atol + rtol * |reference|)``: 1 means the tolerance is just met.
 
-    NaNs must sit in the same places and count as equal; where the allowance is 0, an exact match counts 0 and
-    any difference counts ``inf``.
+    NaNs in the same places count as equal; where the allowance is 0, an exact match counts 0 and any difference
+    counts ``inf``.
     """
-    a, b = np.asarray(ours, dtype=float), np.asarray(reference, dtype=float)
-    same_nan = np.isnan(a) & np.isnan(b)
-    diff = np.abs(np.where(same_nan, 0.0, a - b))
-    allowed = atol + rtol * np.abs(np.where(np.isnan(b), 0.0, b))
+    diff, allowed = _diff_and_allowed(np.asarray(ours, dtype=float), np.asarray(reference, dtype=float), rtol, atol)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(allowed > 0, diff / np.where(allowed > 0, allowed, 1.0), np.where(diff > 0, np.inf, 0.0))
     return float(share.max()) if share.size else 0.0
@@ -246,8 +223,7 @@ def check_close(name: str, ours, reference, *, rtol: float = 1e-7, atol: float =
         raise ValueError(f"{name}: shapes differ, ours {a.shape} vs reference {b.shape}")
     if np.any(np.isnan(a) != np.isnan(b)):
         raise AssertionError(f"{name}: NaN in different places")
-    diff = np.abs(np.where(np.isnan(a), 0.0, a - b))
-    allowed = atol + rtol * np.abs(np.where(np.isnan(b), 0.0, b))
+    diff, allowed = _diff_and_allowed(a, b, rtol, atol)
     worst = float(diff.max()) if diff.size else 0.0
     if np.any(diff > allowed):
         i = np.unravel_index(np.argmax(diff - allowed), diff.shape) if diff.ndim else ()
@@ -297,7 +273,7 @@ def check_gradient(name: str, f: Callable, grad: Callable, x, *, eps: float = 1e
                    rtol: float = 1e-5, atol: float = 1e-8) -> None:
     """Assert that ``grad(x)`` matches the central-difference gradient of ``f`` at ``x``."""
     check_close(f"{name} (analytic vs central differences, eps={eps:g})", grad(x),
-                       numerical_gradient(f, x, eps=eps), rtol=rtol, atol=atol)
+                numerical_gradient(f, x, eps=eps), rtol=rtol, atol=atol)
 
 
 # -- speed pairs for `make bench` -------------------------------------------------------------------------

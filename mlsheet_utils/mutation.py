@@ -227,9 +227,9 @@ def run(path: Path, target: Target | None, timeout: int = 180) -> dict:
         result.update(failed=True, error="timeout")
     except CellExecutionError as err:
         result.update(failed=True, error=err.ename)
-        src = "".join(nb.cells[i].source for i in range(len(nb.cells))
-                      if any(o.get("output_type") == "error" for o in nb.cells[i].get("outputs", [])))
-        result["cell"] = src.strip().splitlines()[0][:100] if src.strip() else None
+        failing = next((c for c in nb.cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))),
+                       None)
+        result["cell"] = failing.source.strip().split("\n", 1)[0][:100] if failing is not None else None
     result["seconds"] = time.perf_counter() - start
     if target is not None and not result["failed"]:
         probe = "".join(o.get("text", "") for o in nb.cells[-1].outputs if o.get("output_type") == "stream")
@@ -247,14 +247,13 @@ def mutate(paths, jobs: int = 2, out=sys.stdout) -> dict:
     """Run the baseline and every mutant of each notebook; return the report (see the module docstring)."""
     import nbformat
 
-    work, per = [], {}
-    for path in paths:
-        nb = nbformat.read(path, as_version=4)
-        per[str(path)] = {"targets": [t.name for t in targets(nb)], "baseline": None, "mutants": []}
-        work.append((str(path), None))
-        work += [(str(path), t) for t in targets(nb)]
     from .book import Progress
 
+    work, per = [], {}
+    for path in paths:
+        found = targets(nbformat.read(path, as_version=4))
+        per[str(path)] = {"targets": [t.name for t in found], "baseline": None, "mutants": []}
+        work += [(str(path), None)] + [(str(path), t) for t in found]
     start, progress = time.perf_counter(), Progress(len(per), out=out)
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         for path, result in pool.map(_job, work):

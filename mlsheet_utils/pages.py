@@ -80,10 +80,6 @@ class Box:
     name: str | None   # the :name: option as written
     expected: str      # the name it should carry
 
-    @property
-    def anchor(self) -> str | None:
-        return self.name
-
 
 @dataclass(frozen=True)
 class Questions:
@@ -184,11 +180,6 @@ def boxes(section: Section) -> list[Box]:
             found.append(Box(section, kind, m.group("title"), name.group(1) if name else None,
                              _box_name(section, kind, count[kind])))
     return found
-
-
-def corrections(section: Section) -> list[Box]:
-    """The boxes of kind ``Correction`` of a section."""
-    return [b for b in boxes(section) if b.kind == "Correction"]
 
 
 def name_boxes(path: Path) -> bool:

@@ -64,11 +64,6 @@ def test_check_close_validates():
     checks.check_close("x", [np.nan, 1.0], [np.nan, 1.0], quiet=True)
 
 
-@pytest.mark.parametrize("value,text", [(0.0, "0"), (3e-13, "1e-12"), (1e-12, "1e-12"), (0.5, "1e0")])
-def test_ceil_pow10(value, text):
-    assert checks.ceil_pow10(value) == text
-
-
 def test_tolerance_used_is_the_largest_share_of_the_allowance():
     assert checks.tolerance_used([1.0, 2.0], [1.0, 2.1], rtol=0, atol=0.2) == pytest.approx(0.5)
     assert checks.tolerance_used([1.0, 4.0], [1.1, 2.0], rtol=1.0, atol=0) == pytest.approx(1.0)
@@ -108,15 +103,6 @@ def test_between_states_a_range():
         checks.between(1e-3, 1e-7, 1e-4, "best step")
     with pytest.raises(ValueError, match="high"):
         checks.between(1.0, 2.0, 1.0)
-
-
-def test_order_of_refuses_numbers_near_a_decade_boundary():
-    assert checks.order_of(1.2e-5) == "1e-5"
-    assert checks.order_of(-7e3) == "1e4"
-    with pytest.raises(ValueError, match="decade boundary"):
-        checks.order_of(3e-5)
-    with pytest.raises(ValueError, match="value is 0"):
-        checks.order_of(0.0)
 
 
 def test_sig_rounds_to_significant_digits():
