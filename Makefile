@@ -71,11 +71,11 @@ $(VENDOR_STAMP): $(NPM_STAMP)
 vendor: $(VENDOR_STAMP)
 
 pages: $(STAMP)
-	$(PY) -m mlsheet_utils.pages
+	$(PY) -m mlsheet_utils.tools.pages
 
 book: $(STAMP) $(VENDOR_STAMP)
-	$(PY) -m mlsheet_utils.book toc --check
-	$(PY) -m mlsheet_utils.pages --check
+	$(PY) -m mlsheet_utils.tools.book toc --check
+	$(PY) -m mlsheet_utils.tools.pages --check
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Open $(CURDIR)/_build/html/index.html (or run: make serve)"
 
@@ -115,19 +115,19 @@ test-browser: $(STAMP)
 # Mutation test (mlsheet_utils/mutation.py): every implementation a notebook presents is perturbed in turn (its
 # outputs off by 0.1%) and the notebook re-executed; a notebook where a mutant survives fails the target.
 mutate: $(STAMP)
-	$(PY) -m mlsheet_utils.mutation -j $(JOBS) $(NB)
+	$(PY) -m mlsheet_utils.checks.mutation -j $(JOBS) $(NB)
 
 execute: $(STAMP)
-	$(PY) -m mlsheet_utils.book execute -j $(JOBS) $(NB)
+	$(PY) -m mlsheet_utils.tools.book execute -j $(JOBS) $(NB)
 
 toc: $(STAMP)
-	$(PY) -m mlsheet_utils.book toc
+	$(PY) -m mlsheet_utils.tools.book toc
 
 coverage: $(STAMP)
-	$(PY) -m mlsheet_utils.book coverage
+	$(PY) -m mlsheet_utils.tools.book coverage
 
 bench: $(STAMP)
-	$(PY) -m mlsheet_utils.bench
+	$(PY) -m mlsheet_utils.tools.bench
 
 # --allow-root only when run as root (as in many containers); JupyterLab refuses root without it.
 lab: $(STAMP)

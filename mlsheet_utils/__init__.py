@@ -14,8 +14,8 @@ One module per concern:
   :mod:`~mlsheet_utils.optim` (KKT and active-set QPs, projections, Lipschitz estimates),
   :mod:`~mlsheet_utils.cluster` (k-means), :mod:`~mlsheet_utils.nn` (softmax, attention),
   :mod:`~mlsheet_utils.rl` (tabular MDPs, dynamic programming, Q-learning, SARSA);
-- :mod:`mlsheet_utils.book`      the book's own tooling (headings, table of contents, execution);
-- :mod:`mlsheet_utils.bench`     ``make bench``: notebook, widget and implementation timings.
+- :mod:`mlsheet_utils.tools.book`      the book's own tooling (headings, table of contents, execution);
+- :mod:`mlsheet_utils.tools.bench`     ``make bench``: notebook, widget and implementation timings.
 """
 
 __version__ = "0.1.0"

@@ -1,6 +1,6 @@
 """Seeded data generators shared by several notebooks.
 
-Every generator takes a ``seed`` (an int or a :class:`numpy.random.Generator`) and returns the same data for
+Every generator takes a ``rng`` (an int or a :class:`numpy.random.Generator`) and returns the same data for
 the same seed.
 """
 
@@ -8,18 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_array, check_float, check_int
-
-
-def rng_from(seed) -> np.random.Generator:
-    """A Generator from an int seed, or the Generator itself."""
-    if isinstance(seed, np.random.Generator):
-        return seed
-    return np.random.default_rng(check_int(seed, "seed", low=0))
+from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 
 def blobs(n_per_cluster: int = 50, centers=((0.0, 0.0), (4.0, 0.0), (2.0, 3.5)), scale: float = 0.8,
-          seed=0) -> tuple[np.ndarray, np.ndarray]:
+          rng=0) -> tuple[np.ndarray, np.ndarray]:
     """Isotropic Gaussian clusters.
 
     Parameters
@@ -29,7 +22,7 @@ def blobs(n_per_cluster: int = 50, centers=((0.0, 0.0), (4.0, 0.0), (2.0, 3.5)),
     centers : array_like, shape (k, d)
     scale : float > 0
         Standard deviation of every coordinate.
-    seed : int or numpy.random.Generator
+    rng : int or numpy.random.Generator
 
     Returns
     -------
@@ -39,7 +32,7 @@ def blobs(n_per_cluster: int = 50, centers=((0.0, 0.0), (4.0, 0.0), (2.0, 3.5)),
     n = check_int(n_per_cluster, "n_per_cluster", low=1)
     centers = as_array(centers, "centers", ndim=2)
     scale = check_float(scale, "scale", low=0, low_open=True)
-    rng = rng_from(seed)
+    rng = check_random_state(rng)
     k, d = centers.shape
     X = np.repeat(centers, n, axis=0) + scale * rng.standard_normal((k * n, d))
     y = np.repeat(np.arange(k), n)
@@ -47,7 +40,7 @@ def blobs(n_per_cluster: int = 50, centers=((0.0, 0.0), (4.0, 0.0), (2.0, 3.5)),
 
 
 def linear_data(n: int = 100, weights=(2.0, -1.0), bias: float = 0.5, noise: float = 0.3,
-                seed=0) -> tuple[np.ndarray, np.ndarray]:
+                rng=0) -> tuple[np.ndarray, np.ndarray]:
     """Regression data ``y = X w + b + noise * eps`` with ``X`` standard normal.
 
     Returns
@@ -58,6 +51,6 @@ def linear_data(n: int = 100, weights=(2.0, -1.0), bias: float = 0.5, noise: flo
     n = check_int(n, "n", low=1)
     w = as_array(weights, "weights", ndim=1)
     noise = check_float(noise, "noise", low=0)
-    rng = rng_from(seed)
+    rng = check_random_state(rng)
     X = rng.standard_normal((n, w.size))
     return X, X @ w + float(bias) + noise * rng.standard_normal(n)

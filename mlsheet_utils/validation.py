@@ -57,3 +57,19 @@ def check_float(value, name: str, *, low: float | None = None, high: float | Non
     if high is not None and (value > high or (high_open and value == high)):
         raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
     return float(value)
+
+
+def check_random_state(rng) -> np.random.Generator:
+    """The book's one randomness convention: ``rng`` is a non-negative int seed or a ``numpy.random.Generator``.
+
+    Like scikit-learn's ``check_random_state``: an int gives a fresh, seeded Generator (so the same seed gives the
+    same draws), a Generator is used as it is (so a caller can thread one stream through several calls).
+    ``None`` is refused: every random result in the book is reproducible.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (int, np.integer)):
+        raise ValueError(f"rng must be a non-negative int seed or a numpy.random.Generator, got {rng!r}")
+    if rng < 0:
+        raise ValueError(f"rng must be a non-negative int seed or a numpy.random.Generator, got {rng!r}")
+    return np.random.default_rng(int(rng))

@@ -5,7 +5,7 @@ import re
 import pytest
 import yaml
 
-from mlsheet_utils import book
+from mlsheet_utils.tools import book
 
 NOTEBOOKS = book.notebooks()
 IDS = sorted(NOTEBOOKS, key=book.order_key)

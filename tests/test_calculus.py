@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from mlsheet_utils import calculus
+from mlsheet_utils.algorithms import calculus
 
 X1, X2, X3 = sp.symbols("x1 x2 x3", real=True)
 XS = (X1, X2, X3)

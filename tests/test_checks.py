@@ -136,11 +136,3 @@ def test_numerical_gradient_validates_eps():
         checks.numerical_gradient(lambda x: 0.0, [1.0], eps=0.0)
 
 
-def test_register_speed_validates_and_registers():
-    checks.register_speed("sum vs np.sum", lambda a: sum(a), np.sum, lambda n: (np.arange(n),), small=3, large=10)
-    pair = checks.SPEED_PAIRS["sum vs np.sum"]
-    assert pair.ours(*pair.make_args(pair.small)) == 3
-    with pytest.raises(ValueError, match="small <= large"):
-        checks.register_speed("x", sum, sum, lambda n: (n,), small=10, large=3)
-    with pytest.raises(ValueError, match="ours must be callable"):
-        checks.register_speed("x", 1, sum, lambda n: (n,), small=1, large=3)

@@ -3,7 +3,8 @@ import pytest
 from scipy.spatial.distance import cdist
 from sklearn.cluster import KMeans
 
-from mlsheet_utils import cluster, data
+from mlsheet_utils import data
+from mlsheet_utils.algorithms.clustering import kmeans as cluster
 
 
 def test_kmeans_matches_sklearn_over_random_problems():
@@ -13,7 +14,7 @@ def test_kmeans_matches_sklearn_over_random_problems():
         n, d = int(rng.integers(5, 80)), int(rng.integers(1, 5))
         k = int(rng.integers(1, min(n, 6) + 1))
         X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3.0)
-        init = cluster.kmeans_plus_plus(X, k, seed=rng)
+        init = cluster.kmeans_plus_plus(X, k, rng=rng)
         ours = cluster.kmeans(X, init=init, max_iter=500)
         ref = KMeans(k, init=init, n_init=1, algorithm="lloyd", max_iter=500, tol=0).fit(X)
         np.testing.assert_allclose(ours.centroids, ref.cluster_centers_, rtol=1e-9, atol=1e-10)
@@ -28,14 +29,14 @@ def test_squared_distances_matches_cdist():
 
 
 def test_k_equals_n_gives_zero_objective():
-    X, _ = data.blobs(3, seed=0)
-    res = cluster.kmeans(X, len(X), seed=0)
+    X, _ = data.blobs(3, rng=0)
+    res = cluster.kmeans(X, len(X), rng=0)
     assert res.wcss == pytest.approx(0.0, abs=1e-12)
 
 
 def test_zero_iterations_returns_the_start():
-    X, _ = data.blobs(5, seed=0)
-    init = cluster.kmeans_plus_plus(X, 3, seed=1)
+    X, _ = data.blobs(5, rng=0)
+    init = cluster.kmeans_plus_plus(X, 3, rng=1)
     res = cluster.kmeans(X, init=init, max_iter=0)
     np.testing.assert_array_equal(res.centroids, init)
     assert res.n_iter == 0 and len(res.history) == 1
@@ -43,7 +44,7 @@ def test_zero_iterations_returns_the_start():
 
 
 def test_kmeans_plus_plus_seeded():
-    X, _ = data.blobs(20, seed=0)
+    X, _ = data.blobs(20, rng=0)
     np.testing.assert_array_equal(cluster.kmeans_plus_plus(X, 3, 5), cluster.kmeans_plus_plus(X, 3, 5))
 
 
@@ -56,7 +57,7 @@ def test_kmeans_plus_plus_seeded():
     ({}, "give k or init"),
 ])
 def test_kmeans_validates(kwargs, match):
-    X, _ = data.blobs(3, seed=0)
+    X, _ = data.blobs(3, rng=0)
     with pytest.raises(ValueError, match=match):
         cluster.kmeans(X, **kwargs)
 

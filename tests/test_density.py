@@ -3,7 +3,7 @@ import pytest
 from scipy import integrate, stats
 from sklearn.neighbors import KernelDensity
 
-from mlsheet_utils import density
+from mlsheet_utils.algorithms.probability import density
 
 
 def _random_sample(rng, d=None):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mlsheet_utils import distributions as D
+from mlsheet_utils.algorithms.probability import distributions as D
 
 N_PARAMS = 15
 
@@ -127,7 +127,8 @@ def test_mvn_sampler_moments():
     (lambda: D.mvn_logpdf([0, 0], [0, 0], [[1, 2], [0, 1]]), "cov must be symmetric"),
     (lambda: D.mvn_logpdf([0, 0, 0], [0, 0], np.eye(2)), "x must have shape"),
     (lambda: D.wishart_logpdf(np.eye(2), np.eye(2), 0.5), "nu must be > 1"),
-    (lambda: D.sample_normal(0, size=3), "rng must be a numpy.random.Generator"),
+    (lambda: D.sample_normal("0", size=3), "rng must be a non-negative int seed or a numpy.random.Generator"),
+    (lambda: D.sample_normal(-1, size=3), "rng must be a non-negative int seed"),
     (lambda: D.sample_poisson(np.random.default_rng(0), 5000.0), "lam must be <= 1000"),
     (lambda: D.sample_normal(np.random.default_rng(0), size=-1), "size must be >= 0"),
     (lambda: D.sample_mvn(np.random.default_rng(0), [0, 0], np.eye(3)), "cov must be 2 x 2"),

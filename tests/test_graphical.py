@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from mlsheet_utils import graphical as g
+from mlsheet_utils.algorithms.probability import graphical as g
+from mlsheet_utils.algorithms.probability import mcmc
 
 
 def random_factors(rng, n_vars, n_factors):
@@ -67,7 +68,7 @@ def test_ising_exact_matches_direct_sum_and_symmetry():
 def test_ising_gibbs_marginals_and_correlations_match_exact():
     J, h = 0.4, 0.2
     ex = g.ising_exact((3, 3), J, h)
-    x = g.ising_gibbs((3, 3), J, h, n_sweeps=20_000, seed=3)[500:].astype(float)
+    x = g.ising_gibbs((3, 3), J, h, n_sweeps=20_000, rng=3)[500:].astype(float)
     np.testing.assert_allclose((x > 0).mean(0), ex.marginals, atol=0.02)
     exact_corr = ex.probs @ (ex.states[:, 0, 0] * ex.states[:, 0, 1])
     assert (x[:, 0, 0] * x[:, 0, 1]).mean() == pytest.approx(exact_corr, abs=0.03)
@@ -81,7 +82,7 @@ def test_ancestral_sampling_matches_the_joint():
     assert g.topological_order(cpds).index("W") == 3
     joint = g.factor_product(*g.bn_factors(cpds))
     assert joint.table.sum() == pytest.approx(1.0)
-    s = g.ancestral_sample(cpds, 40_000, seed=5)
+    s = g.ancestral_sample(cpds, 40_000, rng=5)
     counts = np.zeros(joint.table.shape)
     np.add.at(counts, tuple(s[v] for v in joint.variables), 1)
     np.testing.assert_allclose(counts / 40_000, joint.table, atol=0.01)
@@ -89,17 +90,17 @@ def test_ancestral_sampling_matches_the_joint():
 
 def test_gibbs_bivariate_normal_moments_and_autocorrelation():
     rho = 0.8
-    x = g.gibbs_bivariate_normal(rho, 60_000, seed=7, mu=(1.0, -2.0), sigma=(2.0, 0.5))[1000:]
+    x = mcmc.gibbs_bivariate_normal(rho, 60_000, rng=7, mu=(1.0, -2.0), sigma=(2.0, 0.5))[1000:]
     np.testing.assert_allclose(x.mean(0), [1.0, -2.0], atol=0.06)
     np.testing.assert_allclose(x.std(0), [2.0, 0.5], rtol=0.03)
     assert np.corrcoef(x.T)[0, 1] == pytest.approx(rho, abs=0.02)
-    r = g.autocorrelation(x[:, 0], 3)
+    r = mcmc.autocorrelation(x[:, 0], 3)
     np.testing.assert_allclose(r, rho ** (2 * np.arange(4)), atol=0.03)
 
 
 def test_zigzag_moves_one_coordinate_at_a_time():
-    s = g.gibbs_bivariate_normal(0.5, 5, seed=0)
-    path = g.zigzag(s)
+    s = mcmc.gibbs_bivariate_normal(0.5, 5, rng=0)
+    path = mcmc.zigzag(s)
     assert path.shape == (11, 2)
     steps = np.diff(path, axis=0)
     assert np.all((steps == 0).sum(1) >= 1)
@@ -108,8 +109,8 @@ def test_zigzag_moves_one_coordinate_at_a_time():
 def test_lda_counts_stay_consistent_and_topics_are_recovered():
     phi = np.array([[0.3, 0.3, 0.3, 0.05, 0.05, 0.0],
                     [0.0, 0.05, 0.05, 0.3, 0.3, 0.3]])
-    corpus = g.lda_generate(40, 30, phi, alpha=0.3, seed=2)
-    res = g.lda_collapsed_gibbs(corpus.docs, 2, 6, alpha=0.3, beta=0.1, n_iter=60, seed=4)
+    corpus = g.lda_generate(40, 30, phi, alpha=0.3, rng=2)
+    res = g.lda_collapsed_gibbs(corpus.docs, 2, 6, alpha=0.3, beta=0.1, n_iter=60, rng=4)
     ndk, nkw, nk = g.lda_counts(corpus.docs, res.z, 2, 6)
     np.testing.assert_array_equal(res.ndk, ndk)
     np.testing.assert_array_equal(res.nkw, nkw)
@@ -129,8 +130,8 @@ def test_lda_topics_agree_loosely_with_sklearn():
     for k in range(K):                   # well separated block topics, so variational inference finds them too
         phi[k, 4 * k: 4 * k + 4] = 1.0
     phi /= phi.sum(1, keepdims=True)
-    corpus = g.lda_generate(60, 40, phi, alpha=0.2, seed=11)
-    ours = g.lda_collapsed_gibbs(corpus.docs, K, V, alpha=0.2, beta=0.1, n_iter=80, seed=1)
+    corpus = g.lda_generate(60, 40, phi, alpha=0.2, rng=11)
+    ours = g.lda_collapsed_gibbs(corpus.docs, K, V, alpha=0.2, beta=0.1, n_iter=80, rng=1)
     X = np.zeros((60, V))
     np.add.at(X, (np.repeat(np.arange(60), 40), corpus.docs.ravel()), 1)
     sk = LatentDirichletAllocation(K, doc_topic_prior=0.2, topic_word_prior=0.1, learning_method="batch",
@@ -162,11 +163,11 @@ def test_lda_conditional_formula():
     (lambda: g.topological_order({"a": (("b",), [[1.0, 0.0], [0.0, 1.0]]), "b": (("a",), [[1.0, 0.0], [0, 1.0]])}),
      "directed cycle"),
     (lambda: g.topological_order({"a": ((), [0.5, 0.6])}), "must sum to 1"),
-    (lambda: g.gibbs_bivariate_normal(1.0, 10), "rho"),
+    (lambda: mcmc.gibbs_bivariate_normal(1.0, 10), "rho"),
     (lambda: g.lda_collapsed_gibbs(np.array([[0, 7]]), 2, 5, 0.1, 0.1, 1), "word ids"),
     (lambda: g.lda_collapsed_gibbs(np.array([[0, 1]]), 2, 5, 0.0, 0.1, 1), "alpha"),
     (lambda: g.lda_generate(2, 3, [[0.5, 0.6]], 0.1), "phi"),
-    (lambda: g.autocorrelation(np.ones(5), 2), "constant"),
+    (lambda: mcmc.autocorrelation(np.ones(5), 2), "constant"),
 ])
 def test_validation_messages(call, match):
     with pytest.raises(ValueError, match=match):
@@ -190,7 +191,7 @@ def test_lda_gibbs_marginals_match_enumeration_on_a_tiny_corpus():
     p = np.exp(lp - lp.max())
     p /= p.sum()
     exact = np.tensordot(p, (zs == 1).astype(float), axes=1)
-    res = g.lda_collapsed_gibbs(docs, K, V, alpha, beta, n_iter=20_000, seed=0, keep_trace=True)
+    res = g.lda_collapsed_gibbs(docs, K, V, alpha, beta, n_iter=20_000, rng=0, keep_trace=True)
     np.testing.assert_allclose((res.trace[200:] == 1).mean(0), exact, atol=0.02)
     # the conditional formula agrees with ratios of the exact joint
     z = zs[5].copy()

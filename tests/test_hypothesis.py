@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mlsheet_utils import hypothesis as ht
+from mlsheet_utils.algorithms.probability import hypothesis as ht
 
 ALTS = ["two-sided", "greater", "less"]
 

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from mlsheet_utils import linalg, widgets
+from mlsheet_utils import explore as widgets
+from mlsheet_utils.algorithms import linalg
+from mlsheet_utils.explore import matrix
 
 N_TRIALS = 25
 
@@ -144,7 +146,7 @@ def test_power_iteration_matches_eigh_on_symmetric_matrices():
         lam = rng.uniform(-1, 1, n)
         lam[0] = rng.choice([-1.0, 1.0]) * rng.uniform(2, 3)            # a clearly dominant eigenvalue
         A = (Qm * lam) @ Qm.T
-        res = linalg.power_iteration(A, seed=rng, max_iter=5000, tol=1e-12)
+        res = linalg.power_iteration(A, rng=rng, max_iter=5000, tol=1e-12)
         w, V = scipy.linalg.eigh(A)
         i = np.argmax(np.abs(w))
         assert res.converged
@@ -157,14 +159,14 @@ def test_power_iteration_negative_dominant_and_nonsymmetric():
     res = linalg.power_iteration(A, x0=[1.0, 1.0])
     assert res.converged and res.value == pytest.approx(-3.0)
     B = np.array([[2.0, 1.0], [0.0, 1.0]])                           # eigenvalues 2, 1; not symmetric
-    res = linalg.power_iteration(B, seed=0)
+    res = linalg.power_iteration(B, rng=0)
     assert res.converged and res.value == pytest.approx(2.0, rel=1e-9)
     assert np.linalg.norm(B @ res.vector - 2.0 * res.vector) < 1e-8
 
 
 def test_power_iteration_reports_non_convergence_and_exact_null_vector():
     rot = np.array([[0.0, -1.0], [1.0, 0.0]])                         # eigenvalues +-i: same modulus
-    res = linalg.power_iteration(rot, seed=0, max_iter=50)
+    res = linalg.power_iteration(rot, rng=0, max_iter=50)
     assert not res.converged and res.n_iter == 50 and len(res.residuals) == 50
     res = linalg.power_iteration(np.array([[0.0, 1.0], [0.0, 0.0]]), x0=[1.0, 0.0])
     assert res.converged and res.value == 0.0
@@ -218,13 +220,13 @@ def test_low_rank_approx_full_rank_and_zero_and_validation():
 
 @pytest.mark.parametrize("overlay", ["det", "eig", "svd", "all"])
 def test_matrix_explorer_sweeps_without_errors(overlay):
-    ex = linalg.matrix_explorer(overlay=overlay)
+    ex = matrix.matrix_explorer(overlay=overlay)
     records = ex.sweep()
     assert not any(r.unexpected for r in records)
 
 
 def test_matrix_explorer_captions():
-    ex = linalg.matrix_explorer(overlay="all")
+    ex = matrix.matrix_explorer(overlay="all")
     ex.set(a=0.0, b=-1.0, c=1.0, d=0.0)
     assert "complex eigenvalues" in ex.caption and "no real eigenvectors" in ex.caption
     ex.set(a=1.0, b=2.0, c=0.5, d=1.0)
@@ -234,9 +236,9 @@ def test_matrix_explorer_captions():
     ex.set(a=2.0, b=1.0, c=-2.0, d=0.0, symmetric=True)                # c is replaced by b
     assert "[1.00, 0.00]]" in ex.caption and "complex" not in ex.caption
     with pytest.raises(ValueError, match="overlay must be one of"):
-        linalg.matrix_explorer(overlay="trace")
+        matrix.matrix_explorer(overlay="trace")
     with pytest.raises(ValueError, match="value must be 4 numbers"):
-        linalg.matrix_explorer(value=(3, 0, 0, 1))
+        matrix.matrix_explorer(value=(3, 0, 0, 1))
     with pytest.raises(ValueError, match="A must be 2x2"):
-        linalg.describe_2x2(np.eye(3))
+        matrix.describe_2x2(np.eye(3))
     assert isinstance(ex, widgets.Explorer)

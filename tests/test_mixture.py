@@ -8,7 +8,8 @@ from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
-from mlsheet_utils import mixture
+from mlsheet_utils.algorithms.clustering import mixture
+from mlsheet_utils.algorithms.probability import divergences
 
 
 def random_problem(seed):
@@ -68,7 +69,7 @@ def test_densities_and_estep_match_scipy():
 
 def test_kmeans_start_and_keep_params():
     X, w, _, _ = random_problem(5)
-    res = mixture.gmm_em(X, len(w), max_iter=10, seed=1, keep_params=True)
+    res = mixture.gmm_em(X, len(w), max_iter=10, rng=1, keep_params=True)
     assert len(res.params) == len(res.history) == res.n_iter + 1
     assert res.history[-1] >= res.history[0]
 
@@ -90,15 +91,15 @@ def test_kl_categorical_matches_scipy_entropy(seed):
     p, q = rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
     p[0] = 0.0
     p /= p.sum()
-    np.testing.assert_allclose(mixture.kl_categorical(p, q), stats.entropy(p, q), rtol=1e-12)
+    np.testing.assert_allclose(divergences.kl_categorical(p, q), stats.entropy(p, q), rtol=1e-12)
     b1, b2 = rng.uniform(0.01, 0.99, 2)
-    np.testing.assert_allclose(mixture.kl_bernoulli(b1, b2), stats.entropy([b1, 1 - b1], [b2, 1 - b2]), rtol=1e-12)
+    np.testing.assert_allclose(divergences.kl_bernoulli(b1, b2), stats.entropy([b1, 1 - b1], [b2, 1 - b2]), rtol=1e-12)
 
 
 def test_kl_categorical_conventions():
-    assert mixture.kl_categorical([1.0, 0.0], [0.5, 0.5]) == pytest.approx(np.log(2))
-    assert mixture.kl_categorical([0.5, 0.5], [1.0, 0.0]) == np.inf
-    out = mixture.kl_categorical(np.full((3, 2), 0.5), np.full((3, 2), 0.5))
+    assert divergences.kl_categorical([1.0, 0.0], [0.5, 0.5]) == pytest.approx(np.log(2))
+    assert divergences.kl_categorical([0.5, 0.5], [1.0, 0.0]) == np.inf
+    out = divergences.kl_categorical(np.full((3, 2), 0.5), np.full((3, 2), 0.5))
     np.testing.assert_array_equal(out, np.zeros(3))
 
 
@@ -110,31 +111,31 @@ def test_kl_gaussians_closed_form_vs_monte_carlo(seed):
     A1, A2 = rng.normal(0, 0.5, (2, d, d))
     S1, S2 = A1 @ A1.T + np.eye(d), A2 @ A2.T + np.eye(d)
     p, q = stats.multivariate_normal(m1, S1), stats.multivariate_normal(m2, S2)
-    est, se = mixture.kl_monte_carlo(lambda n, r: p.rvs(n, random_state=r).reshape(n, d),
-                                     p.logpdf, q.logpdf, 40_000, seed=seed)
-    exact = mixture.kl_mvn(m1, S1, m2, S2)
+    est, se = divergences.kl_monte_carlo(lambda n, r: p.rvs(n, random_state=r).reshape(n, d),
+                                     p.logpdf, q.logpdf, 40_000, rng=seed)
+    exact = divergences.kl_mvn(m1, S1, m2, S2)
     assert abs(est - exact) < 5 * se + 1e-12
     if d == 1:
-        np.testing.assert_allclose(mixture.kl_gaussian(m1[0], np.sqrt(S1[0, 0]), m2[0], np.sqrt(S2[0, 0])),
+        np.testing.assert_allclose(divergences.kl_gaussian(m1[0], np.sqrt(S1[0, 0]), m2[0], np.sqrt(S2[0, 0])),
                                    exact, rtol=1e-12)
-    assert mixture.kl_mvn(m1, S1, m1, S1) == pytest.approx(0.0, abs=1e-12)
+    assert divergences.kl_mvn(m1, S1, m1, S1) == pytest.approx(0.0, abs=1e-12)
 
 
 def test_kl_gaussian_broadcasts_and_is_asymmetric():
-    out = mixture.kl_gaussian(0.0, np.array([0.5, 1.0, 2.0]), 0.0, 1.0)
+    out = divergences.kl_gaussian(0.0, np.array([0.5, 1.0, 2.0]), 0.0, 1.0)
     assert out.shape == (3,) and out[1] == 0.0
-    assert mixture.kl_gaussian(0, 1, 1, 2) != pytest.approx(mixture.kl_gaussian(1, 2, 0, 1))
+    assert divergences.kl_gaussian(0, 1, 1, 2) != pytest.approx(divergences.kl_gaussian(1, 2, 0, 1))
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: mixture.kl_gaussian(0, -1, 0, 1), "sigma1"),
-    (lambda: mixture.kl_gaussian(0, 1, 0, 0), "sigma2"),
-    (lambda: mixture.kl_categorical([0.5, 0.6], [0.5, 0.5]), "p must"),
-    (lambda: mixture.kl_categorical([0.5, 0.5], [0.5, 0.5, 0.0]), "same shape"),
-    (lambda: mixture.kl_bernoulli(0.5, 1.5), "q must"),
-    (lambda: mixture.kl_mvn([0, 0], np.eye(2), [0, 0], -np.eye(2)), "cov2"),
-    (lambda: mixture.kl_mvn([0, 0], np.eye(2), [0], np.eye(2)), "mean2"),
-    (lambda: mixture.kl_monte_carlo(None, np.log, np.log), "sample_p"),
+    (lambda: divergences.kl_gaussian(0, -1, 0, 1), "sigma1"),
+    (lambda: divergences.kl_gaussian(0, 1, 0, 0), "sigma2"),
+    (lambda: divergences.kl_categorical([0.5, 0.6], [0.5, 0.5]), "p must"),
+    (lambda: divergences.kl_categorical([0.5, 0.5], [0.5, 0.5, 0.0]), "same shape"),
+    (lambda: divergences.kl_bernoulli(0.5, 1.5), "q must"),
+    (lambda: divergences.kl_mvn([0, 0], np.eye(2), [0, 0], -np.eye(2)), "cov2"),
+    (lambda: divergences.kl_mvn([0, 0], np.eye(2), [0], np.eye(2)), "mean2"),
+    (lambda: divergences.kl_monte_carlo(None, np.log, np.log), "sample_p"),
     (lambda: mixture.gmm_em(np.zeros((5, 2))), "give k or means"),
     (lambda: mixture.gmm_em(np.zeros((5, 2)), 6), "k must be <= 5"),
     (lambda: mixture.gmm_em(np.zeros(5), 1), "X must be 2-dimensional"),

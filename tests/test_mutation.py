@@ -8,7 +8,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from mlsheet_utils import mutation
+from mlsheet_utils.checks import mutation
 
 
 def test_perturb_nudges_every_number_in_any_container():

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy.special import softmax as scipy_softmax
 
-from mlsheet_utils import checks, nn
+from mlsheet_utils import checks
+from mlsheet_utils.algorithms.nn import attention as nn
 
 
 def reference_attention(Q, K, V, mask=None, scale=True):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, linprog, lsq_linear, minimize
 
-from mlsheet_utils import optim
+from mlsheet_utils.algorithms import optim
 
 
 def scipy_qp(Q, c, constraints, method="SLSQP", options=None):
@@ -161,12 +161,12 @@ def test_spectral_norm_matches_numpy_over_random_shapes():
 def test_empirical_lipschitz_is_a_lower_bound_and_tight_for_linear_maps():
     rng = np.random.default_rng(60)
     W = rng.standard_normal((3, 2))
-    est = optim.empirical_lipschitz(lambda X: X @ W.T, -1, 1, dim=2, n_pairs=20000, seed=1)
+    est = optim.empirical_lipschitz(lambda X: X @ W.T, -1, 1, dim=2, n_pairs=20000, rng=1)
     true = np.linalg.norm(W, 2)
     assert est <= true * (1 + 1e-12)
     assert est == pytest.approx(true, rel=1e-2)
     # sigmoid: L = 1/4, attained at 0
-    est = optim.empirical_lipschitz(lambda X: 1 / (1 + np.exp(-X[:, 0])), -3, 3, seed=0)
+    est = optim.empirical_lipschitz(lambda X: 1 / (1 + np.exp(-X[:, 0])), -3, 3, rng=0)
     assert 0.249 < est <= 0.25
 
 
@@ -182,7 +182,7 @@ def test_mlp_bound_dominates_the_empirical_constant():
 
     bound = optim.lipschitz_bound_mlp(Ws)
     assert bound == pytest.approx(np.prod([np.linalg.norm(W, 2) for W in Ws]), rel=1e-8)
-    assert optim.empirical_lipschitz(mlp, -2, 2, dim=2, seed=0) <= bound
+    assert optim.empirical_lipschitz(mlp, -2, 2, dim=2, rng=0) <= bound
 
 
 # -- validation --------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 import re
 
-from mlsheet_utils import book, pages
+from mlsheet_utils.questions import interview
+from mlsheet_utils.tools import book, pages
 
 
 def test_appendix_pages_are_current():
@@ -78,17 +79,19 @@ def test_repeated_headings_get_numbered_anchors():
     assert [a for _, _, a in pages.heading_anchors(cells)] == ["notes", "notes-1", "a-code-title"]
 
 
-def test_questions_come_from_the_interview_cell():
-    html = ('<details class="mlsheet-interview"><summary><b>Q1.</b> Why is \\(J\\) *monotone*?</summary>'
-            '<div class="mlsheet-answer">because</div></details>\n'
-            '<details class="mlsheet-interview"><summary><b>Q2.</b> What is <code>k</code>_1 [x]?</summary>'
-            '<div>a</div></details>')
+def test_questions_come_from_the_interview_cell_as_data():
+    shown = interview([("Why is \\(J\\) *monotone*?", "because"), ("What is <code>k</code>_1 [x]?", "a"),
+                       ("Third?", "c")])
+    bundle = shown._repr_mimebundle_()
     cells = [_md("## Interview questions"),
              {"cell_type": "code", "source": "interview(...)", "metadata": {"tags": ["interview", "remove-input"]},
-              "outputs": [{"output_type": "execute_result", "data": {"text/html": [html]}}]}]
+              "outputs": [{"output_type": "execute_result", "data": bundle}]}]
     q = pages.interview_questions(_section(cells))
     assert q.anchor == "interview-questions"
-    assert q.questions == ("Why is {math}`J` \\*monotone\\*?", "What is <code>k</code>\\_1 \\[x\\]?")
+    assert q.questions == ("Why is {math}`J` \\*monotone\\*?", "What is <code>k</code>\\_1 \\[x\\]?", "Third?")
+    # The HTML alone is not read back: the index takes the questions from the data.
+    cells[1]["outputs"][0]["data"] = {"text/html": bundle["text/html"]}
+    assert pages.interview_questions(_section(cells)) is None
 
 
 def test_html_to_myst_unescapes_math():

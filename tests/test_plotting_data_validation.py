@@ -2,7 +2,8 @@ import matplotlib
 import numpy as np
 import pytest
 
-from mlsheet_utils import data, plotting, validation
+from mlsheet_utils import data, validation
+from mlsheet_utils.explore import plotting
 
 
 def test_palette_is_okabe_ito_and_style_applies():
@@ -30,11 +31,11 @@ def test_rescale_follows_new_data():
 
 
 def test_blobs_is_seeded_and_shaped():
-    X1, y1 = data.blobs(10, seed=3)
-    X2, y2 = data.blobs(10, seed=np.random.default_rng(3))
+    X1, y1 = data.blobs(10, rng=3)
+    X2, y2 = data.blobs(10, rng=np.random.default_rng(3))
     np.testing.assert_array_equal(X1, X2)
     assert X1.shape == (30, 2) and np.bincount(y1).tolist() == [10, 10, 10]
-    X3, _ = data.blobs(10, seed=4)
+    X3, _ = data.blobs(10, rng=4)
     assert not np.array_equal(X1, X3)
 
 
@@ -42,7 +43,7 @@ def test_blobs_is_seeded_and_shaped():
     ({"n_per_cluster": 0}, "n_per_cluster"),
     ({"scale": -1.0}, "scale"),
     ({"centers": [1.0, 2.0]}, "centers"),
-    ({"seed": -1}, "seed"),
+    ({"rng": -1}, "rng"),
 ])
 def test_blobs_validates(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -50,7 +51,7 @@ def test_blobs_validates(kwargs, match):
 
 
 def test_linear_data():
-    X, y = data.linear_data(200, weights=(1.0, 2.0), bias=0.0, noise=0.0, seed=1)
+    X, y = data.linear_data(200, weights=(1.0, 2.0), bias=0.0, noise=0.0, rng=1)
     np.testing.assert_allclose(y, X @ np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="noise"):
         data.linear_data(noise=-1)

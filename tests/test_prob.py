@@ -8,7 +8,7 @@ import sympy as sp
 from scipy.stats.contingency import expected_freq
 from sympy.stats import Die, P
 
-from mlsheet_utils import prob
+from mlsheet_utils.algorithms.probability import rules as prob
 
 
 def test_marginals_and_conditional():

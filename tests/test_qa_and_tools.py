@@ -1,11 +1,12 @@
 import pytest
 
-from mlsheet_utils import book, cluster
-from mlsheet_utils.qa import interview, show_source
+from mlsheet_utils.algorithms.clustering import kmeans as cluster
+from mlsheet_utils.questions import interview, show_source
+from mlsheet_utils.tools import book
 
 
 def test_interview_hides_each_answer():
-    html = interview([("q1?", "a1"), ("q2?", "a2"), ("q3?", "a3")]).data
+    html = interview([("q1?", "a1"), ("q2?", "a2"), ("q3?", "a3")]).html()
     assert html.count("<details") == 3 and "<summary><b>Q2.</b> q2?</summary>" in html
 
 
@@ -21,7 +22,7 @@ def test_interview_validates(questions, match):
 
 def test_show_source_shows_code():
     md = show_source(cluster.kmeans).data
-    assert "def kmeans(" in md and md.startswith("From `mlsheet_utils.cluster`")
+    assert "def kmeans(" in md and md.startswith("From `mlsheet_utils.algorithms.clustering.kmeans`")
     with pytest.raises(ValueError, match="cannot get the source"):
         show_source(42)
 

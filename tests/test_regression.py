@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, Ridge
 
-from mlsheet_utils import regression
+from mlsheet_utils.algorithms import linear as regression
 
 N_TRIALS = 25
 

@@ -3,7 +3,7 @@ import itertools
 import numpy as np
 import pytest
 
-from mlsheet_utils import rl
+from mlsheet_utils.algorithms import rl
 
 
 def random_mdp(rng, S, A, gamma):

@@ -2,7 +2,7 @@
 
 from sphinx.builders.html._assets import _JavaScript
 
-from mlsheet_utils import sphinx_site
+from mlsheet_utils.tools import sphinx_site
 
 
 def test_duplicate_inline_scripts_are_dropped():

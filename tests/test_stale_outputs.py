@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from mlsheet_utils import book
+from mlsheet_utils.tools import book
 
 
 def _nbval(path):

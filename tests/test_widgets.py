@@ -2,7 +2,7 @@ import ipywidgets as ipw
 import numpy as np
 import pytest
 
-from mlsheet_utils import widgets
+from mlsheet_utils import explore as widgets
 
 
 def sine_explorer(**kw):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from mlsheet_utils import book
+from mlsheet_utils.tools import book
 
 from .conftest import ARTIFACTS, ROOT
 

@@ -1,0 +1,135 @@
+"""Divergences and distances between distributions, each in closed form where one exists.
+
+:func:`kl_gaussian`, :func:`kl_mvn`, :func:`kl_categorical`, :func:`kl_bernoulli` (closed forms),
+:func:`kl_monte_carlo` (an estimate with its standard error, for pairs without one), :func:`hellinger`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from mlsheet_utils.validation import as_array, check_int, check_random_state
+
+
+def kl_gaussian(mu1, sigma1, mu2, sigma2):
+    """KL divergence between univariate normals, :math:`D_{KL}(\\mathcal N(\\mu_1,\\sigma_1^2)\\,\\|\\,
+    \\mathcal N(\\mu_2,\\sigma_2^2))`.
+
+    .. math::
+        \\log\\frac{\\sigma_2}{\\sigma_1} + \\frac{\\sigma_1^2 + (\\mu_1-\\mu_2)^2}{2\\sigma_2^2} - \\frac12
+
+    Arguments broadcast; ``sigma1`` and ``sigma2`` are standard deviations (> 0). Returns nats.
+    """
+    mu1, mu2 = as_array(mu1, "mu1"), as_array(mu2, "mu2")
+    s1, s2 = as_array(sigma1, "sigma1"), as_array(sigma2, "sigma2")
+    for name, s in (("sigma1", s1), ("sigma2", s2)):
+        if np.any(s <= 0):
+            raise ValueError(f"{name} must be > 0 (a standard deviation), got {s}")
+    out = np.log(s2 / s1) + (s1 ** 2 + (mu1 - mu2) ** 2) / (2 * s2 ** 2) - 0.5
+    return float(out) if out.ndim == 0 else out
+
+
+def kl_mvn(mean1, cov1, mean2, cov2) -> float:
+    """KL divergence between multivariate normals :math:`D_{KL}(\\mathcal N(m_1,S_1)\\,\\|\\,\\mathcal N(m_2,S_2))`.
+
+    .. math::
+        \\tfrac12\\Big(\\operatorname{tr}(S_2^{-1}S_1) + (m_2-m_1)^\\top S_2^{-1}(m_2-m_1) - d
+        + \\log\\frac{\\det S_2}{\\det S_1}\\Big)
+
+    Parameters
+    ----------
+    mean1, mean2 : array_like, shape (d,)
+    cov1, cov2 : array_like, shape (d, d), symmetric positive definite
+
+    Returns
+    -------
+    float (nats)
+    """
+    m1, m2 = as_array(mean1, "mean1", ndim=1), as_array(mean2, "mean2", ndim=1)
+    d = m1.size
+    if m2.shape != (d,):
+        raise ValueError(f"mean2 must have shape ({d},) like mean1, got {m2.shape}")
+    S1, S2 = as_array(cov1, "cov1", ndim=2), as_array(cov2, "cov2", ndim=2)
+    L = []
+    for name, S in (("cov1", S1), ("cov2", S2)):
+        if S.shape != (d, d):
+            raise ValueError(f"{name} must have shape ({d}, {d}), got {S.shape}")
+        try:
+            L.append(np.linalg.cholesky(S))
+        except np.linalg.LinAlgError as exc:
+            raise ValueError(f"{name} must be symmetric positive definite") from exc
+    L1, L2 = L
+    A = np.linalg.solve(L2, L1)                                  # tr(S2^-1 S1) = ||L2^-1 L1||_F^2
+    z = np.linalg.solve(L2, m2 - m1)
+    logdet = 2.0 * (np.log(np.diag(L2)).sum() - np.log(np.diag(L1)).sum())
+    return float(0.5 * ((A * A).sum() + z @ z - d + logdet))
+
+
+def kl_categorical(p, q, axis: int = -1):
+    """KL divergence between discrete distributions, :math:`\\sum_x p(x)\\log\\frac{p(x)}{q(x)}` (nats).
+
+    Terms with :math:`p(x) = 0` count as 0 (the limit of :math:`t\\log t`); a term with :math:`p(x) > 0` and
+    :math:`q(x) = 0` makes the divergence infinite. ``p`` and ``q`` must be non-negative and sum to 1 along
+    ``axis``.
+    """
+    p, q = as_array(p, "p"), as_array(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
+    for name, a in (("p", p), ("q", q)):
+        if np.any(a < 0) or not np.allclose(a.sum(axis=axis), 1.0, atol=1e-9):
+            raise ValueError(f"{name} must be non-negative and sum to 1 along axis {axis}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * (np.log(p) - np.log(q)), 0.0)
+    out = terms.sum(axis=axis)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def kl_bernoulli(p, q):
+    """KL divergence between Bernoulli distributions with success probabilities ``p`` and ``q`` (broadcast).
+
+    .. math:: p\\log\\frac pq + (1-p)\\log\\frac{1-p}{1-q}
+    """
+    p, q = as_array(p, "p"), as_array(q, "q")
+    for name, a in (("p", p), ("q", q)):
+        if np.any((a < 0) | (a > 1)):
+            raise ValueError(f"{name} must be a probability in [0, 1], got {a}")
+    p, q = np.broadcast_arrays(p, q)
+    return kl_categorical(np.stack([p, 1 - p], -1), np.stack([q, 1 - q], -1))
+
+
+def kl_monte_carlo(sample_p: Callable, logpdf_p: Callable, logpdf_q: Callable, n_samples: int = 10_000,
+                   rng=0) -> tuple[float, float]:
+    """Monte Carlo estimate of :math:`D_{KL}(p\\|q) = \\mathbb E_{x\\sim p}[\\log p(x) - \\log q(x)]`.
+
+    Parameters
+    ----------
+    sample_p : callable ``(n, rng) -> samples`` drawing ``n`` points from ``p``
+    logpdf_p, logpdf_q : callable ``samples -> ndarray (n,)`` of log densities
+    n_samples : int >= 2
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    estimate, standard_error : float
+        The sample mean of the log ratio and its standard error :math:`s/\\sqrt n`.
+    """
+    n = check_int(n_samples, "n_samples", low=2)
+    for name, f in (("sample_p", sample_p), ("logpdf_p", logpdf_p), ("logpdf_q", logpdf_q)):
+        if not callable(f):
+            raise ValueError(f"{name} must be callable, got {type(f).__name__}")
+    x = sample_p(n, check_random_state(rng))
+    r = np.asarray(logpdf_p(x), dtype=float) - np.asarray(logpdf_q(x), dtype=float)
+    if r.shape != (n,):
+        raise ValueError(f"logpdf_p and logpdf_q must return shape ({n},), got {r.shape}")
+    return float(r.mean()), float(r.std(ddof=1) / np.sqrt(n))
+
+
+def hellinger(p, q) -> np.ndarray:
+    """Hellinger distance between probability vectors along the last axis,
+    :math:`\\tfrac{1}{\\sqrt 2}\\lVert\\sqrt p - \\sqrt q\\rVert_2 \\in [0, 1]`; broadcasts."""
+    p, q = as_array(p, "p"), as_array(q, "q")
+    if np.any(p < 0) or np.any(q < 0):
+        raise ValueError("p and q must be non-negative")
+    return np.sqrt(((np.sqrt(p) - np.sqrt(q)) ** 2).sum(-1) / 2)

@@ -1,0 +1,623 @@
+"""Small probabilistic graphical models: discrete factors, exact inference, Ising MRFs, Bayesian networks,
+Gibbs samplers and collapsed Gibbs for LDA.
+
+Everything here is meant for models small enough to check by brute force:
+
+- :class:`Factor` is a table over named discrete variables; :func:`factor_product` multiplies tables with
+  ``numpy.einsum``, :func:`marginalize` sums variables out, :func:`condition` fixes observed values;
+- :func:`enumerate_query` does exact inference by building the whole joint table,
+  :func:`variable_elimination` does the same by eliminating one variable at a time;
+- :func:`ising_energy`, :func:`ising_exact` and :func:`ising_gibbs` cover the pairwise MRF on a grid;
+- :func:`topological_order`, :func:`bn_factors` and :func:`ancestral_sample` cover Bayesian networks given as
+  conditional probability tables (CPTs);
+- :func:`gibbs_bivariate_normal` is the two-variable Gibbs sampler whose behaviour has closed forms;
+- :func:`lda_generate` and :func:`lda_collapsed_gibbs` are latent Dirichlet allocation's generative process
+  and its collapsed Gibbs sampler.
+"""
+
+from __future__ import annotations
+
+import itertools
+import string
+from dataclasses import dataclass
+
+import numpy as np
+
+from mlsheet_utils.algorithms.probability.divergences import hellinger
+from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+
+# -- discrete factors ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A non-negative table over named discrete variables.
+
+    ``table[i_1, ..., i_m]`` is the value of the factor when ``variables[j]`` takes state ``i_j``; axis ``j`` has
+    one entry per state of ``variables[j]``. Build one with :func:`make_factor`, which validates.
+    """
+
+    variables: tuple[str, ...]
+    table: np.ndarray
+
+    @property
+    def cards(self) -> dict[str, int]:
+        """Number of states of each variable."""
+        return dict(zip(self.variables, self.table.shape))
+
+
+def make_factor(variables, table) -> Factor:
+    """A validated :class:`Factor`.
+
+    Parameters
+    ----------
+    variables : sequence of str, distinct
+    table : array_like, ndim = len(variables), finite and >= 0
+
+    Returns
+    -------
+    Factor
+    """
+    variables = tuple(variables)
+    if not all(isinstance(v, str) and v for v in variables) or len(set(variables)) != len(variables):
+        raise ValueError(f"variables must be distinct non-empty strings, got {variables!r}")
+    table = as_array(table, "table")
+    if table.ndim != len(variables):
+        raise ValueError(f"table must have one axis per variable ({len(variables)}), got shape {table.shape}")
+    if np.any(table < 0):
+        raise ValueError("table must be non-negative")
+    return Factor(variables, table)
+
+
+def _letters(variables) -> dict[str, str]:
+    if len(variables) > len(string.ascii_letters):
+        raise ValueError(f"factors: at most {len(string.ascii_letters)} distinct variables, got {len(variables)}")
+    return dict(zip(variables, string.ascii_letters))
+
+
+def factor_product(*factors: Factor) -> Factor:
+    """The product of factors, over the union of their variables (in order of first appearance).
+
+    .. math:: (\\phi_1 \\cdot \\phi_2)(x_{A \\cup B}) = \\phi_1(x_A)\\,\\phi_2(x_B)
+
+    computed by one ``numpy.einsum`` call, which broadcasts shared variables.
+    """
+    if not factors:
+        raise ValueError("factors: need at least one factor")
+    cards: dict[str, int] = {}
+    for f in factors:
+        if not isinstance(f, Factor):
+            raise ValueError(f"factors must be Factor objects, got {type(f).__name__}")
+        for v, c in f.cards.items():
+            if cards.setdefault(v, c) != c:
+                raise ValueError(f"factors disagree on the number of states of {v!r}: {cards[v]} vs {c}")
+    letters = _letters(cards)
+    spec = ",".join("".join(letters[v] for v in f.variables) for f in factors)
+    out = "".join(letters[v] for v in cards)
+    return Factor(tuple(cards), np.einsum(f"{spec}->{out}", *(f.table for f in factors)))
+
+
+def marginalize(factor: Factor, variables) -> Factor:
+    """Sum the listed variables out of ``factor``: :math:`\\sum_{x_S} \\phi(x)`."""
+    variables = [variables] if isinstance(variables, str) else list(variables)
+    missing = [v for v in variables if v not in factor.variables]
+    if missing:
+        raise ValueError(f"variables {missing} are not in the factor's variables {factor.variables}")
+    axes = tuple(factor.variables.index(v) for v in variables)
+    keep = tuple(v for v in factor.variables if v not in variables)
+    return Factor(keep, factor.table.sum(axis=axes))
+
+
+def condition(factor: Factor, evidence: dict) -> Factor:
+    """Fix observed variables: keep the slice ``x_E = e`` and drop those axes (variables not in the factor are
+    ignored)."""
+    index, keep = [], []
+    for v, card in zip(factor.variables, factor.table.shape):
+        if v in evidence:
+            value = check_int(evidence[v], f"evidence[{v!r}]", low=0, high=card - 1)
+            index.append(value)
+        else:
+            index.append(slice(None))
+            keep.append(v)
+    return Factor(tuple(keep), factor.table[tuple(index)])
+
+
+def normalize(factor: Factor) -> Factor:
+    """Divide by the total so the table sums to one."""
+    total = factor.table.sum()
+    if not total > 0:
+        raise ValueError("factor sums to zero: the evidence has probability zero under the model")
+    return Factor(factor.variables, factor.table / total)
+
+
+def _query_result(factor: Factor, query) -> Factor:
+    order = [factor.variables.index(v) for v in query]
+    return normalize(Factor(tuple(query), np.transpose(factor.table, order)))
+
+
+def _check_query(factors, query, evidence):
+    if not factors:
+        raise ValueError("factors: need at least one factor")
+    query = [query] if isinstance(query, str) else list(query)
+    evidence = dict(evidence or {})
+    names = {v for f in factors for v in f.variables}
+    for v in query:
+        if v not in names:
+            raise ValueError(f"query variable {v!r} is not in the model")
+        if v in evidence:
+            raise ValueError(f"query variable {v!r} is also in the evidence")
+    for v in evidence:
+        if v not in names:
+            raise ValueError(f"evidence variable {v!r} is not in the model")
+    if len(set(query)) != len(query) or not query:
+        raise ValueError(f"query must list distinct variables, got {query}")
+    return query, evidence
+
+
+def enumerate_query(factors, query, evidence=None) -> Factor:
+    """Exact :math:`P(x_Q \\mid x_E = e)` by building the whole joint table (exponential in the variables).
+
+    .. math:: P(x_Q \\mid e) = \\frac{\\sum_{x_{\\text{rest}}} \\prod_C \\phi_C(x_Q, e, x_{\\text{rest}})}
+                                    {\\sum_{x_Q, x_{\\text{rest}}} \\prod_C \\phi_C(x_Q, e, x_{\\text{rest}})}
+
+    Parameters
+    ----------
+    factors : list of Factor
+        The model: CPTs of a Bayesian network or potentials of an MRF (the product need not be normalised).
+    query : str or list of str
+    evidence : dict str -> int, optional
+
+    Returns
+    -------
+    Factor over ``query`` (in that order), summing to one.
+    """
+    query, evidence = _check_query(factors, query, evidence)
+    joint = condition(factor_product(*factors), evidence)
+    rest = [v for v in joint.variables if v not in query]
+    return _query_result(marginalize(joint, rest) if rest else joint, query)
+
+
+def variable_elimination(factors, query, evidence=None, order=None) -> Factor:
+    """Exact :math:`P(x_Q \\mid x_E = e)` by summing out one variable at a time.
+
+    For each hidden variable :math:`Y` in ``order``: multiply only the factors that mention :math:`Y`, sum
+    :math:`Y` out, and put the new factor back. The cost is exponential in the largest intermediate factor
+    (the induced width), not in the number of variables. The default order eliminates, at each step, the
+    variable whose product would have the fewest entries (greedy min-size).
+
+    Parameters
+    ----------
+    factors : list of Factor
+    query : str or list of str
+    evidence : dict str -> int, optional
+    order : list of str, optional
+        Elimination order; must list exactly the variables that are neither queried nor observed.
+
+    Returns
+    -------
+    Factor over ``query`` (in that order), summing to one.
+    """
+    query, evidence = _check_query(factors, query, evidence)
+    pool = [condition(f, evidence) for f in factors]
+    cards = {v: c for f in pool for v, c in f.cards.items()}
+    hidden = [v for v in cards if v not in query]
+    if order is not None:
+        order = list(order)
+        if sorted(order) != sorted(hidden):
+            raise ValueError(f"order must list exactly the hidden variables {sorted(hidden)}, got {order}")
+
+    def size(v):
+        return int(np.prod([cards[u] for u in {u for f in pool if v in f.variables for u in f.variables}]))
+
+    remaining = list(hidden)
+    while remaining:
+        v = order[len(hidden) - len(remaining)] if order is not None else min(remaining, key=size)
+        remaining.remove(v)
+        touching = [f for f in pool if v in f.variables]
+        pool = [f for f in pool if v not in f.variables]
+        pool.append(marginalize(factor_product(*touching), v))
+    return _query_result(factor_product(*pool), query)
+
+
+# -- Ising model: a pairwise MRF on a grid ------------------------------------------------------------------
+
+
+def _grid_shape(shape):
+    if len(shape) != 2:
+        raise ValueError(f"shape must be (rows, cols), got {shape!r}")
+    return check_int(shape[0], "shape[0]", low=1), check_int(shape[1], "shape[1]", low=1)
+
+
+def ising_energy(x, J: float, h: float = 0.0) -> np.ndarray:
+    """Energy of spin configurations on a grid with free boundaries.
+
+    .. math:: E(x) = -J \\sum_{\\langle i, j\\rangle} x_i x_j - h \\sum_i x_i, \\qquad x_i \\in \\{-1, +1\\}
+
+    the first sum running over horizontally and vertically adjacent sites. The distribution is
+    :math:`p(x) = e^{-E(x)}/Z` (the temperature is folded into ``J`` and ``h``), a product of edge potentials
+    :math:`e^{J x_i x_j}` and node potentials :math:`e^{h x_i}`.
+
+    Parameters
+    ----------
+    x : array_like, shape (..., rows, cols), entries -1 or +1
+    J, h : float, coupling and external field
+
+    Returns
+    -------
+    ndarray, shape (...)
+    """
+    x = as_array(x, "x")
+    if x.ndim < 2:
+        raise ValueError(f"x must have shape (..., rows, cols), got {x.shape}")
+    if not np.all(np.abs(x) == 1):
+        raise ValueError("x must contain only -1 and +1")
+    J, h = check_float(J, "J"), check_float(h, "h")
+    pairs = (x[..., 1:, :] * x[..., :-1, :]).sum((-2, -1)) + (x[..., :, 1:] * x[..., :, :-1]).sum((-2, -1))
+    return -J * pairs - h * x.sum((-2, -1))
+
+
+def ising_states(shape) -> np.ndarray:
+    """Every configuration of a ``rows x cols`` grid of +-1 spins, shape (2**n, rows, cols), n <= 16."""
+    rows, cols = _grid_shape(shape)
+    if rows * cols > 16:
+        raise ValueError(f"shape {shape} has {rows * cols} sites; enumeration is limited to 16 (65536 states)")
+    bits = np.array(list(itertools.product([-1, 1], repeat=rows * cols)), dtype=float)
+    return bits.reshape(-1, rows, cols)
+
+
+@dataclass
+class IsingExact:
+    """Brute-force results for a tiny Ising grid: the states, their probabilities, Z and P(x_i = +1)."""
+
+    states: np.ndarray
+    probs: np.ndarray
+    Z: float
+    marginals: np.ndarray
+
+
+def ising_exact(shape, J: float, h: float = 0.0) -> IsingExact:
+    """Partition function and node marginals by enumerating all :math:`2^n` states.
+
+    .. math:: Z = \\sum_x e^{-E(x)}, \\qquad P(x_i = +1) = \\sum_{x: x_i = +1} e^{-E(x)} / Z
+
+    Parameters
+    ----------
+    shape : (rows, cols) with rows * cols <= 16
+    J, h : float
+
+    Returns
+    -------
+    IsingExact
+    """
+    states = ising_states(shape)
+    log_w = -ising_energy(states, J, h)
+    shift = log_w.max()
+    w = np.exp(log_w - shift)
+    Z = float(w.sum() * np.exp(shift))
+    probs = w / w.sum()
+    marginals = np.tensordot(probs, (states > 0).astype(float), axes=1)
+    return IsingExact(states, probs, Z, marginals)
+
+
+def _neighbour_sum(x: np.ndarray) -> np.ndarray:
+    s = np.zeros_like(x)
+    s[1:, :] += x[:-1, :]
+    s[:-1, :] += x[1:, :]
+    s[:, 1:] += x[:, :-1]
+    s[:, :-1] += x[:, 1:]
+    return s
+
+
+def ising_gibbs(shape, J: float, h: float = 0.0, n_sweeps: int = 100, rng=0, x0=None) -> np.ndarray:
+    """Gibbs sampling of the Ising grid, updating the two colours of a checkerboard in turn.
+
+    The full conditional of one spin depends only on its neighbours' sum :math:`s_i`:
+
+    .. math:: P(x_i = +1 \\mid x_{-i}) = \\sigma\\big(2 (J s_i + h)\\big), \\qquad \\sigma(t) = 1/(1 + e^{-t}).
+
+    Sites of one colour are never adjacent, so given the other colour they are independent and drawing them
+    all at once is an exact block-Gibbs step.
+
+    Parameters
+    ----------
+    shape : (rows, cols)
+    J, h : float
+    n_sweeps : int >= 1
+        Number of full sweeps (both colours).
+    rng : int or numpy.random.Generator
+    x0 : array_like (rows, cols) of +-1, optional
+        Start; default: independent fair coin flips.
+
+    Returns
+    -------
+    ndarray of int8, shape (n_sweeps, rows, cols): the state after each sweep.
+    """
+    rows, cols = _grid_shape(shape)
+    J, h = check_float(J, "J"), check_float(h, "h")
+    n_sweeps = check_int(n_sweeps, "n_sweeps", low=1)
+    rng = check_random_state(rng)
+    if x0 is None:
+        x = rng.choice(np.array([-1.0, 1.0]), size=(rows, cols))
+    else:
+        x = as_array(x0, "x0", ndim=2).copy()
+        if x.shape != (rows, cols) or not np.all(np.abs(x) == 1):
+            raise ValueError(f"x0 must be a {rows} x {cols} array of -1 and +1")
+    colour = (np.add.outer(np.arange(rows), np.arange(cols)) % 2).astype(bool)
+    masks = (~colour, colour)
+    out = np.empty((n_sweeps, rows, cols), dtype=np.int8)
+    u = rng.random((n_sweeps, 2, rows, cols))
+    for t in range(n_sweeps):
+        for c, mask in enumerate(masks):
+            p_up = 1.0 / (1.0 + np.exp(-2.0 * (J * _neighbour_sum(x) + h)))
+            x = np.where(mask, np.where(u[t, c] < p_up, 1.0, -1.0), x)
+        out[t] = x
+    return out
+
+
+# -- Bayesian networks ---------------------------------------------------------------------------------------
+
+
+def _check_cpds(cpds: dict) -> dict:
+    """Validate ``{child: (parents, table)}`` and return ``{child: (parents tuple, table array)}``."""
+    if not isinstance(cpds, dict) or not cpds:
+        raise ValueError("cpds must be a non-empty dict child -> (parents, table)")
+    out = {}
+    for child, spec in cpds.items():
+        if not (isinstance(spec, tuple) and len(spec) == 2):
+            raise ValueError(f"cpds[{child!r}] must be a (parents, table) pair")
+        parents, table = tuple(spec[0]), as_array(spec[1], f"cpds[{child!r}] table")
+        for p in parents:
+            if p not in cpds:
+                raise ValueError(f"cpds[{child!r}]: parent {p!r} has no CPT of its own")
+        if table.ndim != len(parents) + 1 or np.any(table < 0):
+            raise ValueError(f"cpds[{child!r}] table must be non-negative with shape (*parent cards, child card), "
+                             f"got {table.shape}")
+        if not np.allclose(table.sum(-1), 1.0):
+            raise ValueError(f"cpds[{child!r}] table: each row P({child} | parents) must sum to 1")
+        out[child] = (parents, table)
+    for child, (parents, table) in out.items():
+        for axis, p in enumerate(parents):
+            if table.shape[axis] != out[p][1].shape[-1]:
+                raise ValueError(f"cpds[{child!r}]: axis {axis} has {table.shape[axis]} states but {p!r} has "
+                                 f"{out[p][1].shape[-1]}")
+    return out
+
+
+def topological_order(cpds: dict) -> list[str]:
+    """An order in which every node comes after its parents (Kahn's algorithm); ValueError on a directed cycle."""
+    cpds = _check_cpds(cpds)
+    order, placed = [], set()
+    while len(order) < len(cpds):
+        ready = [c for c, (ps, _) in cpds.items() if c not in placed and all(p in placed for p in ps)]
+        if not ready:
+            raise ValueError(f"cpds contain a directed cycle among {sorted(set(cpds) - placed)}")
+        order.extend(ready)
+        placed.update(ready)
+    return order
+
+
+def bn_factors(cpds: dict) -> list[Factor]:
+    """The CPTs as factors over ``(*parents, child)``; their product is the joint
+    :math:`P(x) = \\prod_i P(x_i \\mid \\mathrm{pa}(x_i))`."""
+    topological_order(cpds)  # validates and rejects cycles
+    return [make_factor((*spec[0], child), spec[1]) for child, spec in cpds.items()]
+
+
+def ancestral_sample(cpds: dict, n: int, rng=0) -> dict[str, np.ndarray]:
+    """Draw ``n`` joint samples: visit nodes parents-first and draw each from its CPT row.
+
+    Parameters
+    ----------
+    cpds : dict child -> (parents, table)
+        ``table[p_1, ..., p_m, :]`` is :math:`P(\\text{child} \\mid \\text{parents} = (p_1..p_m))`.
+    n : int >= 1
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    dict variable -> ndarray of int, shape (n,)
+    """
+    order = topological_order(cpds)
+    cpds = _check_cpds(cpds)
+    n = check_int(n, "n", low=1)
+    rng = check_random_state(rng)
+    out: dict[str, np.ndarray] = {}
+    for v in order:
+        parents, table = cpds[v]
+        rows = table[tuple(out[p] for p in parents)] if parents else np.broadcast_to(table, (n, table.shape[-1]))
+        cum = np.cumsum(rows, axis=-1)
+        u = rng.random(n)[:, None] * cum[:, -1:]
+        out[v] = np.minimum((u >= cum).sum(-1), table.shape[-1] - 1)
+    return out
+
+
+# -- Gibbs sampling of a bivariate normal --------------------------------------------------------------------
+
+
+# -- latent Dirichlet allocation -----------------------------------------------------------------------------
+
+
+@dataclass
+class LDACorpus:
+    """A synthetic corpus: word ids (n_docs, doc_length), true topics z, mixtures theta (n_docs, K), topics phi."""
+
+    docs: np.ndarray
+    z: np.ndarray
+    theta: np.ndarray
+    phi: np.ndarray
+
+
+def lda_generate(n_docs: int, doc_length: int, phi, alpha: float, rng=0) -> LDACorpus:
+    """LDA's generative process with known topics.
+
+    For each document :math:`d`: draw :math:`\\theta_d \\sim \\mathrm{Dir}(\\alpha\\mathbf 1_K)`; for each of its
+    words draw a topic :math:`z \\sim \\mathrm{Categorical}(\\theta_d)`, then the word
+    :math:`w \\sim \\mathrm{Categorical}(\\phi_z)`.
+
+    Parameters
+    ----------
+    n_docs, doc_length : int >= 1
+    phi : array_like (K, V), rows are topic-word distributions (sum to 1)
+    alpha : float > 0, symmetric Dirichlet concentration
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    LDACorpus
+    """
+    n_docs = check_int(n_docs, "n_docs", low=1)
+    doc_length = check_int(doc_length, "doc_length", low=1)
+    phi = as_array(phi, "phi", ndim=2)
+    if np.any(phi < 0) or not np.allclose(phi.sum(1), 1):
+        raise ValueError("phi rows must be probability vectors (non-negative, summing to 1)")
+    alpha = check_float(alpha, "alpha", low=0, low_open=True)
+    rng = check_random_state(rng)
+    K, V = phi.shape
+    theta = rng.dirichlet(np.full(K, alpha), size=n_docs)
+    u = rng.random((n_docs, doc_length, 1))
+    z = np.minimum((u > np.cumsum(theta, 1)[:, None, :]).sum(-1), K - 1)
+    v = rng.random((n_docs, doc_length, 1))
+    docs = np.minimum((v > np.cumsum(phi, 1)[z]).sum(-1), V - 1)
+    return LDACorpus(docs, z, theta, phi)
+
+
+def lda_counts(docs, z, n_topics: int, n_words: int):
+    """Count matrices of an assignment: ``n_dk`` (D, K), ``n_kw`` (K, V) and ``n_k`` (K,)."""
+    docs, z = np.asarray(docs), np.asarray(z)
+    D = docs.shape[0]
+    ndk = np.zeros((D, n_topics), dtype=np.int64)
+    np.add.at(ndk, (np.repeat(np.arange(D), docs.shape[1]), z.ravel()), 1)
+    nkw = np.zeros((n_topics, n_words), dtype=np.int64)
+    np.add.at(nkw, (z.ravel(), docs.ravel()), 1)
+    return ndk, nkw, nkw.sum(1)
+
+
+def lda_conditional(ndk_d, nkw_w, nk, alpha: float, beta: float, n_words: int) -> np.ndarray:
+    """Collapsed full conditional of one token's topic, counts taken *without* that token.
+
+    .. math:: p(z_i = k \\mid z_{-i}, w) \\propto (n_{dk}^{-i} + \\alpha)
+              \\frac{n_{kw}^{-i} + \\beta}{n_k^{-i} + V\\beta}
+
+    Returns the normalised vector of length K.
+    """
+    p = (np.asarray(ndk_d) + alpha) * (np.asarray(nkw_w) + beta) / (np.asarray(nk) + n_words * beta)
+    return p / p.sum()
+
+
+@dataclass
+class LDAResult:
+    """State of a collapsed Gibbs run: assignments z (D, N), counts, and point estimates phi (K, V),
+    theta (D, K); ``trace`` (n_iter, D, N) holds z after every sweep when requested."""
+
+    z: np.ndarray
+    ndk: np.ndarray
+    nkw: np.ndarray
+    nk: np.ndarray
+    alpha: float
+    beta: float
+    trace: np.ndarray | None = None
+
+    @property
+    def phi(self) -> np.ndarray:
+        """Posterior-mean topics given z: :math:`(n_{kw} + \\beta)/(n_k + V\\beta)`."""
+        V = self.nkw.shape[1]
+        return (self.nkw + self.beta) / (self.nk[:, None] + V * self.beta)
+
+    @property
+    def theta(self) -> np.ndarray:
+        """Posterior-mean mixtures given z: :math:`(n_{dk} + \\alpha)/(N_d + K\\alpha)`."""
+        K = self.ndk.shape[1]
+        return (self.ndk + self.alpha) / (self.ndk.sum(1, keepdims=True) + K * self.alpha)
+
+
+def lda_collapsed_gibbs(docs, n_topics: int, n_words: int, alpha: float, beta: float, n_iter: int,
+                        rng=0, keep_trace: bool = False) -> LDAResult:
+    """Collapsed Gibbs sampling for LDA (Griffiths and Steyvers, 2004).
+
+    :math:`\\theta` and :math:`\\phi` are integrated out (Dirichlet-multinomial conjugacy); only the topic of
+    each token is sampled, token by token, from :func:`lda_conditional` with that token's counts removed.
+
+    Parameters
+    ----------
+    docs : int array (D, N), word ids in [0, n_words)
+    n_topics : int >= 1
+    n_words : int >= 1, vocabulary size V
+    alpha, beta : float > 0, symmetric Dirichlet concentrations of theta and phi
+    n_iter : int >= 0, sweeps over all tokens
+    rng : int or numpy.random.Generator
+    keep_trace : bool
+        Also return the assignments after every sweep (``LDAResult.trace``).
+
+    Returns
+    -------
+    LDAResult
+    """
+    docs = np.asarray(docs)
+    if docs.ndim != 2 or docs.size == 0 or not np.issubdtype(docs.dtype, np.integer):
+        raise ValueError(f"docs must be a non-empty 2-D integer array (n_docs, doc_length), got {docs.shape}")
+    K = check_int(n_topics, "n_topics", low=1)
+    V = check_int(n_words, "n_words", low=1)
+    if docs.min() < 0 or docs.max() >= V:
+        raise ValueError(f"docs must hold word ids in [0, {V - 1}] (n_words = {V})")
+    alpha = check_float(alpha, "alpha", low=0, low_open=True)
+    beta = check_float(beta, "beta", low=0, low_open=True)
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    rng = check_random_state(rng)
+    D, N = docs.shape
+    z = rng.integers(K, size=(D, N))
+    ndk, nkw, nk = lda_counts(docs, z, K, V)
+    u = rng.random((n_iter, D, N)).tolist()
+    # Plain Python lists: one token's update touches K numbers, and NumPy's per-call overhead on such tiny
+    # arrays made the loop about ten times slower than list arithmetic.
+    nd_l, nwk_l, nk_l, z_l, w_l = ndk.tolist(), nkw.T.tolist(), nk.tolist(), z.tolist(), docs.tolist()
+    Vb, topics = V * beta, range(K)
+    trace = np.empty((n_iter, D, N), dtype=np.int64) if keep_trace else None
+    for t in range(n_iter):
+        for d in range(D):
+            nd, ud, zd, wd = nd_l[d], u[t][d], z_l[d], w_l[d]
+            for i in range(N):
+                k, nw = zd[i], nwk_l[wd[i]]
+                nd[k] -= 1                         # remove token i from the counts
+                nw[k] -= 1
+                nk_l[k] -= 1
+                total, cum = 0.0, []
+                for j in topics:                   # unnormalised p(z_i = j | rest), cumulated
+                    total += (nd[j] + alpha) * (nw[j] + beta) / (nk_l[j] + Vb)
+                    cum.append(total)
+                x, k = ud[i] * total, 0
+                while k < K - 1 and cum[k] <= x:   # inverse-CDF draw
+                    k += 1
+                zd[i] = k                          # add it back with its new topic
+                nd[k] += 1
+                nw[k] += 1
+                nk_l[k] += 1
+        if keep_trace:
+            trace[t] = z_l
+    nkw = np.array(nwk_l, dtype=np.int64).T.copy()
+    return LDAResult(np.array(z_l), np.array(nd_l, dtype=np.int64), nkw, np.array(nk_l, dtype=np.int64),
+                     alpha, beta, trace)
+
+
+def match_topics(estimated, true) -> tuple[np.ndarray, np.ndarray]:
+    """Pair estimated topics with true ones (topics are only identified up to relabelling).
+
+    Solves the assignment problem on the Hellinger distances (``scipy.optimize.linear_sum_assignment``).
+
+    Parameters
+    ----------
+    estimated, true : array_like (K, V), rows are distributions
+
+    Returns
+    -------
+    perm : int array (K,), ``estimated[perm[k]]`` is matched with ``true[k]``
+    dist : array (K,), the matched Hellinger distances
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    est, tru = as_array(estimated, "estimated", ndim=2), as_array(true, "true", ndim=2)
+    if est.shape != tru.shape:
+        raise ValueError(f"estimated and true must have the same shape, got {est.shape} and {tru.shape}")
+    cost = hellinger(tru[:, None, :], est[None, :, :])
+    rows, cols = linear_sum_assignment(cost)
+    perm = cols[np.argsort(rows)]
+    return perm, cost[np.arange(len(perm)), perm]

@@ -1,0 +1,501 @@
+"""Tabular reinforcement learning: finite MDPs, grid worlds, dynamic programming and TD control.
+
+An :class:`MDP` holds everything as arrays, indexed by state ``s`` (``0..S-1``) and action ``a`` (``0..A-1``):
+
+- ``P[s, a, s']`` the probability of moving to ``s'`` after taking ``a`` in ``s``, shape (S, A, S);
+- ``R[s, a]`` the expected immediate reward :math:`\\mathbb{E}[r_{t+1} \\mid s_t = s, a_t = a]`, shape (S, A);
+- ``terminal[s]`` whether ``s`` ends an episode, shape (S,);
+- ``gamma`` the discount factor in :math:`[0, 1)`.
+
+Terminal states are absorbing with zero reward (``P[t, :, t] = 1``, ``R[t, :] = 0``), so the dynamic-programming
+functions need no special case (:math:`V(t) = 0 + \\gamma V(t)` forces :math:`V(t) = 0`), while the sampling
+functions end an episode on entering one and never bootstrap from it.
+
+Dynamic programming (exact, needs ``P`` and ``R``):
+:func:`bellman_backup`, :func:`value_iteration`, :func:`policy_evaluation`, :func:`q_from_v`.
+Learning from samples (needs only :func:`step`): :func:`q_learning`, :func:`sarsa`, with the behaviour
+policy :func:`epsilon_greedy`.
+
+Example
+-------
+>>> mdp = gridworld(CLIFF, gamma=0.9)
+>>> Q_star, V_star = value_iteration(mdp)
+>>> result = q_learning(mdp, alpha=0.5, epsilon=0.5, episodes=2000, rng=0)
+>>> bool(np.abs(result.Q - Q_star)[~mdp.terminal].max() < 1e-2)
+True
+>>> bool(np.allclose(policy_evaluation(mdp, greedy_policy(result.Q)), V_star))
+True
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+
+#: Grid actions, in index order, as (row step, column step): up, right, down, left.
+MOVES = np.array([[-1, 0], [0, 1], [1, 0], [0, -1]])
+#: Arrow glyphs of the grid actions, for captions and tables.
+ARROWS = ("\u2191", "\u2192", "\u2193", "\u2190")
+
+#: A 4 x 6 cliff walk: start ``S`` bottom left, goal ``G`` bottom right, pits ``P`` in between.
+CLIFF = ("......",
+         "......",
+         "......",
+         "SPPPPG")
+
+#: A 4 x 4 open room with the goal in the far corner.
+ROOM = ("S...",
+        "....",
+        "....",
+        "...G")
+
+
+@dataclass(frozen=True, eq=False)
+class MDP:
+    """A finite Markov decision process with episodes that end in absorbing terminal states.
+
+    Parameters
+    ----------
+    P : array_like, shape (S, A, S)
+        Transition probabilities; every ``P[s, a]`` sums to 1.
+    R : array_like, shape (S, A)
+        Expected immediate reward of taking ``a`` in ``s``.
+    terminal : array_like of bool, shape (S,)
+        Terminal states; each must be absorbing (``P[t, a, t] = 1``) with ``R[t, a] = 0``.
+    gamma : float in [0, 1)
+        Discount factor.
+    start : int
+        The non-terminal state every episode starts from.
+    R_next : array_like, shape (S, A, S), optional
+        The reward actually received on the transition ``(s, a, s')``, used by :func:`step` when given;
+        it must average to ``R``: :math:`R(s, a) = \\sum_{s'} P(s' \\mid s, a)\\, R_{next}(s, a, s')`.
+    shape : (int, int), optional
+        Grid shape (rows, columns) when the states are the cells of a grid, in row-major order.
+    layout : tuple of str, optional
+        The grid's map (one string per row), kept for plotting.
+    """
+
+    P: np.ndarray
+    R: np.ndarray
+    terminal: np.ndarray
+    gamma: float
+    start: int = 0
+    R_next: np.ndarray | None = None
+    shape: tuple[int, int] | None = None
+    layout: tuple[str, ...] | None = None
+    _cdf: list = field(init=False, repr=False)
+
+    def __post_init__(self):
+        P = as_array(self.P, "P", ndim=3)
+        S, A, S2 = P.shape
+        if S < 1 or A < 1 or S2 != S:
+            raise ValueError(f"P must have shape (S, A, S) with S, A >= 1, got {P.shape}")
+        if np.any(P < 0) or not np.allclose(P.sum(-1), 1.0, atol=1e-9):
+            raise ValueError("P must hold probabilities: P[s, a, :] >= 0 and summing to 1 for every (s, a)")
+        R = as_array(self.R, "R", ndim=2)
+        if R.shape != (S, A):
+            raise ValueError(f"R must have shape (S, A) = {(S, A)}, got {R.shape}")
+        terminal = np.asarray(self.terminal)
+        if terminal.shape != (S,) or terminal.dtype != bool:
+            raise ValueError(f"terminal must be a boolean array of shape ({S},), got {terminal.dtype} "
+                             f"{terminal.shape}")
+        t = np.flatnonzero(terminal)
+        if t.size and not (np.allclose(P[t, :, t], 1.0) and np.all(R[t] == 0)):
+            raise ValueError("terminal states must be absorbing with zero reward: P[t, a, t] = 1, R[t, a] = 0")
+        gamma = check_float(self.gamma, "gamma", low=0.0, high=1.0, high_open=True)
+        start = check_int(self.start, "start", low=0, high=S - 1)
+        if terminal[start]:
+            raise ValueError(f"start must be a non-terminal state, got terminal state {start}")
+        R_next = self.R_next
+        if R_next is not None:
+            R_next = as_array(R_next, "R_next", ndim=3)
+            if R_next.shape != P.shape:
+                raise ValueError(f"R_next must have shape {P.shape} like P, got {R_next.shape}")
+            if not np.allclose((P * R_next).sum(-1), R, atol=1e-9):
+                raise ValueError("R_next must average to R: sum_s' P[s, a, s'] R_next[s, a, s'] = R[s, a]")
+        if self.shape is not None and int(np.prod(self.shape)) != S:
+            raise ValueError(f"shape {self.shape} does not have {S} cells")
+        cdf = np.cumsum(P, axis=-1)
+        cdf[..., -1] = 1.0  # exact, so a uniform draw always lands in some state
+        cdf = cdf.tolist()  # nested lists: bisect on a short list is ~10x faster than np.searchsorted
+        for name, value in (("P", P), ("R", R), ("terminal", terminal), ("gamma", gamma), ("start", start),
+                            ("R_next", R_next), ("_cdf", cdf)):
+            object.__setattr__(self, name, value)
+
+    @property
+    def n_states(self) -> int:
+        return self.P.shape[0]
+
+    @property
+    def n_actions(self) -> int:
+        return self.P.shape[1]
+
+    def with_gamma(self, gamma: float) -> "MDP":
+        """The same MDP with another discount factor."""
+        return MDP(self.P, self.R, self.terminal, gamma, self.start, self.R_next, self.shape, self.layout)
+
+
+def gridworld(layout=CLIFF, *, slip: float = 0.0, gamma: float = 0.9, step_reward: float = -1.0,
+              goal_reward: float = 0.0, pit_reward: float = -100.0) -> MDP:
+    """A grid world from a map: ``S`` start, ``G`` goal, ``P`` pit, ``.`` free cell.
+
+    The agent moves up, right, down or left (actions 0-3, see :data:`MOVES`); a move off the grid leaves it
+    where it is. With probability ``1 - slip`` it moves as intended, with probability ``slip / 2`` each it
+    slips to one of the two perpendicular directions. Entering a goal or a pit ends the episode. The reward
+    depends on the cell entered: ``goal_reward`` for a goal, ``pit_reward`` for a pit, ``step_reward``
+    otherwise. States are the cells in row-major order, ``s = row * n_cols + col``.
+
+    Parameters
+    ----------
+    layout : sequence of str
+        Equal-length rows; exactly one ``S`` and at least one ``G``.
+    slip : float in [0, 1]
+    gamma : float in [0, 1)
+    step_reward, goal_reward, pit_reward : float
+
+    Returns
+    -------
+    MDP
+        With ``shape`` and ``layout`` set, and ``R_next[s, a, s']`` the reward of entering ``s'``.
+    """
+    layout = tuple(layout)
+    if not layout or not all(isinstance(r, str) and r for r in layout) or len({len(r) for r in layout}) != 1:
+        raise ValueError("layout must be a non-empty sequence of non-empty strings of equal length")
+    if set("".join(layout)) - set("SGP."):
+        raise ValueError(f"layout may only contain 'S', 'G', 'P' and '.', got {sorted(set(''.join(layout)))}")
+    cells = np.array([list(r) for r in layout])
+    if (cells == "S").sum() != 1 or (cells == "G").sum() < 1:
+        raise ValueError("layout needs exactly one start 'S' and at least one goal 'G'")
+    slip = check_float(slip, "slip", low=0.0, high=1.0)
+    for name, value in (("step_reward", step_reward), ("goal_reward", goal_reward), ("pit_reward", pit_reward)):
+        check_float(value, name)
+    n_rows, n_cols = cells.shape
+    S, A = cells.size, len(MOVES)
+    flat = cells.reshape(-1)
+    terminal = (flat == "G") | (flat == "P")
+    enter_reward = np.where(flat == "G", goal_reward, np.where(flat == "P", pit_reward, step_reward))
+
+    rows, cols = np.divmod(np.arange(S), n_cols)
+    dest = np.empty((S, A), dtype=int)  # where each intended move lands
+    for a, (dr, dc) in enumerate(MOVES):
+        r2, c2 = rows + dr, cols + dc
+        inside = (r2 >= 0) & (r2 < n_rows) & (c2 >= 0) & (c2 < n_cols)
+        dest[:, a] = np.where(inside, r2 * n_cols + c2, np.arange(S))
+    P = np.zeros((S, A, S))
+    s_idx = np.arange(S)
+    for a in range(A):  # intended move, then the two perpendicular slips
+        for b, prob in ((a, 1.0 - slip), ((a + 1) % A, slip / 2), ((a - 1) % A, slip / 2)):
+            np.add.at(P, (s_idx, a, dest[:, b]), prob)
+    R_next = np.broadcast_to(enter_reward, (S, A, S)).copy()
+    t = np.flatnonzero(terminal)
+    P[t] = 0.0
+    P[t, :, t] = 1.0
+    R_next[t] = 0.0
+    R = (P * R_next).sum(-1)
+    start = int(np.flatnonzero(flat == "S")[0])
+    return MDP(P, R, terminal, gamma, start, R_next, (n_rows, n_cols), layout)
+
+
+# -- dynamic programming ------------------------------------------------------------------------------------
+
+def bellman_backup(mdp: MDP, Q, gamma: float | None = None) -> np.ndarray:
+    """The Bellman optimality operator applied to ``Q``.
+
+    .. math:: (T Q)(s, a) = R(s, a) + \\gamma \\sum_{s'} P(s' \\mid s, a) \\max_{a'} Q(s', a')
+
+    Terminal states contribute nothing (their row of ``Q`` is ignored), so ``T`` is a
+    :math:`\\gamma`-contraction in the max norm and :math:`Q^*` is its unique fixed point.
+
+    Parameters
+    ----------
+    mdp : MDP
+    Q : array_like, shape (S, A)
+    gamma : float in [0, 1), optional
+        Defaults to ``mdp.gamma``.
+
+    Returns
+    -------
+    ndarray, shape (S, A)
+    """
+    gamma = mdp.gamma if gamma is None else check_float(gamma, "gamma", low=0.0, high=1.0, high_open=True)
+    Q = as_array(Q, "Q", ndim=2)
+    if Q.shape != mdp.R.shape:
+        raise ValueError(f"Q must have shape {mdp.R.shape}, got {Q.shape}")
+    V = np.where(mdp.terminal, 0.0, Q.max(axis=1))
+    return mdp.R + gamma * mdp.P @ V
+
+
+def value_iteration(mdp: MDP, tol: float = 1e-10, max_iter: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal action values by iterating the Bellman optimality operator, :math:`Q_{k+1} = T Q_k`.
+
+    Because :math:`T` is a :math:`\\gamma`-contraction,
+    :math:`\\lVert Q_{k+1} - Q^*\\rVert_\\infty \\le \\frac{\\gamma}{1-\\gamma}\\lVert Q_{k+1} - Q_k\\rVert_\\infty`;
+    the loop stops once that bound is at most ``tol``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    tol : float > 0
+        Guaranteed max-norm distance of the result from :math:`Q^*`.
+    max_iter : int >= 1
+
+    Returns
+    -------
+    Q : ndarray, shape (S, A)
+        :math:`Q^*(s, a)`, the expected discounted return of taking ``a`` in ``s`` and acting optimally after.
+    V : ndarray, shape (S,)
+        :math:`V^*(s) = \\max_a Q^*(s, a)`, zero at terminal states.
+    """
+    tol = check_float(tol, "tol", low=0.0, low_open=True)
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    Q = np.zeros_like(mdp.R)
+    for _ in range(max_iter):
+        Q_new = bellman_backup(mdp, Q)
+        change = np.abs(Q_new - Q).max()
+        Q = Q_new
+        if mdp.gamma * change <= tol * (1.0 - mdp.gamma):
+            return Q, np.where(mdp.terminal, 0.0, Q.max(axis=1))
+    raise RuntimeError(f"value_iteration did not reach tol={tol:g} in max_iter={max_iter} iterations")
+
+
+def _policy_matrix(mdp: MDP, policy) -> np.ndarray:
+    """A policy as an (S, A) matrix of probabilities, from an (S,) action array or an (S, A) matrix."""
+    S, A = mdp.R.shape
+    pi = np.asarray(policy)
+    if pi.shape == (S,):
+        if not np.issubdtype(pi.dtype, np.integer) or np.any((pi < 0) | (pi >= A)):
+            raise ValueError(f"policy of shape ({S},) must hold integer actions in [0, {A - 1}]")
+        return np.eye(A)[pi]
+    pi = as_array(policy, "policy", ndim=2)
+    if pi.shape != (S, A) or np.any(pi < 0) or not np.allclose(pi.sum(1), 1.0):
+        raise ValueError(f"policy must be an ({S},) array of actions or an ({S}, {A}) matrix of probabilities "
+                         f"with rows summing to 1, got shape {pi.shape}")
+    return pi
+
+
+def policy_evaluation(mdp: MDP, policy) -> np.ndarray:
+    """The value of a fixed policy by one linear solve.
+
+    With :math:`P_\\pi(s, s') = \\sum_a \\pi(a \\mid s) P(s' \\mid s, a)` and
+    :math:`r_\\pi(s) = \\sum_a \\pi(a \\mid s) R(s, a)`, the Bellman expectation equation
+    :math:`v = r_\\pi + \\gamma P_\\pi v` is linear, and :math:`I - \\gamma P_\\pi` is invertible for
+    :math:`\\gamma < 1`, so :math:`v_\\pi = (I - \\gamma P_\\pi)^{-1} r_\\pi`.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : array_like, shape (S,) of int actions, or (S, A) of probabilities :math:`\\pi(a \\mid s)`
+
+    Returns
+    -------
+    ndarray, shape (S,)
+        :math:`v_\\pi(s)`, zero at terminal states. Use :func:`q_from_v` for :math:`q_\\pi`.
+    """
+    pi = _policy_matrix(mdp, policy)
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    r_pi = (pi * mdp.R).sum(1)
+    return np.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * P_pi, r_pi)
+
+
+def q_from_v(mdp: MDP, V) -> np.ndarray:
+    """One-step look-ahead, :math:`q(s, a) = R(s, a) + \\gamma \\sum_{s'} P(s' \\mid s, a) V(s')`, shape (S, A)."""
+    V = as_array(V, "V", ndim=1)
+    if V.shape != (mdp.n_states,):
+        raise ValueError(f"V must have shape ({mdp.n_states},), got {V.shape}")
+    return mdp.R + mdp.gamma * mdp.P @ V
+
+
+def greedy_policy(Q) -> np.ndarray:
+    """The greedy deterministic policy :math:`\\pi(s) = \\arg\\max_a Q(s, a)` (lowest index on ties), shape (S,)."""
+    return np.asarray(Q).argmax(axis=1)
+
+
+def epsilon_greedy_probs(Q, epsilon: float) -> np.ndarray:
+    """The epsilon-greedy policy of ``Q`` as an (S, A) probability matrix.
+
+    :math:`\\pi(a \\mid s) = \\varepsilon / A + (1 - \\varepsilon)\\,[a \\in \\mathcal{A}^*(s)] / |\\mathcal{A}^*(s)|`,
+    with :math:`\\mathcal{A}^*(s)` the greedy actions, matching :func:`epsilon_greedy`'s random tie-break.
+    """
+    epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0)
+    Q = as_array(Q, "Q", ndim=2)
+    best = Q == Q.max(axis=1, keepdims=True)
+    return epsilon / Q.shape[1] + (1.0 - epsilon) * best / best.sum(1, keepdims=True)
+
+
+# -- sampling and learning --------------------------------------------------------------------------------
+
+def epsilon_greedy(Q: np.ndarray, s: int, epsilon: float, rng: np.random.Generator) -> int:
+    """Draw an action: uniformly at random with probability ``epsilon``, else a greedy one.
+
+    Ties among greedy actions are broken uniformly at random by ``rng`` (so an untrained, all-equal ``Q``
+    gives a random walk, not "always action 0"); the result is deterministic for a seeded ``rng``.
+
+    Parameters
+    ----------
+    Q : ndarray, shape (S, A)
+    s : int, the current state
+    epsilon : float in [0, 1]
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    int, an action in ``0..A-1``
+    """
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
+    q = Q[s].tolist()  # a handful of actions: plain Python is faster than NumPy calls here
+    if epsilon > 0.0 and rng.random() < epsilon:
+        return int(rng.random() * len(q))
+    top = max(q)
+    best = [a for a, value in enumerate(q) if value == top]
+    return best[0] if len(best) == 1 else best[int(rng.random() * len(best))]
+
+
+def step(mdp: MDP, s: int, a: int, rng: np.random.Generator) -> tuple[int, float, bool]:
+    """Sample one transition: :math:`s' \\sim P(\\cdot \\mid s, a)` by inverting the cumulative distribution.
+
+    Returns
+    -------
+    s_next : int
+    reward : float
+        ``R_next[s, a, s_next]`` when the MDP has it, else the expected reward ``R[s, a]``.
+    done : bool
+        Whether ``s_next`` is terminal.
+    """
+    if mdp.terminal[s]:
+        raise ValueError(f"s = {s} is terminal: the episode has ended")
+    s_next = bisect.bisect_right(mdp._cdf[s][a], rng.random())  # first s' with cdf > u, u ~ U[0, 1)
+    reward = mdp.R[s, a] if mdp.R_next is None else mdp.R_next[s, a, s_next]
+    return s_next, float(reward), bool(mdp.terminal[s_next])
+
+
+class TDResult(NamedTuple):
+    """What :func:`q_learning` and :func:`sarsa` return."""
+
+    Q: np.ndarray        #: (S, A) learned action values
+    returns: np.ndarray  #: (episodes,) discounted return of each episode, sum_t gamma^t r_{t+1}
+    lengths: np.ndarray  #: (episodes,) steps taken in each episode
+    visits: np.ndarray   #: (S, A) how often each state-action pair was updated
+
+
+def _check_td_args(mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alpha_power):
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    alpha = check_float(alpha, "alpha", low=0.0, high=1.0, low_open=True)
+    gamma = mdp.gamma if gamma is None else check_float(gamma, "gamma", low=0.0, high=1.0, high_open=True)
+    epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0)
+    episodes = check_int(episodes, "episodes", low=1)
+    max_steps = check_int(max_steps, "max_steps", low=1)
+    alpha_power = check_float(alpha_power, "alpha_power", low=0.0, high=1.0)
+    q_init = as_array(q_init, "q_init")
+    if q_init.shape not in ((), mdp.R.shape):
+        raise ValueError(f"q_init must be a number or an array of shape {mdp.R.shape}, got shape {q_init.shape}")
+    Q = np.array(np.broadcast_to(q_init, mdp.R.shape))  # a writable copy
+    Q[mdp.terminal] = 0.0  # never updated: no action is taken in a terminal state
+    return alpha, gamma, epsilon, episodes, max_steps, alpha_power, Q
+
+
+def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: float = 0.1,
+               episodes: int = 500, rng=0, max_steps: int = 200, *, q_init=0.0,
+               alpha_power: float = 0.0) -> TDResult:
+    """Tabular Q-learning: off-policy TD control (Watkins, 1989).
+
+    Each episode starts in ``mdp.start``; actions come from the epsilon-greedy *behaviour* policy, and every
+    transition :math:`(s, a, r, s')` updates
+
+    .. math:: Q(s, a) \\leftarrow Q(s, a) + \\alpha_n \\big[y - Q(s, a)\\big], \\qquad
+              y = \\begin{cases} r & s' \\text{ terminal} \\\\
+                                 r + \\gamma \\max_{a'} Q(s', a') & \\text{otherwise,} \\end{cases}
+
+    so the *target* policy is greedy. The step size is :math:`\\alpha_n = \\alpha\\, n(s, a)^{-\\omega}` with
+    :math:`n(s, a)` the visit count and :math:`\\omega` = ``alpha_power``: :math:`\\omega = 0` is a constant
+    step; :math:`\\omega \\in (1/2, 1]` meets the Robbins-Monro conditions :math:`\\sum_n \\alpha_n = \\infty`,
+    :math:`\\sum_n \\alpha_n^2 < \\infty` under which Q converges to :math:`Q^*` with probability 1 when every
+    pair is visited infinitely often. An episode cut off after ``max_steps`` is truncated, not terminated:
+    its last update still bootstraps.
+
+    Parameters
+    ----------
+    mdp : MDP
+    alpha : float in (0, 1]
+        Step size (learning rate).
+    gamma : float in [0, 1), optional
+        Discount factor; defaults to ``mdp.gamma``.
+    epsilon : float in [0, 1]
+        Exploration rate of the behaviour policy; 0 is purely greedy (with random tie-breaks).
+    episodes : int >= 1
+    rng : int or numpy.random.Generator
+    max_steps : int >= 1
+        Step limit per episode.
+    q_init : float or array_like of shape (S, A)
+        Initial values of non-terminal states (terminal rows are fixed at 0).
+    alpha_power : float in [0, 1]
+        Decay exponent :math:`\\omega` of the step size.
+
+    Returns
+    -------
+    TDResult
+        ``(Q, returns, lengths, visits)``; runs are identical for identical seeds.
+    """
+    alpha, gamma, epsilon, episodes, max_steps, alpha_power, Q = _check_td_args(
+        mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alpha_power)
+    rng = check_random_state(rng)
+    visits = np.zeros(Q.shape, dtype=int)
+    returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=int)
+    for ep in range(episodes):
+        s, G, discount, n_steps = mdp.start, 0.0, 1.0, 0
+        for _ in range(max_steps):
+            a = epsilon_greedy(Q, s, epsilon, rng)               # behaviour policy: explores
+            s_next, r, done = step(mdp, s, a, rng)
+            target = r if done else r + gamma * Q[s_next].max()  # target policy: greedy
+            visits[s, a] += 1
+            step_size = alpha * visits[s, a] ** -alpha_power if alpha_power else alpha
+            Q[s, a] += step_size * (target - Q[s, a])
+            G += discount * r
+            discount *= gamma
+            n_steps += 1
+            s = s_next
+            if done:
+                break
+        returns[ep], lengths[ep] = G, n_steps
+    return TDResult(Q, returns, lengths, visits)
+
+
+def sarsa(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: float = 0.1,
+          episodes: int = 500, rng=0, max_steps: int = 200, *, q_init=0.0,
+          alpha_power: float = 0.0) -> TDResult:
+    """Tabular SARSA: on-policy TD control; same arguments and result as :func:`q_learning`.
+
+    The target uses the action the epsilon-greedy policy actually takes next,
+    :math:`y = r + \\gamma Q(s', a')` with :math:`a' \\sim \\pi_\\varepsilon(\\cdot \\mid s')` (just :math:`r` when
+    :math:`s'` is terminal), so Q converges to the values of the epsilon-greedy policy it follows, not to
+    :math:`Q^*` (unless :math:`\\varepsilon \\to 0`).
+    """
+    alpha, gamma, epsilon, episodes, max_steps, alpha_power, Q = _check_td_args(
+        mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alpha_power)
+    rng = check_random_state(rng)
+    visits = np.zeros(Q.shape, dtype=int)
+    returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=int)
+    for ep in range(episodes):
+        s, G, discount, n_steps = mdp.start, 0.0, 1.0, 0
+        a = epsilon_greedy(Q, s, epsilon, rng)
+        for _ in range(max_steps):
+            s_next, r, done = step(mdp, s, a, rng)
+            a_next = None if done else epsilon_greedy(Q, s_next, epsilon, rng)
+            target = r if done else r + gamma * Q[s_next, a_next]  # the action taken next
+            visits[s, a] += 1
+            step_size = alpha * visits[s, a] ** -alpha_power if alpha_power else alpha
+            Q[s, a] += step_size * (target - Q[s, a])
+            G += discount * r
+            discount *= gamma
+            n_steps += 1
+            s, a = s_next, a_next
+            if done:
+                break
+        returns[ep], lengths[ep] = G, n_steps
+    return TDResult(Q, returns, lengths, visits)
