@@ -1,21 +1,15 @@
-"""Helpers behind the executable ML interview sheet.
+"""The package behind the executable ML interview sheet, laid out by what each part is for.
 
-One module per concern:
-
-- :mod:`mlsheet_utils.plotting`  one colour-blind-safe look and page-sized figures;
-- :mod:`mlsheet_utils.widgets`   the widget scaffold every interactive plot is built on;
-- :mod:`mlsheet_utils.checks`    SymPy identity checks and numeric reference checks;
-- :mod:`mlsheet_utils.qa`        interview questions with answers hidden until clicked;
-- :mod:`mlsheet_utils.data`      seeded data generators shared by several notebooks;
-- :mod:`mlsheet_utils.validation` argument checks that raise clear ``ValueError`` messages;
-- algorithms that more than one notebook uses, one module per family:
-  :mod:`~mlsheet_utils.linalg` (Gram-Schmidt, determinants, rank, power iteration, SVD, the 2x2 matrix
-  explorer), :mod:`~mlsheet_utils.calculus` (finite-difference Jacobians and Hessians, Taylor polynomials),
-  :mod:`~mlsheet_utils.optim` (KKT and active-set QPs, projections, Lipschitz estimates),
-  :mod:`~mlsheet_utils.cluster` (k-means), :mod:`~mlsheet_utils.nn` (softmax, attention),
-  :mod:`~mlsheet_utils.rl` (tabular MDPs, dynamic programming, Q-learning, SARSA);
-- :mod:`mlsheet_utils.tools.book`      the book's own tooling (headings, table of contents, execution);
-- :mod:`mlsheet_utils.tools.bench`     ``make bench``: notebook, widget and implementation timings.
+- :mod:`mlsheet_utils.algorithms`  every algorithm a page teaches, by family (probability, clustering, neural
+  networks, linear algebra, calculus, optimisation, linear models, reinforcement learning);
+- :mod:`mlsheet_utils.explore`     what the reader moves and sees: the Explorer, controls, views, plotting style;
+- :mod:`mlsheet_utils.checks`      what the pages assert with: symbolic, numeric, gradient and layer checks, and
+  the mutation test that proves they can fail;
+- :mod:`mlsheet_utils.questions`   interview questions with hidden answers, source listings;
+- :mod:`mlsheet_utils.validation`  the argument conventions (clear ``ValueError`` messages, ``rng``);
+- :mod:`mlsheet_utils.data`        seeded data generators;
+- :mod:`mlsheet_utils.tools`       ``make``'s tooling (table of contents, execution, appendix pages, benchmark),
+  never imported by a page.
 """
 
 __version__ = "0.1.0"

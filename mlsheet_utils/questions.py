@@ -56,14 +56,19 @@ def interview(questions: Sequence[tuple[str, str]], *, minimum: int = 3) -> Inte
     return Interview(tuple(questions))
 
 
-def show_source(obj) -> Markdown:
-    """Show the source code of a helper function or class as a highlighted Python block."""
-    try:
-        source = inspect.getsource(obj)
-    except (TypeError, OSError) as exc:
-        raise ValueError(f"show_source: cannot get the source of {obj!r}") from exc
-    module = getattr(obj, "__module__", "")
-    return Markdown(f"From `{module}`:\n\n```python\n{source.rstrip()}\n```")
+def show_source(*objs) -> Markdown:
+    """Show the source code of one or more package functions or classes as highlighted Python blocks."""
+    if not objs:
+        raise ValueError("show_source: give at least one function or class")
+    parts = []
+    for obj in objs:
+        try:
+            source = inspect.getsource(obj)
+        except (TypeError, OSError) as exc:
+            raise ValueError(f"show_source: cannot get the source of {obj!r}") from exc
+        module = getattr(obj, "__module__", "")
+        parts.append(f"From `{module}`:\n\n```python\n{source.rstrip()}\n```")
+    return Markdown("\n\n".join(parts))
 
 
 def escape(text: str) -> str:

@@ -77,3 +77,10 @@ def test_notebook_client_runs_a_kernel_over_ipc(tmp_path):
     assert nb.cells[0].outputs[0]["text"].strip() == str(tmp_path)
     assert not client.km or not client.km.has_kernel
     assert not kernel.has_kernel
+
+
+def test_show_source_shows_several_objects_in_order():
+    md = show_source(cluster.squared_distances, cluster.kmeans).data
+    assert md.index("def squared_distances(") < md.index("def kmeans(")
+    with pytest.raises(ValueError, match="at least one"):
+        show_source()

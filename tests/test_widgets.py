@@ -154,3 +154,111 @@ def test_sweep_with_points_covers_each_slider():
     records = sine_explorer().sweep(points=4)
     assert [r.values["freq"] for r in records[:4]] == pytest.approx([0.5, 2.0, 3.5, 5.0])
     assert len(records) == 4 + 4
+
+
+def _counting_explorer(**kw):
+    calls = []
+
+    def compute(freq):
+        calls.append(freq)
+        x = np.linspace(0, 1, 50)
+        return x, np.sin(2 * np.pi * freq * x)
+
+    def setup(fig, ax):
+        (line,) = ax.plot([], [])
+        ax.set(xlim=(0, 1), ylim=(-1.1, 1.1))
+        return line
+
+    def draw(line, result, upto):
+        x, y = result
+        line.set_data(x[: upto + 1], y[: upto + 1])
+        return f"{upto + 1} points"
+
+    controls = {"freq": widgets.float_slider("$f$", 0.5, 5.0, 1.0), "upto": widgets.frames("point", 50)}
+    return widgets.Explorer(controls, setup, draw, compute=compute, title="memo", **kw), calls
+
+
+def test_compute_is_memoised_and_frames_only_redraw():
+    ex, calls = _counting_explorer()
+    assert calls == [1.0] and ex.caption == "50 points"
+    for upto in (0, 10, 49):                         # scrubbing the frames never recomputes
+        ex.set(upto=upto)
+    assert calls == [1.0] and ex.caption == "50 points" and ex.cache_hits == 3
+    ex.set(freq=2.0)
+    ex.set(freq=1.0)                                 # a setting seen before is recalled
+    assert calls == [1.0, 2.0]
+    ex.clear_cache()
+    ex.set(freq=1.0)
+    assert calls == [1.0, 2.0, 1.0]
+
+
+def test_cache_is_bounded():
+    ex, calls = _counting_explorer(cache_size=2)
+    for f in (2.0, 3.0, 1.0):                        # 1.0 was evicted by 2.0 and 3.0
+        ex.set(freq=f)
+    assert calls == [1.0, 2.0, 3.0, 1.0]
+
+
+def test_compute_must_take_controls_only():
+    with pytest.raises(ValueError, match="not controls"):
+        widgets.Explorer({"freq": widgets.float_slider("f", 0, 1, 0.5)}, lambda fig, ax: None,
+                         lambda s, r: None, compute=lambda freq, other: None)
+    with pytest.raises(ValueError, match="cache_size"):
+        widgets.Explorer({"freq": widgets.float_slider("f", 0, 1, 0.5)}, lambda fig, ax: None,
+                         lambda s, r: None, compute=lambda freq: None, cache_size=0)
+
+
+def test_frames_have_play_and_step_buttons_in_the_layout():
+    ex, _ = _counting_explorer()
+    play, step = ex.controls["upto"].mlsheet_frame_controls
+    assert isinstance(play, ipw.Play) and play.max == 49
+    row = ex.widget.children[1].children
+    assert row.index(play) < row.index(ex.controls["upto"])
+    ex.set(upto=48)
+    step.click()
+    assert ex.controls["upto"].value == 49 and ex.caption == "50 points"
+    step.click()                                      # wraps to the first frame
+    assert ex.controls["upto"].value == 0
+    with pytest.raises(ValueError, match="n_frames"):
+        widgets.frames("epoch", 1)
+
+
+def test_a_compute_error_is_a_message_and_is_not_cached():
+    calls = []
+
+    def compute(k):
+        calls.append(k)
+        if k == 0:
+            raise ValueError("k must be positive here")
+        return k
+
+    def draw(line, k):
+        line.set_data([0, 1], [0, k])
+
+    ex = widgets.Explorer({"k": widgets.int_slider("k", 0, 3, 1)}, lambda fig, ax: ax.plot([], [])[0], draw,
+                          compute=compute)
+    ex.set(k=0)
+    assert ex.error == "k must be positive here" and not ex.unexpected_error
+    ex.set(k=0)
+    assert calls == [1, 0, 0]
+
+
+def test_views_update_their_artists():
+    from mlsheet_utils.explore import plotting, views
+
+    fig, (a1, a2, a3) = plotting.new_figure(3)
+    curves = views.Curves(a1, ["train", "test"], ylim=(0, 1))
+    curves.update(np.arange(5), [np.linspace(1, 0, 5), np.linspace(0.9, 0.2, 5)])
+    assert np.allclose(curves.lines[1].get_ydata(), np.linspace(0.9, 0.2, 5)) and a1.get_ylim() == (0, 1)
+    with pytest.raises(ValueError, match="2 lines"):
+        curves.update(np.arange(5), [np.zeros(5)])
+    surface = views.Surface(a2, (-1, 1), (0, 2), resolution=20)
+    assert surface.grid.shape == (400, 2) and surface.grid[:, 1].min() == 0 and surface.grid[:, 0].max() == 1
+    surface.update(surface.grid[:, 0] + surface.grid[:, 1], points=[[0, 1], [0.5, 1.5]], labels=[0, 1])
+    z = surface.image.get_array()
+    assert z.shape == (20, 20) and z[0, -1] == pytest.approx(1.0) and surface.points.get_offsets().shape == (2, 2)
+    heat = views.Heatmap(a3, (2, 3), vmin=0, vmax=1, annotate=True, fmt="{:.1f}")
+    heat.update(np.arange(6).reshape(2, 3) / 5)
+    assert heat.texts[1][2].get_text() == "1.0"
+    with pytest.raises(ValueError, match="expected shape"):
+        heat.update(np.zeros((3, 2)))

@@ -45,7 +45,7 @@ import numpy as np
 #: Relative nudge applied to every float a mutant returns.
 FACTOR = 1e-3
 SKIP_TAGS = frozenset({"widget", "widget-check"})
-_SHOWN = re.compile(r"show_source\(\s*([A-Za-z_][\w.]*)\s*\)")
+_SHOWN = re.compile(r"show_source\(\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*,?\s*\)")
 
 
 # -- the mutant ---------------------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def targets(nb: dict) -> list[Target]:
         except SyntaxError:
             continue
         names = [(n.name, False) for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        names += [(m, True) for m in _SHOWN.findall(src)]
+        names += [(m.strip(), True) for group in _SHOWN.findall(src) for m in group.split(",") if m.strip()]
         for name, shown in names:
             if name.split(".")[-1].startswith("_") or name in seen:
                 continue
@@ -282,7 +282,7 @@ def _line(path: str, entry: dict) -> str:
 
 
 def main(argv=None) -> int:
-    from . import book
+    from mlsheet_utils.tools import book
 
     ap = argparse.ArgumentParser(prog="python -m mlsheet_utils.checks.mutation", description=__doc__.splitlines()[0])
     ap.add_argument("paths", nargs="*", help="notebooks (default: all)")

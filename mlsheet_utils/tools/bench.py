@@ -132,7 +132,7 @@ def run(paths: list[Path] | None = None, points: int = POINTS) -> dict:
         paths = [present[i] for i in sorted(present, key=book.order_key)]
     started = time.perf_counter()
     results = {
-        "schema": 1,
+        "schema": 2,
         "created": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": {"python": platform.python_version(), "processor": platform.machine(),
                     "cpus": __import__("os").cpu_count()},

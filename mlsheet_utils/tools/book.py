@@ -233,19 +233,22 @@ def new_notebook(heading_id: str) -> Path:
         raise ValueError(f"{path} exists already")
     cells = [
         new_markdown_cell(f"# {h.id} {h.title}\n\nTODO: what it is and why an interviewer asks."),
-        new_code_cell("import numpy as np\nimport sympy as sp\n\nfrom mlsheet_utils import checks, plotting, "
-                      "widgets\nfrom mlsheet_utils.qa import interview, show_source\n\nplotting.use_style()\n"
+        new_code_cell("import numpy as np\nimport sympy as sp\n\nfrom mlsheet_utils import checks, explore\n"
+                      "from mlsheet_utils.explore import plotting\n"
+                      "from mlsheet_utils.questions import interview, show_source\n\nplotting.use_style()\n"
                       "rng = np.random.default_rng(0)", metadata={"tags": ["setup", "hide-input"]}),
         new_markdown_cell("## Idea\n\nTODO"),
         new_markdown_cell("## Derivation\n\nTODO"),
-        new_code_cell("# TODO: SymPy derivation ending in checks.check_identity(...)",
+        new_code_cell("# TODO: SymPy derivation: checks.check_step(...) / checks.check_identity(...)",
                       metadata={"tags": ["derivation"]}),
         new_markdown_cell("## Implementation\n\nTODO"),
-        new_code_cell("# TODO", metadata={"tags": ["implementation"]}),
+        new_code_cell("# TODO: show_source(<module>.<function>) of the algorithm in mlsheet_utils/algorithms/",
+                      metadata={"tags": ["implementation"]}),
         new_markdown_cell("## Check against a reference\n\nTODO"),
         new_code_cell("# TODO: checks.check_close(...)", metadata={"tags": ["reference-check"]}),
         new_markdown_cell("## Explore\n\nTODO"),
-        new_code_cell("# TODO: widgets.Explorer(...)", metadata={"tags": ["widget"]}),
+        new_code_cell("# TODO: explore.Explorer(controls, setup, draw, compute=compute)",
+                      metadata={"tags": ["widget"]}),
         new_markdown_cell("## Interview questions"),
         new_code_cell("# TODO: interview([...])", metadata={"tags": ["interview", "remove-input"]}),
         new_markdown_cell("## See also\n\nTODO"),

@@ -23,6 +23,7 @@ Command line (run from the repository root, as ``make pages`` does)::
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import os
 import re
@@ -43,7 +44,6 @@ QUESTIONS_PAGE = APPENDIX / "interview_questions.md"
 _BOX = re.compile(r"^(?P<fence>`{3,}|:{3,})\{admonition\}\s*(?P<kind>Correction|Beyond the sheet):"
                   r"\s*(?P<title>.+?)\s*\n(?P<options>(?:[ \t]*:[\w-]+:.*\n?)*)", re.M)
 KINDS = {"Correction": "correction", "Beyond the sheet": "beyond"}
-_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 #: Inline math in a question (as qa.interview asks for it) and HTML tags; the rest is text.
 _INLINE = re.compile(r"(?P<math>\\\((?P<tex>.+?)\\\))|(?P<tag></?[a-zA-Z][^>]*>)", re.S)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|!~$])")
@@ -106,34 +106,37 @@ def slugify(title: str) -> str:
 def heading_anchors(cells) -> list[tuple[int, int, str]]:
     """``(cell index, line index, anchor)`` of every level 1-3 heading in the markdown cells, in order.
 
-    Repeated headings get ``-1``, ``-2``, ... as MyST numbers them. Fenced blocks are skipped.
+    The markdown is parsed by myst-parser's own parser (so fenced blocks and directives are skipped as MyST
+    skips them) and the anchors made by its slug function; repeated headings get ``-1``, ``-2``, ... as MyST
+    numbers them.
     """
     seen: set[str] = set()
     found = []
     for ci, cell in enumerate(cells):
         if cell.get("cell_type") != "markdown":
             continue
-        fence = None
-        for li, line in enumerate(_source(cell).splitlines()):
-            stripped = line.strip()
-            marker = re.match(r"^(`{3,}|:{3,})", stripped)
-            if marker:
-                if fence is None:
-                    fence = marker.group(1)
-                elif stripped.startswith(fence) and stripped.strip("`:") == "":
-                    fence = None
+        tokens = _markdown_parser().parse(_source(cell))
+        for token, inline in zip(tokens, tokens[1:]):
+            if token.type != "heading_open" or token.tag not in ("h1", "h2", "h3"):
                 continue
-            m = _HEADING.match(line) if fence is None else None
-            if m:
-                title = re.sub(r"[*_`]", "", m.group(2))
-                slug = slugify(title)
-                base, i = slug, 1
-                while slug in seen:
-                    slug = f"{base}-{i}"
-                    i += 1
-                seen.add(slug)
-                found.append((ci, li, slug))
+            title = "".join(child.content for child in inline.children or [])
+            slug = base = slugify(title)
+            i = 1
+            while slug in seen:
+                slug = f"{base}-{i}"
+                i += 1
+            seen.add(slug)
+            found.append((ci, token.map[0], slug))
     return found
+
+
+@functools.cache
+def _markdown_parser():
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(MdParserConfig(), RendererHTML)
 
 
 def _anchor_before(anchors, cell_index: int, line_index: int = 10**9) -> str | None:

@@ -1,4 +1,4 @@
-"""Clustering algorithms used by more than one notebook (k-means seeds GMMs and spectral clustering)."""
+"""k-means: :func:`squared_distances`, :func:`kmeans_plus_plus` seeding and Lloyd's algorithm :func:`kmeans`."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def kmeans_plus_plus(X, k: int, rng=0) -> np.ndarray:
     return np.array(centers)
 
 
-@dataclass
+@dataclass(frozen=True)
 class KMeansResult:
     """Output of :func:`kmeans`: centroids (k, d), labels (n,), WCSS objective per iteration."""
 
