@@ -208,3 +208,60 @@ def test_lda_gibbs_marginals_match_enumeration_on_a_tiny_corpus():
         lps.append(log_joint(z))
     ratio = np.exp(np.array(lps) - max(lps))
     np.testing.assert_allclose(cond, ratio / ratio.sum(), rtol=1e-12)
+
+
+def test_ising_factors_multiply_to_the_boltzmann_weights():
+    exact = g.ising_exact((2, 3), 0.3, -0.2)
+    joint = g.factor_product(*g.ising_factors((2, 3), 0.3, -0.2))
+    assert np.isclose(joint.table.sum(), exact.Z, rtol=1e-12)
+    order = [joint.variables.index(f"{r},{c}") for r in range(2) for c in range(3)]
+    np.testing.assert_allclose(np.transpose(joint.table, order).ravel() / exact.Z, exact.probs.ravel(), rtol=1e-12)
+
+
+def test_ising_sweep_kernel_is_stochastic_and_leaves_the_joint_invariant():
+    exact = g.ising_exact((2, 2), 0.7, 0.1)
+    K = g.ising_sweep_kernel((2, 2), 0.7, 0.1)
+    np.testing.assert_allclose(K.sum(1), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(exact.probs.ravel() @ K, exact.probs.ravel(), rtol=1e-10)
+    with pytest.raises(ValueError, match="12"):
+        g.ising_sweep_kernel((4, 4), 0.1)
+
+
+def test_onsager_magnetisation_closed_form():
+    j_c = np.log(1 + np.sqrt(2)) / 2
+    assert g.onsager_magnetisation(j_c * 0.99) == 0.0
+    assert g.onsager_magnetisation(1.0) == pytest.approx((1 - np.sinh(2.0) ** -4) ** 0.125, rel=1e-14)
+    assert 0.9 < g.onsager_magnetisation(0.6) < 1
+
+
+def test_d_separation_agrees_with_independence_in_a_random_network():
+    rng = np.random.default_rng(3)
+    dag = {"A": (), "B": ("A",), "C": ("A",), "D": ("B", "C")}
+    cpds = {v: (ps, rng.dirichlet([1.0, 1.0], size=(2,) * len(ps))) for v, ps in dag.items()}
+    joint = g.factor_product(*g.bn_factors(cpds))
+    for x, y, z in [("B", "C", ()), ("B", "C", ("A",)), ("B", "C", ("A", "D")), ("A", "D", ("B", "C"))]:
+        assert g.d_separated(dag, x, y, z) == g.conditionally_independent(joint, x, y, z), (x, y, z)
+    assert g.d_separated(dag, "B", "C", ("A",)) and not g.d_separated(dag, "B", "C", ("A", "D"))
+    with pytest.raises(ValueError, match="not in the graph"):
+        g.d_separated(dag, "A", "Z")
+    with pytest.raises(ValueError, match="distinct"):
+        g.conditionally_independent(joint, "A", "A")
+
+
+def test_alarm_posteriors_match_bayes_rule_and_explain_away():
+    post = g.alarm_posteriors(0.01, 0.02, 0.01)
+    p_on = {(b, e): 1 - 0.99 * 0.05 ** b * 0.7 ** e for b in (0, 1) for e in (0, 1)}
+    joint = {(b, e): (0.01 if b else 0.99) * (0.02 if e else 0.98) * p_on[b, e] for b, e in p_on}
+    assert post["B"][1] == pytest.approx((joint[1, 0] + joint[1, 1]) / sum(joint.values()), rel=1e-12)
+    assert post["B"][2] == pytest.approx(joint[1, 1] / (joint[1, 1] + joint[0, 1]), rel=1e-12)
+    with pytest.raises(ValueError, match="p_b"):
+        g.alarm_posteriors(1.5, 0.1, 0.1)
+
+
+def test_sprinkler_joint_and_table_probability():
+    P = g.sprinkler_joint(0.5, (0.5, 0.1), (0.2, 0.8), np.array([[0.0, 0.9], [0.9, 0.99]]))
+    assert sum(P.values()) == pytest.approx(1.0, rel=1e-15)
+    assert g.table_probability(P, "CSRW", C=1) == pytest.approx(0.5)
+    assert g.table_probability(P, "CSRW", R=1) == pytest.approx(0.5 * 0.2 + 0.5 * 0.8)
+    with pytest.raises(ValueError, match="unknown variable"):
+        g.table_probability(P, "CSRW", Q=1)

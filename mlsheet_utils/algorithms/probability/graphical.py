@@ -299,15 +299,6 @@ def ising_exact(shape, J: float, h: float = 0.0) -> IsingExact:
     return IsingExact(states, probs, Z, marginals)
 
 
-def _neighbour_sum(x: np.ndarray) -> np.ndarray:
-    s = np.zeros_like(x)
-    s[1:, :] += x[:-1, :]
-    s[:-1, :] += x[1:, :]
-    s[:, 1:] += x[:, :-1]
-    s[:, :-1] += x[:, 1:]
-    return s
-
-
 def ising_gibbs(shape, J: float, h: float = 0.0, n_sweeps: int = 100, rng=0, x0=None) -> np.ndarray:
     """Gibbs sampling of the Ising grid, updating the two colours of a checkerboard in turn.
 
@@ -346,15 +337,232 @@ def ising_gibbs(shape, J: float, h: float = 0.0, n_sweeps: int = 100, rng=0, x0=
     masks = (~colour, colour)
     out = np.empty((n_sweeps, rows, cols), dtype=np.int8)
     u = rng.random((n_sweeps, 2, rows, cols))
+    # A neighbour sum is an integer in [-4, 4]: look its conditional up instead of exponentiating every site.
+    p_up_by_sum = 1.0 / (1.0 + np.exp(-2.0 * (J * np.arange(-4.0, 5.0) + h)))
+    padded = np.zeros((rows + 2, cols + 2))                   # zero spins around the grid: free boundary
     for t in range(n_sweeps):
         for c, mask in enumerate(masks):
-            p_up = 1.0 / (1.0 + np.exp(-2.0 * (J * _neighbour_sum(x) + h)))
+            padded[1:-1, 1:-1] = x
+            s = padded[:-2, 1:-1] + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:]
+            p_up = p_up_by_sum[s.astype(np.intp) + 4]
             x = np.where(mask, np.where(u[t, c] < p_up, 1.0, -1.0), x)
         out[t] = x
     return out
 
 
+def ising_factors(shape, J: float, h: float = 0.0) -> list[Factor]:
+    r"""The Ising grid as a factor graph: edge potentials :math:`e^{J x_i x_j}`, node potentials :math:`e^{h x_i}`.
+
+    Their product is the unnormalised joint :math:`e^{-E(x)}` of :func:`ising_energy`, so any exact inference
+    routine over factors (:func:`variable_elimination`, :func:`enumerate_query`) answers Ising queries.
+
+    Parameters
+    ----------
+    shape : (rows, cols)
+    J, h : float
+
+    Returns
+    -------
+    list of Factor: the edges first (vertical, then horizontal), then one factor per node. Variables are named
+    ``"r,c"``; axis index 0 is spin -1 and index 1 is spin +1.
+    """
+    rows, cols = _grid_shape(shape)
+    J, h = check_float(J, "J"), check_float(h, "h")
+    spins = np.array([-1.0, 1.0])
+    edge, node = np.exp(J * np.outer(spins, spins)), np.exp(h * spins)
+
+    def name(r, c):
+        return f"{r},{c}"
+
+    edges = [(name(r, c), name(r + 1, c)) for r in range(rows - 1) for c in range(cols)]
+    edges += [(name(r, c), name(r, c + 1)) for r in range(rows) for c in range(cols - 1)]
+    return ([make_factor(e, edge) for e in edges]
+            + [make_factor([name(r, c)], node) for r in range(rows) for c in range(cols)])
+
+
+def ising_sweep_kernel(shape, J: float, h: float = 0.0) -> np.ndarray:
+    r"""The exact transition matrix of one :func:`ising_gibbs` sweep over every state of a small grid.
+
+    A sweep redraws the even sites (:math:`r + c` even) from their full conditionals, then the odd ones; each
+    half keeps the other colour fixed, so the kernel is the product :math:`K = K_\text{even} K_\text{odd}`
+    with :math:`K_b(x, y) = [x_{\bar b} = y_{\bar b}] \prod_{i \in b} P(y_i \mid x_{-i})`.
+
+    Parameters
+    ----------
+    shape : (rows, cols), at most 12 sites (the matrix has :math:`4^{\text{sites}}` entries)
+    J, h : float
+
+    Returns
+    -------
+    ndarray (2**sites, 2**sites): rows are the current state, columns the next, states in the order of
+    :func:`ising_states`; every row sums to 1.
+    """
+    rows, cols = _grid_shape(shape)
+    if rows * cols > 12:
+        raise ValueError(f"shape {shape} has {rows * cols} sites; the exact kernel is limited to 12")
+    J, h = check_float(J, "J"), check_float(h, "h")
+    states = ising_states((rows, cols)).reshape(-1, rows * cols).astype(float)
+    rr, cc = np.divmod(np.arange(rows * cols), cols)
+    adjacent = (np.abs(rr[:, None] - rr) + np.abs(cc[:, None] - cc)) == 1
+    up = 1 / (1 + np.exp(-2 * (J * (states @ adjacent) + h)))                 # P(x_i = +1 | neighbours)
+    p_to = np.where(states[None] > 0, up[:, None], 1 - up[:, None])           # (from, to, site)
+    even = (rr + cc) % 2 == 0
+    halves = [np.all(states[:, None, ~b] == states[None, :, ~b], axis=-1) * p_to[:, :, b].prod(-1)
+              for b in (even, ~even)]
+    return halves[0] @ halves[1]
+
+
+def onsager_magnetisation(J: float) -> float:
+    r"""Spontaneous magnetisation of the infinite square-lattice Ising model at :math:`h = 0` (Onsager, Yang).
+
+    .. math:: m(J) = \big(1 - \sinh(2J)^{-4}\big)^{1/8} \ \text{for}\ J > J_c = \tfrac12 \ln(1 + \sqrt 2),
+              \qquad m(J) = 0 \ \text{otherwise}.
+    """
+    J = check_float(J, "J")
+    j_c = np.log(1 + np.sqrt(2)) / 2
+    return float((1 - np.sinh(2 * J) ** -4) ** 0.125) if J > j_c else 0.0
+
+
+def conditionally_independent(joint: Factor, x: str, y: str, given=(), *, atol: float = 1e-12) -> bool:
+    r"""Whether :math:`x \perp y \mid \text{given}` holds in a joint distribution held as a :class:`Factor`.
+
+    Sums out every other variable, then checks :math:`P(x, y, z) P(z) = P(x, z) P(y, z)` for every value
+    :math:`z` of the conditioning variables (both sides vanish where :math:`P(z) = 0`, so a zero-probability
+    condition is no evidence either way).
+
+    Parameters
+    ----------
+    joint : Factor, a normalised joint table (entries sum to 1)
+    x, y : str, distinct variables of ``joint``
+    given : sequence of str, variables of ``joint`` other than ``x`` and ``y``
+    atol : float, absolute tolerance of the comparison
+    """
+    if not isinstance(joint, Factor):
+        raise ValueError(f"joint must be a Factor, got {type(joint).__name__}")
+    given = tuple(given)
+    for v in (x, y, *given):
+        if v not in joint.variables:
+            raise ValueError(f"variable {v!r} is not in the joint {joint.variables}")
+    if x == y or x in given or y in given or len(set(given)) != len(given):
+        raise ValueError(f"x, y and given must be distinct, got x={x!r}, y={y!r}, given={given!r}")
+    if not np.isclose(joint.table.sum(), 1.0):
+        raise ValueError(f"joint must be normalised, its entries sum to {joint.table.sum():.6g}")
+    m = marginalize(joint, [v for v in joint.variables if v not in (x, y, *given)])
+    t = np.moveaxis(m.table, [m.variables.index(x), m.variables.index(y)], [0, 1])
+    t = t.reshape(t.shape[0], t.shape[1], -1)
+    p_z = t.sum((0, 1))
+    return bool(np.allclose(t * p_z, t.sum(1, keepdims=True) * t.sum(0, keepdims=True), rtol=0, atol=atol))
+
+
+def d_separated(parents: dict, x: str, y: str, given=()) -> bool:
+    """Whether ``x`` and ``y`` are d-separated by ``given`` in a DAG, by the moralised ancestral graph.
+
+    Keep the ancestors of :math:`\\{x, y\\} \\cup \\text{given}`, marry the parents of every kept node, drop the
+    directions, delete ``given``; ``x`` and ``y`` are d-separated exactly when no path then joins them.
+
+    Parameters
+    ----------
+    parents : dict node -> tuple of parent nodes (a DAG)
+    x, y : distinct nodes, not in ``given``
+    given : iterable of nodes
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(parents, dict):
+        raise ValueError(f"parents must be a dict node -> tuple of parents, got {type(parents).__name__}")
+    given = set(given)
+    for v in (x, y, *given):
+        if v not in parents:
+            raise ValueError(f"node {v!r} is not in the graph")
+    if x == y or x in given or y in given:
+        raise ValueError("x and y must be distinct and not observed")
+    keep, stack = set(), [x, y, *given]
+    while stack:
+        v = stack.pop()
+        if v not in keep:
+            keep.add(v)
+            stack.extend(parents[v])
+    adjacent = {v: set() for v in keep}
+    for v in keep:
+        for p in parents[v]:
+            adjacent[v].add(p)
+            adjacent[p].add(v)
+        for p, q in itertools.combinations(parents[v], 2):
+            adjacent[p].add(q)
+            adjacent[q].add(p)
+    seen, stack = {x}, [x]
+    while stack:
+        for u in adjacent[stack.pop()] - given - seen:
+            seen.add(u)
+            stack.append(u)
+    return y not in seen
+
+
 # -- Bayesian networks ---------------------------------------------------------------------------------------
+
+
+def sprinkler_joint(c, s, r, w) -> dict:
+    r"""The joint of the sprinkler network C -> S, C -> R, (S, R) -> W from its nine CPT numbers.
+
+    :math:`P(c, s, r, w) = P(c) P(s \mid c) P(r \mid c) P(w \mid s, r)`, every variable binary. The numbers may be
+    floats or SymPy symbols (the product is then symbolic).
+
+    Parameters
+    ----------
+    c : P(C = 1)
+    s, r : pairs, ``s[c] = P(S = 1 | C = c)``, ``r[c] = P(R = 1 | C = c)``
+    w : 2 x 2 (nested sequence or matrix), ``w[s, r] = P(W = 1 | S = s, R = r)``
+
+    Returns
+    -------
+    dict (c, s, r, w) -> probability, over all 16 states
+    """
+    def bernoulli(p, value):
+        return p if value == 1 else 1 - p
+
+    return {(C, S, R, W): bernoulli(c, C) * bernoulli(s[C], S) * bernoulli(r[C], R) * bernoulli(w[S, R], W)
+            for C, S, R, W in itertools.product([0, 1], repeat=4)}
+
+
+def table_probability(P: dict, names: str, **fixed):
+    """Probability of an event in a joint held as a dict state -> probability: the sum over matching states.
+
+    ``names`` spells the variables of a state in order (one letter each, e.g. ``"CSRW"``); ``fixed`` gives the
+    event, e.g. ``table_probability(P, "CSRW", R=1, W=1)`` is :math:`P(R = 1, W = 1)`.
+    """
+    unknown = set(fixed) - set(names)
+    if unknown:
+        raise ValueError(f"unknown variable(s) {sorted(unknown)}; the states are ordered as {names!r}")
+    index = {name: i for i, name in enumerate(names)}
+    return sum(p for state, p in P.items() if all(state[index[k]] == v for k, v in fixed.items()))
+
+
+def alarm_posteriors(p_b: float, p_e: float, false_alarm: float, hit_b: float = 0.95,
+                     hit_e: float = 0.3) -> dict[str, list[float]]:
+    r"""Explaining away in the burglar-alarm network B -> A <- E with a noisy-OR alarm.
+
+    The alarm stays silent only if every active cause fails and no false alarm occurs:
+    :math:`P(A = 0 \mid b, e) = (1 - f)(1 - h_B)^b (1 - h_E)^e`. Exact inference by enumeration.
+
+    Returns
+    -------
+    dict ``"B"`` and ``"E"`` -> [prior, P(cause | alarm), P(cause | alarm, other cause)]
+    """
+    for name, v in (("p_b", p_b), ("p_e", p_e), ("false_alarm", false_alarm), ("hit_b", hit_b), ("hit_e", hit_e)):
+        check_float(v, name, low=0.0, high=1.0)
+    cpds = {"B": ((), [1 - p_b, p_b]), "E": ((), [1 - p_e, p_e])}
+    b, e = np.meshgrid([0, 1], [0, 1], indexing="ij")
+    on = 1 - (1 - false_alarm) * (1 - hit_b) ** b * (1 - hit_e) ** e
+    cpds["A"] = (("B", "E"), np.stack([1 - on, on], -1))
+    factors = bn_factors(cpds)
+    out = {}
+    for cause, other in (("B", "E"), ("E", "B")):
+        out[cause] = [float(enumerate_query(factors, cause).table[1]),
+                      float(enumerate_query(factors, cause, {"A": 1}).table[1]),
+                      float(enumerate_query(factors, cause, {"A": 1, other: 1}).table[1])]
+    return out
 
 
 def _check_cpds(cpds: dict) -> dict:
