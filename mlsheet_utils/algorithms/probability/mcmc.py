@@ -1,7 +1,11 @@
-"""Markov chain Monte Carlo diagnostics and a textbook Gibbs sampler.
+"""Markov chain Monte Carlo: a textbook Gibbs sampler, its broken synchronous cousin, and chain diagnostics.
 
-:func:`gibbs_bivariate_normal` (alternating exact conditionals), :func:`zigzag` (the path through coordinate
-updates), :func:`autocorrelation` (of a chain, by lag).
+- :func:`gibbs_bivariate_normal` (alternating exact conditionals) and :func:`synchronous_bivariate_normal`
+  (both coordinates from the old state: the wrong target); :func:`zigzag` (the path through coordinate updates);
+- :func:`autocorrelation` (of a chain, by lag), :func:`var1_standard_errors` (exact standard errors of a
+  Gaussian VAR(1) chain's sample mean and covariance);
+- :func:`coordinate_kernel` (the exact Gibbs kernel of one coordinate on two binary variables) and
+  :func:`total_variation` (distance to stationarity).
 """
 
 from __future__ import annotations
@@ -72,3 +76,102 @@ def autocorrelation(x, max_lag: int) -> np.ndarray:
     if var == 0:
         raise ValueError("x is constant; its autocorrelation is undefined")
     return np.array([d[: len(d) - k] @ d[k:] / var for k in range(max_lag + 1)])
+
+
+def synchronous_bivariate_normal(rho: float, n_steps: int, rng=0, x0=(0.0, 0.0)) -> np.ndarray:
+    r"""Both coordinates redrawn from their conditionals given the *old* state: a sampler that is wrong on purpose.
+
+    For a standardised bivariate normal with correlation :math:`\rho`,
+
+    .. math:: x_1' = \rho x_2 + \sqrt{1 - \rho^2}\,\varepsilon_1, \qquad
+              x_2' = \rho x_1 + \sqrt{1 - \rho^2}\,\varepsilon_2,
+
+    so each coordinate is an AR(1) with coefficient :math:`\rho` that ignores the other: the chain's stationary
+    law has independent coordinates, not correlation :math:`\rho`.
+
+    Parameters
+    ----------
+    rho : float in (-1, 1)
+    n_steps : int >= 1
+    rng : int or numpy.random.Generator
+    x0 : pair, the start
+
+    Returns
+    -------
+    ndarray (n_steps + 1, 2): the start, then the state after each step.
+    """
+    rho = check_float(rho, "rho", low=-1.0, high=1.0, low_open=True, high_open=True)
+    n_steps = check_int(n_steps, "n_steps", low=1)
+    x0 = as_array(x0, "x0", ndim=1)
+    if x0.shape != (2,):
+        raise ValueError(f"x0 must be a pair, got shape {x0.shape}")
+    noise = check_random_state(rng).standard_normal((n_steps, 2)) * np.sqrt(1 - rho**2)
+    out = np.empty((n_steps + 1, 2))
+    out[0] = x0
+    for t in range(n_steps):
+        out[t + 1] = rho * out[t, ::-1] + noise[t]
+    return out
+
+
+def var1_standard_errors(A, cov, n: int, max_lag: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    r"""Standard errors of the sample mean and the sample covariance of ``n`` draws of a stationary Gaussian VAR(1).
+
+    For :math:`x_t = A x_{t-1} + \text{noise}` with stationary covariance :math:`\Sigma`, the lag-:math:`k`
+    covariance is :math:`\Gamma(k) = A^k \Sigma` (and :math:`\Gamma(-k) = \Gamma(k)^\top`), so
+
+    .. math:: n\operatorname{Var}(\bar x_i) \to \sum_k \Gamma_{ii}(k), \qquad
+              n\operatorname{Var}(\hat\Sigma_{ij}) \to
+              \sum_k \Gamma_{ii}(k)\Gamma_{jj}(k) + \Gamma_{ij}(k)\Gamma_{ji}(k)
+
+    (Bartlett's formula for Gaussian series), with the sums cut at :math:`|k| \le` ``max_lag``.
+
+    Returns
+    -------
+    (se_mean (d,), se_cov (d, d))
+    """
+    A = as_array(A, "A", ndim=2)
+    cov = as_array(cov, "cov", ndim=2)
+    if A.shape[0] != A.shape[1] or cov.shape != A.shape:
+        raise ValueError(f"A and cov must be square of the same shape, got {A.shape} and {cov.shape}")
+    n = check_int(n, "n", low=1)
+    max_lag = check_int(max_lag, "max_lag", low=0)
+    lags = [np.linalg.matrix_power(A, k) @ cov for k in range(max_lag + 1)]
+    gamma = np.array([G.T for G in lags[:0:-1]] + lags)             # lags -max_lag .. max_lag
+    var_cov = np.einsum("kii,kjj->ij", gamma, gamma) + np.einsum("kij,kji->ij", gamma, gamma)
+    return np.sqrt(np.einsum("kii->i", gamma) / n), np.sqrt(var_cov / n)
+
+
+#: The four states of two binary variables, in the order the kernels use.
+BINARY_PAIRS = ((0, 0), (0, 1), (1, 0), (1, 1))
+
+
+def coordinate_kernel(p, coord: int) -> np.ndarray:
+    r"""The 4 x 4 Gibbs kernel that redraws coordinate ``coord`` of two binary variables from its conditional.
+
+    :math:`K[s, t] = p(t) / \sum_{u:\,u_{-c} = s_{-c}} p(u)` when :math:`t` agrees with :math:`s` off
+    coordinate :math:`c`, else 0. A conditional with no mass keeps the state (the chain never visits it).
+
+    Parameters
+    ----------
+    p : array_like (4,), probabilities of the states :data:`BINARY_PAIRS`, summing to 1
+    coord : 0 or 1
+    """
+    p = as_array(p, "p", ndim=1)
+    if p.shape != (4,) or np.any(p < 0) or not np.isclose(p.sum(), 1.0):
+        raise ValueError(f"p must be 4 probabilities summing to 1, got {p.tolist()}")
+    coord = check_int(coord, "coord", low=0, high=1)
+    K = np.zeros((4, 4))
+    for i, s in enumerate(BINARY_PAIRS):
+        same = [j for j, t in enumerate(BINARY_PAIRS) if t[1 - coord] == s[1 - coord]]
+        total = p[same].sum()
+        for j in same:
+            K[i, j] = p[j] / total if total > 0 else float(i == j)
+    return K
+
+
+def total_variation(p, q) -> float:
+    r"""Total variation distance :math:`\tfrac12 \sum_x |p(x) - q(x)|` between two distributions on one set."""
+    p, q = as_array(p, "p"), as_array(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
+    return float(0.5 * np.abs(p - q).sum())

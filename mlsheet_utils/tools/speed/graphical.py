@@ -1,6 +1,10 @@
-"""Graphical models: exact inference against brute-force enumeration."""
+"""Graphical models and MCMC: exact inference against brute-force enumeration, a Gibbs sampler against SciPy."""
+
+import numpy as np
+from scipy import stats
 
 from mlsheet_utils.algorithms.probability import graphical as g
+from mlsheet_utils.algorithms.probability import mcmc
 from mlsheet_utils.tools.speed import SpeedPair
 
 
@@ -25,3 +29,14 @@ PAIRS.append(
     SpeedPair("1.20", "BN chain query: variable elimination vs brute-force enumeration",
               lambda f, q, e: g.variable_elimination(f, q, e).table, lambda f, q, e: g.enumerate_query(f, q, e).table,
               _bn_chain, small=4, large=18))
+
+
+def _mvn_size(n):
+    return n, 0
+
+
+PAIRS.append(
+    SpeedPair("1.22", "bivariate normal draws: Gibbs vs scipy multivariate_normal.rvs",
+              lambda n, s: mcmc.gibbs_bivariate_normal(0.7, n, rng=s)[1:],
+              lambda n, s: stats.multivariate_normal([0, 0], [[1, 0.7], [0.7, 1]]).rvs(n, random_state=s),
+              _mvn_size, small=40_000, large=200_000, to_array=lambda x: np.cov(np.asarray(x).T)))
