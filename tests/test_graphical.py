@@ -265,3 +265,24 @@ def test_sprinkler_joint_and_table_probability():
     assert g.table_probability(P, "CSRW", R=1) == pytest.approx(0.5 * 0.2 + 0.5 * 0.8)
     with pytest.raises(ValueError, match="unknown variable"):
         g.table_probability(P, "CSRW", Q=1)
+
+
+def test_lda_log_joint_ratios_give_the_collapsed_conditional():
+    docs, z = np.array([[0, 1, 1], [2, 0, 2]]), np.array([[0, 1, 1], [1, 0, 0]])
+    K, V, alpha, beta = 2, 3, 0.4, 0.2
+    d, i = 1, 2
+    ndk, nkw, nk = g.lda_counts(docs, z, K, V)
+    w, k0 = docs[d, i], z[d, i]
+    ndk[d, k0] -= 1
+    nkw[k0, w] -= 1
+    nk[k0] -= 1
+    lps = []
+    for k in range(K):
+        zk = z.copy()
+        zk[d, i] = k
+        lps.append(g.lda_log_joint(docs, zk, K, V, alpha, beta))
+    ratio = np.exp(np.array(lps) - max(lps))
+    np.testing.assert_allclose(g.lda_conditional(ndk[d], nkw[:, w], nk, alpha, beta, V), ratio / ratio.sum(),
+                               rtol=1e-12)
+    with pytest.raises(ValueError, match="alpha"):
+        g.lda_log_joint(docs, z, K, V, -1.0, beta)

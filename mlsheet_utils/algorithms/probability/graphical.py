@@ -22,6 +22,7 @@ import string
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import gammaln
 
 from mlsheet_utils.algorithms.probability.divergences import hellinger
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
@@ -698,6 +699,23 @@ def lda_counts(docs, z, n_topics: int, n_words: int):
     nkw = np.zeros((n_topics, n_words), dtype=np.int64)
     np.add.at(nkw, (z.ravel(), docs.ravel()), 1)
     return ndk, nkw, nkw.sum(1)
+
+
+def lda_log_joint(docs, z, n_topics: int, n_words: int, alpha: float, beta: float) -> float:
+    r"""Collapsed LDA log joint :math:`\log p(z, w)` with :math:`\theta` and :math:`\phi` integrated out.
+
+    Both integrals are Dirichlet-multinomial, so up to a constant that does not depend on :math:`z`
+
+    .. math:: \log p(z, w) = \sum_d \Big[\sum_k \log\Gamma(n_{dk} + \alpha) - \log\Gamma(n_d + K\alpha)\Big]
+              + \sum_k \Big[\sum_w \log\Gamma(n_{kw} + \beta) - \log\Gamma(n_k + V\beta)\Big].
+
+    Ratios of it over one token's topic give the collapsed conditional of :func:`lda_conditional`.
+    """
+    alpha = check_float(alpha, "alpha", low=0.0, low_open=True)
+    beta = check_float(beta, "beta", low=0.0, low_open=True)
+    ndk, nkw, _ = lda_counts(docs, z, n_topics, n_words)
+    doc_part = (gammaln(ndk + alpha).sum(1) - gammaln(ndk.sum(1) + n_topics * alpha)).sum()
+    return float(doc_part + (gammaln(nkw + beta).sum(1) - gammaln(nkw.sum(1) + n_words * beta)).sum())
 
 
 def lda_conditional(ndk_d, nkw_w, nk, alpha: float, beta: float, n_words: int) -> np.ndarray:
