@@ -129,8 +129,10 @@ class LayeredRenderer:
     stay the same while a slider moves the data. The renderer keeps a background (the figure with every data
     artist hidden) keyed by what decides the decorations: each axes' position, limits, scales, ticks, titles
     and labels, and the figure's own texts. When the key is unchanged it restores that background and draws only
-    the data artists (lines, collections, patches, images, texts, legends) on top, in z-order; otherwise it
-    draws a new background first. Grid lines therefore sit under every data artist, patches included.
+    the data artists (lines, collections, patches, images, texts) on top, in z-order; otherwise it
+    draws a new background first. Grid lines therefore sit under every data artist, patches included. Legends
+    are part of the background (their labels are in the key): a legend drawn over data stays readable only where
+    it does not overlap moving artists, so place it in a free corner or outside the axes.
 
     Anything an update changes must be an axes child or part of the key; a figure-level legend or text whose
     content changes needs ``Explorer(..., layered=False)``.
@@ -146,7 +148,8 @@ class LayeredRenderer:
 
     @staticmethod
     def _is_decoration(ax, artist) -> bool:
-        return (isinstance(artist, (Spine, Axis)) or artist is ax.patch
+        # A legend is decoration too: its texts are part of the key, so a legend whose labels change is redrawn.
+        return (isinstance(artist, (Spine, Axis)) or artist is ax.patch or artist is ax.get_legend()
                 or artist in (ax.title, ax._left_title, ax._right_title))
 
     def _layers(self):
@@ -158,9 +161,16 @@ class LayeredRenderer:
         axes = tuple((tuple(ax.get_position().bounds), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
                       ax.get_yscale(), tuple(ax.get_xticks()), tuple(ax.get_yticks()), ax.get_title("left"),
                       ax.get_title(), ax.get_title("right"), ax.get_xlabel(), ax.get_ylabel(), ax.axison,
-                      ax.get_visible()) for ax in self.fig.axes)
+                      ax.get_visible(), self._legend_key(ax)) for ax in self.fig.axes)
         texts = tuple(t.get_text() for t in self.fig.texts)
         return axes, texts, tuple(self.fig.get_size_inches()), self.fig.dpi
+
+    @staticmethod
+    def _legend_key(ax):
+        legend = ax.get_legend()
+        if legend is None or not legend.get_visible():
+            return None
+        return tuple(t.get_text() for t in legend.get_texts()), legend._loc
 
     def render(self) -> np.ndarray:
         """Draw the figure onto its canvas and return the RGBA buffer (a view, valid until the next draw).
