@@ -12,12 +12,15 @@
 - :mod:`~mlsheet_utils.checks.mutation`   ``make mutate``: each implementation a page presents is perturbed and
   the page re-run; some check must fail.
 
-The first three are re-exported here, so a page writes ``checks.check_close(...)``.
+They are re-exported here, so a page writes ``checks.check_close(...)`` or ``checks.check_layer(...)`` (the layer
+checks import JAX only when called).
 """
 
 from mlsheet_utils.checks.gradients import check_gradient, numerical_gradient
+from mlsheet_utils.checks.layers import check_layer, check_optimizer_step
 from mlsheet_utils.checks.numeric import above, below, between, check_close, share_text, sig, tolerance_used
 from mlsheet_utils.checks.symbolic import check_identity, check_step, show_math
 
-__all__ = ["above", "below", "between", "check_close", "check_gradient", "check_identity", "check_step",
-           "numerical_gradient", "share_text", "show_math", "sig", "tolerance_used"]
+__all__ = ["above", "below", "between", "check_close", "check_gradient", "check_identity", "check_layer",
+           "check_optimizer_step", "check_step", "numerical_gradient", "share_text", "show_math", "sig",
+           "tolerance_used"]
