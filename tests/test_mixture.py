@@ -1,5 +1,6 @@
-"""Tests of mlsheet_utils.mixture against scikit-learn and SciPy over seeded random problems."""
+"""mlsheet_utils.algorithms.clustering.mixture against scikit-learn, SciPy and NumPy over seeded random problems."""
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -8,8 +9,8 @@ from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
+from mlsheet_utils import data
 from mlsheet_utils.algorithms.clustering import mixture
-from mlsheet_utils.algorithms.probability import divergences
 
 
 def random_problem(seed):
@@ -72,6 +73,71 @@ def test_kmeans_start_and_keep_params():
     res = mixture.gmm_em(X, len(w), max_iter=10, rng=1, keep_params=True)
     assert len(res.params) == len(res.history) == res.n_iter + 1
     assert res.history[-1] >= res.history[0]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.n_iter = 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.params[0].weights = None
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_points_start_then_em_matches_sklearn(seed):
+    X, w, _, _ = random_problem(300 + seed)
+    k = len(w)
+    res = mixture.gmm_em(X, k, init="points", rng=seed, max_iter=15, tol=0.0, keep_params=True)
+    start = res.params[0]
+    rows = [np.flatnonzero((X == m).all(axis=1)) for m in start.means]
+    assert all(r.size for r in rows) and len({int(r[0]) for r in rows}) == k          # k distinct data points
+    np.testing.assert_allclose(start.weights, np.full(k, 1 / k))
+    np.testing.assert_allclose(start.covariances, np.repeat(np.cov(X.T, bias=True).reshape(1, X.shape[1], -1)
+                                                            + 1e-6 * np.eye(X.shape[1]), k, 0), rtol=1e-12)
+    ref = sklearn_fit(X, start.weights, start.means, start.covariances, 15)
+    np.testing.assert_allclose(res.means, ref.means_, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(res.log_likelihood / len(X), ref.score(X), rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gmm_logpdf_matches_sklearn_score_samples(seed):
+    X, w, m, C = random_problem(400 + seed)
+    ref = sklearn_fit(X, w, m, C, 5)
+    ours = mixture.gmm_logpdf(X, ref.weights_, ref.means_, ref.covariances_)
+    np.testing.assert_allclose(ours, ref.score_samples(X), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_m_step_is_the_weighted_mean_and_covariance(seed):
+    X, w, m, C = random_problem(500 + seed)
+    resp = np.random.default_rng(seed).dirichlet(np.ones(len(w)), size=len(X))
+    weights, means, covs = mixture.m_step(X, resp, reg_covar=1e-4)
+    np.testing.assert_allclose(weights, resp.mean(0), rtol=1e-12)
+    for j in range(len(w)):
+        np.testing.assert_allclose(means[j], np.average(X, axis=0, weights=resp[:, j]), rtol=1e-10, atol=1e-12)
+        ref_cov = np.cov(X.T, aweights=resp[:, j], bias=True).reshape(X.shape[1], -1) + 1e-4 * np.eye(X.shape[1])
+        np.testing.assert_allclose(covs[j], ref_cov, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_em_lower_bound_is_loglik_minus_kl_to_the_posterior(seed):
+    X, w, m, C = random_problem(600 + seed)
+    ll = np.sum(np.log(np.column_stack([stats.multivariate_normal(m[j], C[j]).pdf(X) for j in range(len(w))]) @ w))
+    post, _ = mixture.e_step(X, w, m, C)
+    np.testing.assert_allclose(mixture.em_lower_bound(X, post, w, m, C), ll, rtol=1e-10)
+    q = np.random.default_rng(seed).dirichlet(np.ones(len(w)), size=len(X))
+    kl = stats.entropy(q, post, axis=1).sum()
+    np.testing.assert_allclose(mixture.em_lower_bound(X, q, w, m, C), ll - kl, rtol=1e-9)
+
+
+def test_gmm_criteria_scores_each_fit_like_sklearn_and_finds_three_blobs():
+    X, _ = data.blobs(n_per_cluster=60, centers=[(0.0, 0.0), (6.0, 0.0), (0.0, 6.0)], scale=1.0, rng=3)
+    crit = mixture.gmm_criteria(X, range(1, 6))
+    assert list(crit.k) == [1, 2, 3, 4, 5] and len(crit.fits) == 5
+    for K, fit, b, a in zip(crit.k, crit.fits, crit.bic, crit.aic):
+        gm = GaussianMixture(int(K)).fit(X[: 5 * K])                       # fitted only to create its attributes
+        gm.weights_, gm.means_, gm.covariances_ = fit.weights, fit.means, fit.covariances
+        gm.precisions_cholesky_ = np.linalg.cholesky(np.linalg.inv(fit.covariances))
+        np.testing.assert_allclose([b, a], [gm.bic(X), gm.aic(X)], rtol=1e-10)
+        single = [mixture.gmm_em(X, int(K), rng=s, max_iter=60, tol=1e-3).log_likelihood for s in (0, 1)]
+        assert fit.log_likelihood == pytest.approx(max(single), rel=1e-12)  # the better of the two starts
+    assert crit.k[crit.bic.argmin()] == 3
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -84,58 +150,7 @@ def test_bic_aic_match_sklearn(seed):
     assert mixture.gmm_n_parameters(len(w), X.shape[1]) == ref._n_parameters()
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_kl_categorical_matches_scipy_entropy(seed):
-    rng = np.random.default_rng(seed)
-    k = int(rng.integers(2, 8))
-    p, q = rng.dirichlet(np.ones(k)), rng.dirichlet(np.ones(k))
-    p[0] = 0.0
-    p /= p.sum()
-    np.testing.assert_allclose(divergences.kl_categorical(p, q), stats.entropy(p, q), rtol=1e-12)
-    b1, b2 = rng.uniform(0.01, 0.99, 2)
-    np.testing.assert_allclose(divergences.kl_bernoulli(b1, b2), stats.entropy([b1, 1 - b1], [b2, 1 - b2]), rtol=1e-12)
-
-
-def test_kl_categorical_conventions():
-    assert divergences.kl_categorical([1.0, 0.0], [0.5, 0.5]) == pytest.approx(np.log(2))
-    assert divergences.kl_categorical([0.5, 0.5], [1.0, 0.0]) == np.inf
-    out = divergences.kl_categorical(np.full((3, 2), 0.5), np.full((3, 2), 0.5))
-    np.testing.assert_array_equal(out, np.zeros(3))
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_kl_gaussians_closed_form_vs_monte_carlo(seed):
-    rng = np.random.default_rng(seed)
-    d = int(rng.integers(1, 4))
-    m1, m2 = rng.normal(0, 1, d), rng.normal(0, 1, d)
-    A1, A2 = rng.normal(0, 0.5, (2, d, d))
-    S1, S2 = A1 @ A1.T + np.eye(d), A2 @ A2.T + np.eye(d)
-    p, q = stats.multivariate_normal(m1, S1), stats.multivariate_normal(m2, S2)
-    est, se = divergences.kl_monte_carlo(lambda n, r: p.rvs(n, random_state=r).reshape(n, d),
-                                     p.logpdf, q.logpdf, 40_000, rng=seed)
-    exact = divergences.kl_mvn(m1, S1, m2, S2)
-    assert abs(est - exact) < 5 * se + 1e-12
-    if d == 1:
-        np.testing.assert_allclose(divergences.kl_gaussian(m1[0], np.sqrt(S1[0, 0]), m2[0], np.sqrt(S2[0, 0])),
-                                   exact, rtol=1e-12)
-    assert divergences.kl_mvn(m1, S1, m1, S1) == pytest.approx(0.0, abs=1e-12)
-
-
-def test_kl_gaussian_broadcasts_and_is_asymmetric():
-    out = divergences.kl_gaussian(0.0, np.array([0.5, 1.0, 2.0]), 0.0, 1.0)
-    assert out.shape == (3,) and out[1] == 0.0
-    assert divergences.kl_gaussian(0, 1, 1, 2) != pytest.approx(divergences.kl_gaussian(1, 2, 0, 1))
-
-
 @pytest.mark.parametrize("call, match", [
-    (lambda: divergences.kl_gaussian(0, -1, 0, 1), "sigma1"),
-    (lambda: divergences.kl_gaussian(0, 1, 0, 0), "sigma2"),
-    (lambda: divergences.kl_categorical([0.5, 0.6], [0.5, 0.5]), "p must"),
-    (lambda: divergences.kl_categorical([0.5, 0.5], [0.5, 0.5, 0.0]), "same shape"),
-    (lambda: divergences.kl_bernoulli(0.5, 1.5), "q must"),
-    (lambda: divergences.kl_mvn([0, 0], np.eye(2), [0, 0], -np.eye(2)), "cov2"),
-    (lambda: divergences.kl_mvn([0, 0], np.eye(2), [0], np.eye(2)), "mean2"),
-    (lambda: divergences.kl_monte_carlo(None, np.log, np.log), "sample_p"),
     (lambda: mixture.gmm_em(np.zeros((5, 2))), "give k or means"),
     (lambda: mixture.gmm_em(np.zeros((5, 2)), 6), "k must be <= 5"),
     (lambda: mixture.gmm_em(np.zeros(5), 1), "X must be 2-dimensional"),
@@ -144,6 +159,14 @@ def test_kl_gaussian_broadcasts_and_is_asymmetric():
     (lambda: mixture.gmm_em(np.ones((5, 2)), 1, tol=-1.0), "tol"),
     (lambda: mixture.gmm_em(np.ones((5, 2)), 1, reg_covar=-1.0), "reg_covar"),
     (lambda: mixture.e_step(np.ones((5, 1)), [1.0], [[0.0]], [[[0.0]]]), "positive definite"),
+    (lambda: mixture.gmm_em(np.ones((5, 2)), 1, init="random"), "init must be one of"),
+    (lambda: mixture.m_step(np.ones((5, 2)), -np.ones((5, 2))), "resp must be non-negative"),
+    (lambda: mixture.em_lower_bound(np.ones((2, 1)), [[0.5, 0.6], [0.5, 0.5]], [0.5, 0.5], [[0.0], [1.0]],
+                                    np.ones((2, 1, 1))), "rows summing to 1"),
+    (lambda: mixture.gmm_logpdf(np.ones((5, 2)), [1.0], [[0.0, 0.0]], np.ones((1, 2, 3))), "covariances must have"),
+    (lambda: mixture.gmm_criteria(np.ones((5, 2)), []), "ks must name"),
+    (lambda: mixture.gmm_criteria(np.ones((5, 2)), [6]), "each of ks must be <= 5"),
+    (lambda: mixture.gmm_criteria(np.ones((5, 2)), [1], starts=[-1]), "each of starts must be >= 0"),
     (lambda: mixture.bic(-10.0, -1, 5), "n_params"),
     (lambda: mixture.bic(-10.0, 2, 0), "n must"),
     (lambda: mixture.aic(float("nan"), 2), "log_likelihood"),

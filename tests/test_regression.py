@@ -1,4 +1,4 @@
-"""mlsheet_utils.regression against scikit-learn and closed forms over random seeded designs (numpy-ml style)."""
+"""mlsheet_utils.algorithms.linear against scikit-learn and closed forms over random seeded designs (numpy-ml style)."""
 
 import numpy as np
 import pytest
@@ -120,6 +120,61 @@ def test_condition_number_matches_numpy():
     assert regression.condition_number(np.column_stack([np.ones(5), 2 * np.ones(5)])) == np.inf
 
 
+# -- two correlated predictors --------------------------------------------------------------------------------
+
+def test_correlated_design_is_the_cholesky_factor_and_has_the_correlation():
+    rng = np.random.default_rng(8)
+    z1, z2 = rng.standard_normal((2, 3, 50_000))
+    for rho in (-0.7, 0.0, 0.95):
+        x1, x2 = regression.correlated_design(z1, z2, rho)
+        L = np.linalg.cholesky([[1.0, rho], [rho, 1.0]])
+        np.testing.assert_allclose(np.stack([x1, x2]), np.einsum("ij,j...->i...", L, np.stack([z1, z2])),
+                                   rtol=1e-12, atol=1e-15)
+        r = np.corrcoef(x1[0], x2[0])[0, 1]
+        assert abs(r - rho) < 5 * (1 - rho ** 2) / np.sqrt(len(x1[0]))    # the sample correlation's sd
+
+
+@pytest.mark.parametrize("lam", [0.0, 2.5])
+def test_fit_two_predictors_matches_sklearn_per_data_set(lam):
+    rng = np.random.default_rng(9)
+    x1, x2, y = rng.standard_normal((3, 12, 20))
+    y += 0.8 * x1 - 0.3 * x2
+    ours = regression.fit_two_predictors(x1, x2, y, lam)
+    model = LinearRegression() if lam == 0 else Ridge(alpha=lam)
+    ref = np.array([model.fit(np.column_stack([a, b]), t).coef_ for a, b, t in zip(x1, x2, y)])
+    np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=1e-12)
+
+
+def test_simulate_slopes_fits_the_data_sets_it_draws():
+    ours = regression.simulate_slopes(0.6, n=15, reps=10, lam=1.5, sigma=0.5, beta=(2.0, -1.0), rng=11)
+    z1, z2, eps = np.random.default_rng(11).standard_normal((3, 10, 15))
+    x2 = 0.6 * z1 + np.sqrt(1 - 0.6 ** 2) * z2
+    ref = np.array([Ridge(alpha=1.5).fit(np.column_stack([a, b]), 2 * a - b + 0.5 * e).coef_
+                    for a, b, e in zip(z1, x2, eps)])
+    np.testing.assert_allclose(ours, ref, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_predictor_risk_matches_the_matrix_formulas(seed):
+    rng = np.random.default_rng(seed)
+    rho, n, lam, sigma = rng.uniform(-0.99, 0.99), int(rng.integers(5, 300)), rng.uniform(0, 50), rng.uniform(0.1, 3)
+    beta = rng.normal(0, 2, 2)
+    A = n * np.array([[1.0, rho], [rho, 1.0]])                       # X^T X of the fixed design
+    M = np.linalg.inv(A + lam * np.eye(2))
+    var_ridge = sigma ** 2 * (M @ A @ M)[0, 0]
+    bias = ((M @ A - np.eye(2)) @ beta)[0]
+    cov_ols = sigma ** 2 * np.linalg.inv(A)
+    risk = regression.two_predictor_risk(rho, n, lam, sigma=sigma, beta=beta)
+    np.testing.assert_allclose([risk.ols_rmse, risk.ridge_rmse, risk.sum_sd],
+                               [np.sqrt(cov_ols[0, 0]), np.sqrt(var_ridge + bias ** 2), np.sqrt(cov_ols.sum())],
+                               rtol=1e-10)
+
+
+def test_two_predictor_risk_broadcasts():
+    risk = regression.two_predictor_risk(np.linspace(0, 0.9, 5), 50, 10.0)
+    assert risk.ols_rmse.shape == risk.ridge_rmse.shape == risk.sum_sd.shape == (5,)
+
+
 def test_validation_names_the_argument():
     X, y = np.ones((5, 2)), np.ones(5)
     with pytest.raises(ValueError, match="X must be 2-dimensional"):
@@ -146,3 +201,17 @@ def test_validation_names_the_argument():
         regression.condition_number(np.column_stack([np.zeros(3), np.ones(3)]), scale_columns=True)
     with pytest.raises(ValueError, match="at least one row"):
         regression.condition_number(np.ones((0, 2)))
+    with pytest.raises(ValueError, match="rho must be < 1"):
+        regression.correlated_design(np.ones(3), np.ones(3), 1.0)
+    with pytest.raises(ValueError, match="z1 and z2 must have the same shape"):
+        regression.correlated_design(np.ones(3), np.ones(4), 0.5)
+    with pytest.raises(ValueError, match="share one shape"):
+        regression.fit_two_predictors(np.ones((2, 5)), np.ones((2, 5)), np.ones((2, 4)))
+    with pytest.raises(ValueError, match="lam must be >= 0"):
+        regression.fit_two_predictors(np.ones((2, 5)), np.ones((2, 5)), np.ones((2, 5)), -1.0)
+    with pytest.raises(ValueError, match="n must be >= 3"):
+        regression.simulate_slopes(0.5, n=2)
+    with pytest.raises(ValueError, match="beta must hold two slopes"):
+        regression.simulate_slopes(0.5, beta=(1.0,))
+    with pytest.raises(ValueError, match="rho must lie in"):
+        regression.two_predictor_risk([0.5, 1.0], 10, 1.0)

@@ -7,16 +7,26 @@
 - :func:`condition_number`   :math:`\\sigma_{\\max} / \\sigma_{\\min}` of the design, optionally with unit-length
   columns (Belsley's scaling).
 
+Two correlated predictors, many data sets at once (the simulations of collinearity):
+
+- :func:`correlated_design`   two predictors with a given population correlation, from independent normals;
+- :func:`fit_two_predictors`  OLS or ridge slopes of every data set of a batch, by a 2x2 solve each;
+- :func:`simulate_slopes`     draw data sets :math:`y = \\beta_1 x_1 + \\beta_2 x_2 + \\sigma\\varepsilon` and fit them;
+- :func:`two_predictor_risk`  the fixed-design theory: RMSE of :math:`\\hat\\beta_1` for OLS and ridge, sd of
+  :math:`\\hat\\beta_1 + \\hat\\beta_2` (a :class:`TwoPredictorRisk`).
+
 Every function validates its input like scikit-learn: a wrong shape, NaN or a bad parameter raises
 ``ValueError`` naming the argument.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.linalg
 
-from mlsheet_utils.validation import as_array, check_float
+from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 EPS = np.finfo(float).eps
 
@@ -213,3 +223,169 @@ def condition_number(X, *, scale_columns: bool = False) -> float:
     if s[-1] <= max(X.shape) * EPS * s[0] or X.shape[0] < X.shape[1]:
         return float("inf")
     return float(s[0] / s[-1])
+
+
+# -- two correlated predictors --------------------------------------------------------------------------------
+
+def _check_rho(rho) -> float:
+    return check_float(rho, "rho", low=-1, high=1, low_open=True, high_open=True)
+
+
+def _correlated_design(z1: np.ndarray, z2: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray]:
+    return z1, rho * z1 + np.sqrt(1 - rho ** 2) * z2
+
+
+def correlated_design(z1, z2, rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two predictors with population correlation ``rho``, from independent standard normals.
+
+    .. math:: x_1 = z_1, \\qquad x_2 = \\rho z_1 + \\sqrt{1-\\rho^2}\\, z_2
+
+    (the Cholesky factor of :math:`\\begin{pmatrix}1&\\rho\\\\ \\rho&1\\end{pmatrix}` applied to
+    :math:`(z_1, z_2)`), so both have unit variance and :math:`\\operatorname{Corr}(x_1, x_2) = \\rho`.
+
+    Parameters
+    ----------
+    z1, z2 : array_like, the same shape (any), independent standard normals
+    rho : float in (-1, 1)
+
+    Returns
+    -------
+    x1, x2 : ndarray, the shape of ``z1``
+    """
+    z1, z2 = as_array(z1, "z1"), as_array(z2, "z2")
+    if z1.shape != z2.shape:
+        raise ValueError(f"z1 and z2 must have the same shape, got {z1.shape} and {z2.shape}")
+    return _correlated_design(z1, z2, _check_rho(rho))
+
+
+def _fit_two_predictors(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    c1, c2, cy = (a - a.mean(axis=1, keepdims=True) for a in (x1, x2, y))
+    s11, s22, s12 = (c1 * c1).sum(1) + lam, (c2 * c2).sum(1) + lam, (c1 * c2).sum(1)
+    t1, t2 = (c1 * cy).sum(1), (c2 * cy).sum(1)
+    det = s11 * s22 - s12 ** 2
+    return np.column_stack([s22 * t1 - s12 * t2, s11 * t2 - s12 * t1]) / det[:, None]
+
+
+def fit_two_predictors(x1, x2, y, lam: float = 0.0) -> np.ndarray:
+    """Slopes of ``y`` on ``(x1, x2)`` with an intercept, for every row of a batch of data sets; ridge if
+    ``lam`` > 0.
+
+    With :math:`S_{ab} = \\sum_i (a_i - \\bar a)(b_i - \\bar b)` over one row, the slopes solve (Cramer's rule)
+
+    .. math::
+        \\begin{pmatrix} S_{11} + \\lambda & S_{12} \\\\ S_{12} & S_{22} + \\lambda \\end{pmatrix}
+        \\begin{pmatrix}\\hat\\beta_1\\\\ \\hat\\beta_2\\end{pmatrix}
+        = \\begin{pmatrix} S_{1y} \\\\ S_{2y} \\end{pmatrix}
+
+    (the intercept is not penalised, as in :func:`ridge`).
+
+    Parameters
+    ----------
+    x1, x2, y : array_like, shape (reps, n), one data set per row, n >= 2
+    lam : float >= 0, the ridge penalty
+
+    Returns
+    -------
+    ndarray, shape (reps, 2)
+    """
+    x1, x2, y = as_array(x1, "x1", ndim=2), as_array(x2, "x2", ndim=2), as_array(y, "y", ndim=2)
+    if not x1.shape == x2.shape == y.shape:
+        raise ValueError(f"x1, x2 and y must share one shape (reps, n), got {x1.shape}, {x2.shape}, {y.shape}")
+    if x1.shape[1] < 2:
+        raise ValueError(f"each data set needs at least two points, got n = {x1.shape[1]}")
+    return _fit_two_predictors(x1, x2, y, check_float(lam, "lam", low=0))
+
+
+def simulate_slopes(rho: float, *, n: int = 50, reps: int = 400, lam: float = 0.0, sigma: float = 1.0,
+                    beta=(1.0, 1.0), rng=0) -> np.ndarray:
+    """Fit ``reps`` simulated data sets :math:`y = \\beta_1 x_1 + \\beta_2 x_2 + \\sigma\\varepsilon` with
+    predictors of correlation ``rho`` (:func:`correlated_design`, a fresh design for each data set).
+
+    Draws ``z1, z2, eps`` as one standard-normal array of shape (3, reps, n) from ``rng``.
+
+    Parameters
+    ----------
+    rho : float in (-1, 1)
+    n : int >= 3, points per data set; reps : int >= 2, data sets
+    lam : float >= 0, ridge penalty (0: OLS)
+    sigma : float >= 0, noise standard deviation
+    beta : (float, float), the true slopes
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (reps, 2): the fitted slopes of every data set
+    """
+    rho = _check_rho(rho)
+    n, reps = check_int(n, "n", low=3), check_int(reps, "reps", low=2)
+    lam = check_float(lam, "lam", low=0)
+    sigma = check_float(sigma, "sigma", low=0)
+    beta = as_array(beta, "beta", ndim=1)
+    if beta.shape != (2,):
+        raise ValueError(f"beta must hold two slopes, got shape {beta.shape}")
+    z1, z2, eps = check_random_state(rng).standard_normal((3, reps, n))
+    x1, x2 = _correlated_design(z1, z2, rho)
+    return _fit_two_predictors(x1, x2, beta[0] * x1 + beta[1] * x2 + sigma * eps, lam)
+
+
+@dataclass(frozen=True)
+class TwoPredictorRisk:
+    """Output of :func:`two_predictor_risk` (each field shaped like the broadcast inputs).
+
+    Attributes
+    ----------
+    ols_rmse : root-mean-square error (= standard deviation) of the OLS :math:`\\hat\\beta_1`
+    ridge_rmse : root-mean-square error of the ridge :math:`\\hat\\beta_1` (variance plus squared bias)
+    sum_sd : standard deviation of the OLS :math:`\\hat\\beta_1 + \\hat\\beta_2`
+    """
+
+    ols_rmse: np.ndarray | float
+    ridge_rmse: np.ndarray | float
+    sum_sd: np.ndarray | float
+
+
+def two_predictor_risk(rho, n, lam, *, sigma: float = 1.0, beta=(1.0, 1.0)) -> TwoPredictorRisk:
+    """Fixed-design theory for two standardised predictors with sample correlation :math:`\\rho`.
+
+    With :math:`X^\\top X = n\\begin{pmatrix}1&\\rho\\\\ \\rho&1\\end{pmatrix}`, eigenvalues
+    :math:`d_1 = n(1+\\rho)` along :math:`v_1 = (1,1)/\\sqrt2` and :math:`d_2 = n(1-\\rho)` along
+    :math:`v_2 = (1,-1)/\\sqrt2`, and ridge penalty :math:`\\lambda`:
+
+    .. math::
+        \\operatorname{Var}\\hat\\beta_1^{\\rm OLS} = \\frac{\\sigma^2}{n(1-\\rho^2)}, \\qquad
+        \\operatorname{Var}(\\hat\\beta_1+\\hat\\beta_2)^{\\rm OLS} = \\frac{2\\sigma^2}{d_1},
+
+        \\operatorname{Var}\\hat\\beta_{1,\\lambda} = \\frac{\\sigma^2}{2}\\Big(\\frac{d_1}{(d_1+\\lambda)^2}
+        + \\frac{d_2}{(d_2+\\lambda)^2}\\Big), \\qquad
+        \\operatorname{bias}\\,\\hat\\beta_{1,\\lambda} = -\\sum_k \\frac{\\lambda}{d_k+\\lambda}
+        (v_k)_1\\, v_k^\\top\\beta
+
+    Parameters
+    ----------
+    rho : float or array_like in (-1, 1)
+    n : float or array_like > 0, the number of points
+    lam : float or array_like >= 0
+    sigma : float >= 0, noise standard deviation
+    beta : (float, float), the true slopes
+
+    Returns
+    -------
+    TwoPredictorRisk
+    """
+    rho, n, lam = as_array(rho, "rho"), as_array(n, "n"), as_array(lam, "lam")
+    if np.any(np.abs(rho) >= 1):
+        raise ValueError("rho must lie in (-1, 1)")
+    if np.any(n <= 0):
+        raise ValueError("n must be > 0")
+    if np.any(lam < 0):
+        raise ValueError("lam must be >= 0")
+    sigma = check_float(sigma, "sigma", low=0)
+    beta = as_array(beta, "beta", ndim=1)
+    if beta.shape != (2,):
+        raise ValueError(f"beta must hold two slopes, got shape {beta.shape}")
+    d1, d2 = n * (1 + rho), n * (1 - rho)
+    ols = sigma / np.sqrt(n * (1 - rho ** 2))
+    var_ridge = sigma ** 2 / 2 * (d1 / (d1 + lam) ** 2 + d2 / (d2 + lam) ** 2)
+    bias = -(lam / (d1 + lam) * (beta[0] + beta[1]) + lam / (d2 + lam) * (beta[0] - beta[1])) / 2
+    out = (ols, np.sqrt(var_ridge + bias ** 2), sigma * np.sqrt(2 / d1))
+    return TwoPredictorRisk(*(float(v) if np.ndim(v) == 0 else v for v in out))
