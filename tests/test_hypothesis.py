@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -66,28 +68,6 @@ def test_z_test_matches_closed_form_and_normal_tails():
         assert res.df is None
 
 
-def test_z_power_limits_and_sample_size():
-    assert ht.z_power(0.0, 1.0, 30, 0.05, "two-sided") == pytest.approx(0.05, rel=1e-12)
-    assert ht.z_power(0.0, 1.0, 30, 0.05, "greater") == pytest.approx(0.05, rel=1e-12)
-    # textbook: delta/sigma = 0.5, alpha = 0.05 two-sided, power 0.8 -> n = 32
-    n = ht.z_sample_size(0.5, 1.0, 0.8, 0.05, "two-sided")
-    assert n == 32
-    assert ht.z_power(0.5, 1.0, n) >= 0.8 > ht.z_power(0.5, 1.0, n - 1)
-    for alt, eff in (("greater", 0.3), ("less", -0.3)):
-        n = ht.z_sample_size(eff, 1.2, 0.9, 0.01, alt)
-        assert ht.z_power(eff, 1.2, n, 0.01, alt) >= 0.9 > ht.z_power(eff, 1.2, n - 1, 0.01, alt)
-    powers = ht.z_power(0.4, 1.0, np.arange(1, 50))
-    assert np.all(np.diff(powers) > 0)
-
-
-def test_z_power_matches_simulated_rejection_rate():
-    rng = np.random.default_rng(7)
-    n, delta, reps = 20, 0.5, 4000
-    xbar = rng.normal(delta, 1 / np.sqrt(n), reps)
-    rate = np.mean(np.abs(xbar * np.sqrt(n)) > ht.z_critical(0.05))
-    assert rate == pytest.approx(ht.z_power(delta, 1.0, n), abs=0.025)
-
-
 def test_welch_df_bounds():
     rng = np.random.default_rng(3)
     for _ in range(20):
@@ -97,15 +77,92 @@ def test_welch_df_bounds():
         assert min(n1, n2) - 1 - 1e-12 <= df <= n1 + n2 - 2 + 1e-12
 
 
+def test_two_proportion_z_squared_is_the_2x2_chi_square():
+    rng = np.random.default_rng(1241)
+    for _ in range(20):
+        n1, n2 = (int(v) for v in rng.integers(20, 3000, size=2))
+        k1, k2 = int(rng.binomial(n1, 0.3)), int(rng.binomial(n2, 0.35))
+        ref = stats.chi2_contingency([[k1, n1 - k1], [k2, n2 - k2]], correction=False)
+        res = ht.two_proportion_z(k1, n1, k2, n2)
+        assert res.statistic ** 2 == pytest.approx(ref.statistic, rel=1e-10)
+        assert res.pvalue == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-300)
+        # one-sided: half the two-sided p on the side of the observed difference
+        z = np.sign(k1 / n1 - k2 / n2) * np.sqrt(ref.statistic)
+        assert ht.two_proportion_z(k1, n1, k2, n2, "greater").pvalue == pytest.approx(stats.norm.sf(z), rel=1e-9)
+        assert ht.two_proportion_z(k1, n1, k2, n2, "less").pvalue == pytest.approx(stats.norm.cdf(z), rel=1e-9)
+
+
+def test_two_sample_t_batch_matches_ttest_ind_along_rows():
+    rng = np.random.default_rng(1242)
+    for n1, n2 in [(2, 2), (5, 25), (17, 9)]:
+        x, y = rng.normal(0.3, 2.0, (50, n1)), rng.normal(0.0, 1.0, (50, n2))
+        res = ht.two_sample_t_batch(x, y)
+        pooled = stats.ttest_ind(x, y, axis=1)
+        welch = stats.ttest_ind(x, y, axis=1, equal_var=False)
+        np.testing.assert_allclose(res.t_pooled, pooled.statistic, rtol=1e-10)
+        np.testing.assert_allclose(res.t_welch, welch.statistic, rtol=1e-10)
+        assert res.df_pooled == n1 + n2 - 2
+        np.testing.assert_allclose(res.df_welch, welch.df, rtol=1e-10)
+
+
+def test_g_test_matches_scipy_log_likelihood_ratio():
+    rng = np.random.default_rng(1243)
+    for shape in [(2, 2), (2, 3), (4, 3)]:
+        table = rng.integers(0, 30, size=shape)
+        table[0, 0] = 0                                  # a zero cell: 0 ln 0 = 0
+        table[:, 1] += 1
+        table[1, :] += 1
+        ours = ht.g_test(table)
+        ref = stats.chi2_contingency(table, correction=False, lambda_="log-likelihood")
+        _close(ours, ref)
+        assert ours.df == ref.dof
+
+
+def test_permutation_test_means_exact_matches_scipy_and_random_is_close():
+    rng = np.random.default_rng(124)
+
+    def diff(a, b, axis=-1):
+        return a.mean(axis) - b.mean(axis)
+
+    for n1, n2 in [(2, 4), (5, 6), (6, 6)]:
+        x, y = rng.normal(0.8, 1, n1), rng.normal(0.0, 1, n2)
+        for alt in ALTS:
+            ours = ht.permutation_test_means(x, y, exact=True, alternative=alt)
+            ref = stats.permutation_test((x, y), diff, n_resamples=np.inf, alternative=alt)
+            assert ours.pvalue == pytest.approx(ref.pvalue, rel=1e-12)
+            assert ours.statistic == pytest.approx(ref.statistic, rel=1e-12)
+            np.testing.assert_allclose(np.sort(ours.null), np.sort(ref.null_distribution), rtol=1e-12, atol=1e-12)
+    x, y = rng.normal(0.4, 1, 30), rng.normal(0.0, 1, 30)
+    ours = ht.permutation_test_means(x, y, n_resamples=9999, rng=3)
+    ref = stats.permutation_test((x, y), diff, n_resamples=9999, rng=4)
+    assert abs(ours.pvalue - ref.pvalue) < 5 * np.sqrt(0.5 / 9999)     # two Monte Carlo estimates
+    again = ht.permutation_test_means(x, y, n_resamples=9999, rng=3)
+    assert again.pvalue == ours.pvalue                                  # an int seed reproduces the draws
+
+
+def _holm_by_closed_testing(p, level):
+    """Holm's decisions by their definition: closed testing with Bonferroni local tests, every subset enumerated."""
+    m = p.size
+    subsets = [s for r in range(1, m + 1) for s in itertools.combinations(range(m), r)]
+    return np.array([all(min(p[j] for j in s) <= level / len(s) for s in subsets if i in s) for i in range(m)])
+
+
+def test_adjust_pvalues_against_scipy_closed_testing_and_closed_form():
+    rng = np.random.default_rng(1240)
+    for _ in range(10):
+        p = rng.uniform(0, 0.2, int(rng.integers(1, 9))) ** 2
+        np.testing.assert_allclose(ht.adjust_pvalues(p, "bh"), stats.false_discovery_control(p, method="bh"),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(ht.adjust_pvalues(p, "bonferroni"), np.minimum(1, p.size * p), rtol=1e-15)
+        holm = ht.adjust_pvalues(p, "holm")
+        for level in (0.001, 0.01, 0.05):
+            np.testing.assert_array_equal(holm <= level, _holm_by_closed_testing(p, level))
+
+
 @pytest.mark.parametrize("call,match", [
     (lambda: ht.z_test([1.0, 2.0], 0.0, 0.0), "sigma must be > 0"),
     (lambda: ht.z_test([], 0.0, 1.0), "x needs at least 1"),
     (lambda: ht.z_test([1.0], 0.0, 1.0, "bigger"), "alternative must be one of"),
-    (lambda: ht.z_power(0.5, 1.0, 0), "n must be >= 1"),
-    (lambda: ht.z_power(0.5, 1.0, 10, alpha=1.5), "alpha must be < 1"),
-    (lambda: ht.z_sample_size(0.0, 1.0), "never reaches power"),
-    (lambda: ht.z_sample_size(-0.5, 1.0, alternative="greater"), "never reaches power"),
-    (lambda: ht.z_sample_size(0.5, 1.0, power=0.01), "power must exceed alpha"),
     (lambda: ht.t_test_1samp([1.0], 0.0), "x needs at least 2"),
     (lambda: ht.t_test_1samp([2.0, 2.0], 0.0), "zero variance"),
     (lambda: ht.t_test_1samp([1.0, np.nan], 0.0), "x contains NaN"),
@@ -118,6 +175,19 @@ def test_welch_df_bounds():
     (lambda: ht.chi2_independence([[1, 2, 3]]), "at least 2 rows"),
     (lambda: ht.chi2_independence([[1, 0], [2, 0]]), "empty row or column"),
     (lambda: ht.chi2_independence([1, 2]), "table must be 2-dimensional"),
+    (lambda: ht.two_proportion_z(11, 10, 3, 10), "k1 must be <= 10"),
+    (lambda: ht.two_proportion_z(0, 10, 0, 10), "pooled rate is 0"),
+    (lambda: ht.two_sample_t_batch(np.ones((3, 4)), np.ones((2, 4))), "same number of rows"),
+    (lambda: ht.two_sample_t_batch(np.ones((3, 1)), np.ones((3, 4))), "at least 2 columns"),
+    (lambda: ht.g_test([[1, 0], [2, 0]]), "empty row or column"),
+    (lambda: ht.permutation_test_means([], [1.0]), "x needs at least 1"),
+    (lambda: ht.permutation_test_means([1.0], [2.0], n_resamples=0), "n_resamples must be >= 1"),
+    (lambda: ht.permutation_test_means([1.0], [2.0], rng=None), "rng must be a non-negative int seed"),
+    (lambda: ht.permutation_test_means(np.arange(20.0), np.arange(20.0), exact=True), "would enumerate"),
+    (lambda: ht.permutation_test_means([1.0], [2.0], alternative="both"), "alternative must be one of"),
+    (lambda: ht.adjust_pvalues([0.1, 1.2]), "values in \\[0, 1\\]"),
+    (lambda: ht.adjust_pvalues([0.1, np.nan]), "p contains NaN"),
+    (lambda: ht.adjust_pvalues([0.1], method="fdr"), "method must be one of"),
 ])
 def test_validation_messages(call, match):
     with pytest.raises(ValueError, match=match):

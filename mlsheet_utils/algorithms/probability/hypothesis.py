@@ -1,8 +1,17 @@
-"""Classical hypothesis tests from scratch: z, t (one-sample, two-sample pooled and Welch, paired), chi-square.
+"""Classical hypothesis tests from scratch, a permutation test and multiple-testing adjustments.
+
+- :func:`tail_pvalue`, :func:`z_critical`   p-values and critical values of a symmetric reference law;
+- :func:`z_test`, :func:`two_proportion_z`  one-sample z-test (known sigma), pooled two-proportion z-test;
+- :func:`t_test_1samp`, :func:`t_test_ind`, :func:`t_test_paired`, with :func:`pooled_variance` and
+  :func:`welch_df`; :func:`two_sample_t_batch` gives the pooled and Welch statistics of many experiments at once;
+- :func:`chi2_statistic`, :func:`chi2_gof`, :func:`expected_counts`, :func:`chi2_independence`, :func:`g_test`;
+- :func:`permutation_test_means` (random or exact relabellings), :func:`adjust_pvalues` (Bonferroni, Holm,
+  Benjamini-Hochberg).
 
 Every statistic is computed here with NumPy; only the tail areas of the reference distributions come from
-:mod:`scipy.stats` (``norm``, ``t``, ``chi2``). Each test returns a :class:`TestResult` with the statistic,
-the p-value and the degrees of freedom, so a notebook can compare it with ``scipy.stats.ttest_ind`` and friends.
+:mod:`scipy.stats` (``norm``, ``t``, ``chi2``). Each closed-form test returns a :class:`TestResult` with the
+statistic, the p-value and the degrees of freedom, so a notebook can compare it with ``scipy.stats.ttest_ind``
+and friends. Power, sample sizes and error rates are in :mod:`.power`.
 
 The ``alternative`` argument follows SciPy: ``"two-sided"``, ``"greater"`` (the parameter is larger than under
 :math:`H_0`) or ``"less"``.
@@ -10,13 +19,14 @@ The ``alternative`` argument follows SciPy: ``"two-sided"``, ``"greater"`` (the 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from mlsheet_utils.validation import as_array, check_float, check_int
+from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 ALTERNATIVES = ("two-sided", "greater", "less")
 
@@ -108,76 +118,34 @@ def z_test(x, mu0: float, sigma: float, alternative: str = "two-sided") -> TestR
     return TestResult(float(z), tail_pvalue(z, stats.norm, alternative))
 
 
-def z_power(effect: float, sigma: float, n, alpha: float = 0.05, alternative: str = "two-sided"):
-    r"""Power :math:`1 - \beta` of a one-sample z-test when the true mean is :math:`\mu_0 + \delta`.
+def two_proportion_z(k1: int, n1: int, k2: int, n2: int, alternative: str = "two-sided") -> TestResult:
+    r"""Pooled two-proportion z-test of :math:`H_0: p_1 = p_2` (the A/B test of conversion rates).
 
-    With :math:`d = \delta\sqrt n / \sigma` (the mean of :math:`Z` under :math:`H_1`),
+    .. math:: Z = \frac{k_1/n_1 - k_2/n_2}{\sqrt{\hat p(1 - \hat p)(1/n_1 + 1/n_2)}},\qquad
+              \hat p = \frac{k_1 + k_2}{n_1 + n_2},
 
-    .. math::
-        1 - \beta = \begin{cases}
-        \Phi(d - z_{1-\alpha}) & \text{greater} \\
-        \Phi(-d - z_{1-\alpha}) & \text{less} \\
-        \Phi(d - z_{1-\alpha/2}) + \Phi(-d - z_{1-\alpha/2}) & \text{two-sided.}
-        \end{cases}
+    approximately :math:`\mathcal N(0, 1)` under :math:`H_0`; the standard deviation is fixed by the pooled rate
+    because a Bernoulli variance is a function of its mean. :math:`Z^2` is Pearson's chi-square of the 2x2 table
+    (without continuity correction).
 
     Parameters
     ----------
-    effect : float, :math:`\delta = \mu_1 - \mu_0` (any sign; 0 gives power = alpha)
-    sigma : float > 0
-    n : int >= 1 or integer ndarray (vectorised over n)
-    alpha : float in (0, 1)
-    alternative : {"two-sided", "greater", "less"}
+    k1, k2 : int, successes, 0 <= k <= n
+    n1, n2 : int >= 1, trials
+    alternative : {"two-sided", "greater", "less"} (``"greater"``: rate 1 larger)
 
     Returns
     -------
-    float, or ndarray shaped like ``n``
+    TestResult with ``df=None``
     """
-    effect = check_float(effect, "effect")
-    sigma = check_float(sigma, "sigma", low=0, low_open=True)
-    n_arr = np.asarray(n)
-    if n_arr.ndim == 0:
-        check_int(n, "n", low=1)
-    elif not (np.issubdtype(n_arr.dtype, np.integer) and np.all(n_arr >= 1)):
-        raise ValueError("n must hold integers >= 1")
-    zc = z_critical(alpha, alternative)
-    d = effect * np.sqrt(n_arr) / sigma
-    if alternative == "greater":
-        power = stats.norm.cdf(d - zc)
-    elif alternative == "less":
-        power = stats.norm.cdf(zc - d)
-    else:
-        power = stats.norm.cdf(d - zc) + stats.norm.cdf(-d - zc)
-    return power if np.ndim(power) else float(power)
-
-
-def z_sample_size(effect: float, sigma: float, power: float = 0.8, alpha: float = 0.05,
-                  alternative: str = "two-sided") -> int:
-    r"""Smallest :math:`n` whose z-test reaches the target ``power`` against the mean shift ``effect``.
-
-    Starts from the closed form :math:`n = \left(\frac{(z_{1-\alpha'} + z_{1-\beta})\,\sigma}{\delta}\right)^2`
-    rounded up, with :math:`\alpha' = \alpha` one-sided and :math:`\alpha/2` two-sided (which ignores the far
-    tail), then steps down while :func:`z_power` still reaches the target.
-
-    Raises
-    ------
-    ValueError
-        If ``effect`` is 0 or points away from a one-sided alternative (no n reaches the power), or if
-        ``power <= alpha``.
-    """
-    effect = check_float(effect, "effect")
-    sigma = check_float(sigma, "sigma", low=0, low_open=True)
-    power = check_float(power, "power", low=0, high=1, low_open=True, high_open=True)
-    alpha = _check_alpha(alpha)
+    n1, n2 = check_int(n1, "n1", low=1), check_int(n2, "n2", low=1)
+    k1, k2 = check_int(k1, "k1", low=0, high=n1), check_int(k2, "k2", low=0, high=n2)
     _check_alternative(alternative)
-    if power <= alpha:
-        raise ValueError(f"power must exceed alpha (n = 1 already has power >= alpha), got power={power}")
-    if effect == 0 or (alternative == "greater" and effect < 0) or (alternative == "less" and effect > 0):
-        raise ValueError(f"effect={effect} never reaches power {power} for alternative {alternative!r}")
-    z_a = stats.norm.isf(alpha / 2 if alternative == "two-sided" else alpha)
-    n = max(1, math.ceil(((z_a + stats.norm.isf(1 - power)) * sigma / abs(effect)) ** 2 - 1e-9))
-    while n > 1 and z_power(effect, sigma, n - 1, alpha, alternative) >= power:
-        n -= 1
-    return n
+    p = (k1 + k2) / (n1 + n2)
+    if p in (0.0, 1.0):
+        raise ValueError(f"the pooled rate is {p:g}, so the standard error is 0 and the z-test is undefined")
+    z = (k1 / n1 - k2 / n2) / math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
+    return TestResult(float(z), tail_pvalue(z, stats.norm, alternative))
 
 
 def t_test_1samp(x, mu0: float = 0.0, alternative: str = "two-sided") -> TestResult:
@@ -275,6 +243,57 @@ def t_test_paired(x, y, alternative: str = "two-sided") -> TestResult:
     return t_test_1samp(x - y, 0.0, alternative)
 
 
+@dataclass(frozen=True)
+class TwoSampleT:
+    """Pooled and Welch t statistics of many two-sample experiments, with their degrees of freedom.
+
+    Attributes
+    ----------
+    t_pooled : ndarray, shape (reps,)
+    df_pooled : int, :math:`n_1 + n_2 - 2` (the same for every experiment)
+    t_welch : ndarray, shape (reps,)
+    df_welch : ndarray, shape (reps,), Welch-Satterthwaite degrees of freedom
+    """
+
+    t_pooled: np.ndarray
+    df_pooled: int
+    t_welch: np.ndarray
+    df_welch: np.ndarray
+
+
+def two_sample_t_batch(x, y) -> TwoSampleT:
+    r"""Pooled and Welch two-sample t statistics for each row of ``x`` against the same row of ``y``.
+
+    Row :math:`r` is one experiment: :math:`T_{\text{pooled}} = (\bar x - \bar y) / (s_p\sqrt{1/n_1 + 1/n_2})`
+    with :math:`\nu = n_1 + n_2 - 2`, and :math:`T_{\text{Welch}} = (\bar x - \bar y) / \sqrt{s_1^2/n_1 +
+    s_2^2/n_2}` with the Welch-Satterthwaite :math:`\nu` (see :func:`t_test_ind` and :func:`welch_df`), all
+    rows at once. A row with zero variance in both groups gives a non-finite statistic rather than an error.
+
+    Parameters
+    ----------
+    x : array_like, shape (reps, n1), n1 >= 2
+    y : array_like, shape (reps, n2), n2 >= 2, the same number of rows
+
+    Returns
+    -------
+    TwoSampleT
+    """
+    x, y = as_array(x, "x", ndim=2), as_array(y, "y", ndim=2)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x and y must have the same number of rows, got {x.shape[0]} and {y.shape[0]}")
+    if min(x.shape[1], y.shape[1]) < 2:
+        raise ValueError(f"x and y need at least 2 columns each, got shapes {x.shape} and {y.shape}")
+    k1, k2 = x.shape[1], y.shape[1]
+    v1, v2 = x.var(1, ddof=1), y.var(1, ddof=1)
+    diff = x.mean(1) - y.mean(1)
+    sp2 = ((k1 - 1) * v1 + (k2 - 1) * v2) / (k1 + k2 - 2)
+    t_pooled = diff / np.sqrt(sp2 * (1 / k1 + 1 / k2))
+    a, b = v1 / k1, v2 / k2
+    t_welch = diff / np.sqrt(a + b)
+    df_welch = (a + b) ** 2 / (a ** 2 / (k1 - 1) + b ** 2 / (k2 - 1))
+    return TwoSampleT(t_pooled, k1 + k2 - 2, t_welch, df_welch)
+
+
 def chi2_statistic(observed, expected) -> float:
     r"""Pearson's statistic :math:`\chi^2 = \sum (O - E)^2 / E` over all cells (any shape)."""
     observed = as_array(observed, "observed")
@@ -347,3 +366,151 @@ def chi2_independence(table) -> TestResult:
     stat = chi2_statistic(np.asarray(table, dtype=float), expected)
     df = (expected.shape[0] - 1) * (expected.shape[1] - 1)
     return TestResult(stat, float(stats.chi2.sf(stat, df)), float(df), expected)
+
+
+def g_test(table) -> TestResult:
+    r"""Likelihood-ratio (G) test of independence for an r x c contingency table.
+
+    .. math:: G = 2\sum_{i,j} O_{ij}\ln\frac{O_{ij}}{E_{ij}},\quad E_{ij} = \frac{R_i C_j}{N},
+              \quad \nu = (r - 1)(c - 1),
+
+    with :math:`0 \ln 0 = 0`. :math:`G = 2N\hat I(X; Y)`, twice the sample size times the plug-in mutual
+    information (in nats), and Pearson's :math:`\chi^2` is its second-order approximation.
+
+    Parameters
+    ----------
+    table : array_like, shape (r, c), counts >= 0, no empty row or column
+
+    Returns
+    -------
+    TestResult with ``expected`` holding the (r, c) expected counts
+    """
+    expected = expected_counts(table)                     # validates the table
+    obs = np.asarray(table, dtype=float)
+    ratio = np.where(obs > 0, obs / expected, 1.0)        # cells with O = 0 contribute 0
+    stat = float(2 * np.sum(obs * np.log(ratio)))
+    df = (obs.shape[0] - 1) * (obs.shape[1] - 1)
+    return TestResult(stat, float(stats.chi2.sf(stat, df)), float(df), expected)
+
+
+#: Largest number of splits :func:`permutation_test_means` enumerates with ``exact=True``.
+MAX_EXACT_SPLITS = 2_000_000
+
+
+@dataclass(frozen=True)
+class PermutationResult:
+    """A permutation test's observed statistic, p-value and null distribution.
+
+    Attributes
+    ----------
+    statistic : float, :math:`\bar x - \bar y` for the observed labelling
+    pvalue : float
+    null : ndarray, shape (n_splits,) or (n_resamples,), the statistic under each relabelling
+    """
+
+    statistic: float
+    pvalue: float
+    null: np.ndarray
+
+
+def permutation_test_means(x, y, *, n_resamples: int = 9999, exact: bool = False, alternative: str = "two-sided",
+                           rng=0) -> PermutationResult:
+    r"""Permutation test of :math:`H_0`: "the group labels are exchangeable", with :math:`T = \bar x - \bar y`.
+
+    Under :math:`H_0` every split of the pooled :math:`n = n_1 + n_2` values into groups of sizes :math:`n_1`
+    and :math:`n_2` is equally likely. The null distribution is :math:`T` over all :math:`\binom{n}{n_1}`
+    splits (``exact``) or over ``n_resamples`` random relabellings, held as one integer array of shape
+    ``(n_resamples, n1 + n2)`` whose first ``n1`` columns index group x. Each split costs one sum, since
+    :math:`\bar x' - \bar y' = S'/n_1 - (S - S')/n_2` with :math:`S'` the sum of the new group x and :math:`S`
+    the total.
+
+    .. math::
+        p_{\ge} = \frac{\#\{T' \ge t\} + a}{B + a}, \quad p_{\le} = \frac{\#\{T' \le t\} + a}{B + a},
+        \quad p_{\text{two-sided}} = \min(1, 2\min(p_{\ge}, p_{\le})),
+
+    with :math:`a = 1` for random relabellings (the observed labelling counts as one of them) and :math:`a = 0`
+    when all :math:`B` splits are enumerated (SciPy's ``permutation_test`` conventions). Ties within
+    :math:`100\,\varepsilon\,|t|` count as at least as extreme.
+
+    Parameters
+    ----------
+    x, y : array_like, shapes (n1,), (n2,), at least one value each
+    n_resamples : int >= 1, random relabellings when ``exact`` is False
+    exact : bool, enumerate every split (at most :data:`MAX_EXACT_SPLITS` of them)
+    alternative : {"two-sided", "greater", "less"} (``"greater"``: mean of x larger)
+    rng : int or numpy.random.Generator, used when ``exact`` is False
+
+    Returns
+    -------
+    PermutationResult
+    """
+    x, y = _sample(x, "x", 1), _sample(y, "y", 1)
+    _check_alternative(alternative)
+    pooled, n1 = np.concatenate([x, y]), x.size
+    total, n = pooled.sum(), pooled.size
+    if exact:
+        n_splits = math.comb(n, n1)
+        if n_splits > MAX_EXACT_SPLITS:
+            raise ValueError(f"exact=True would enumerate {n_splits} splits (more than {MAX_EXACT_SPLITS}); "
+                             "use random relabellings")
+        idx = np.array(list(itertools.combinations(range(n), n1)))          # (C(n, n1), n1)
+    else:
+        n_resamples = check_int(n_resamples, "n_resamples", low=1)
+        gen = check_random_state(rng)
+        idx = gen.permuted(np.tile(np.arange(n), (n_resamples, 1)), axis=1)[:, :n1]
+    sum_x = pooled[idx].sum(1)
+    null = sum_x / n1 - (total - sum_x) / (n - n1)
+    observed = x.mean() - y.mean()
+    tol = 100 * np.finfo(float).eps * abs(observed)       # equal in theory, different in the last bits
+    add = 0 if exact else 1
+    greater = (np.count_nonzero(null >= observed - tol) + add) / (null.size + add)
+    less = (np.count_nonzero(null <= observed + tol) + add) / (null.size + add)
+    p = {"greater": greater, "less": less, "two-sided": min(1.0, 2 * min(greater, less))}[alternative]
+    return PermutationResult(float(observed), float(p), null)
+
+
+ADJUSTMENTS = ("bonferroni", "holm", "bh")
+
+
+def adjust_pvalues(p, method: str = "bh") -> np.ndarray:
+    r"""Multiple-testing adjusted p-values: reject hypothesis :math:`i` at level :math:`\alpha` when
+    ``adjusted[i] <= alpha``.
+
+    With :math:`p_{(1)} \le \dots \le p_{(m)}` the sorted p-values,
+
+    .. math::
+        \text{bonferroni: } q_i = \min(1, m p_i) \qquad \text{(family-wise error rate)}
+
+        \text{holm: } q_{(k)} = \min\bigl(1, \max_{j \le k} (m - j + 1) p_{(j)}\bigr)
+        \qquad \text{(FWER, never less powerful than Bonferroni)}
+
+        \text{bh: } q_{(k)} = \min\bigl(1, \min_{j \ge k} m p_{(j)} / j\bigr)
+        \qquad \text{(false discovery rate, Benjamini-Hochberg)}
+
+    Each is a sort, a cumulative extreme and an unsort.
+
+    Parameters
+    ----------
+    p : array_like, shape (m,), m >= 1, values in [0, 1]
+    method : {"bonferroni", "holm", "bh"}
+
+    Returns
+    -------
+    ndarray, shape (m,), in the input order
+    """
+    p = as_array(p, "p", ndim=1)
+    if p.size == 0 or np.any((p < 0) | (p > 1)):
+        raise ValueError("p must be a non-empty 1-d array of values in [0, 1]")
+    if method not in ADJUSTMENTS:
+        raise ValueError(f"method must be one of {ADJUSTMENTS}, got {method!r}")
+    m, order = p.size, np.argsort(p, kind="stable")
+    ps, k = p[order], np.arange(1, p.size + 1)
+    if method == "bonferroni":
+        return np.minimum(1.0, m * p)
+    if method == "holm":
+        q = np.maximum.accumulate((m - k + 1) * ps)
+    else:
+        q = np.minimum.accumulate((m * ps / k)[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(q, 1.0)
+    return out
