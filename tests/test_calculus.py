@@ -170,3 +170,102 @@ def test_taylor_coefficients_of_log1p():
 def test_validation_messages_name_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# -- elementwise derivatives, polynomials, curvature, reverse mode by hand ---------------------------------
+
+def test_central_difference_matches_scipy_derivative_and_closed_form():
+    from scipy.differentiate import derivative
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-3, 3, size=(4, 5))
+    ours = calculus.central_difference(lambda t: np.sin(t ** 2), x)
+    np.testing.assert_allclose(ours, 2 * x * np.cos(x ** 2), rtol=0, atol=1e-8)
+    np.testing.assert_allclose(ours, derivative(lambda t: np.sin(t ** 2), x).df, rtol=0, atol=1e-8)
+
+
+def test_horner_matches_numpy_polyval():
+    rng = np.random.default_rng(8)
+    for degree in (0, 1, 4, 9):
+        c, t = rng.standard_normal(degree + 1), rng.uniform(-2, 2, size=17)
+        np.testing.assert_allclose(calculus.horner(c, t), np.polynomial.polynomial.polyval(t, c), rtol=1e-13,
+                                   atol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["sin", "exp", "log1p", "sigmoid"])
+def test_closed_form_taylor_coefficients_match_sympy_series(name):
+    t = sp.Symbol("t")
+    expr = {"sin": sp.sin(t), "exp": sp.exp(t), "log1p": sp.log(1 + t), "sigmoid": 1 / (1 + sp.exp(-t))}[name]
+    rng = np.random.default_rng(9)
+    for a in rng.uniform(-0.8, 0.8, size=3):
+        series = sp.series(expr.subs(t, t + sp.Float(a, 30)), t, 0, 8).removeO()
+        reference = [float(series.coeff(t, k)) for k in range(8)]
+        np.testing.assert_allclose(calculus.taylor_coefficients_closed_form(name, float(a), 7), reference,
+                                   rtol=1e-12, atol=1e-13)
+
+
+def test_classify_critical_point_reads_the_inertia_of_a_known_spectrum():
+    rng = np.random.default_rng(11)
+    expected = {(3, 0, 0): "minimum", (0, 3, 0): "maximum", (2, 1, 0): "saddle", (1, 1, 1): "saddle",
+                (2, 0, 1): "inconclusive", (0, 1, 2): "inconclusive"}
+    for counts, kind in expected.items():
+        U, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+        spectrum = np.r_[rng.uniform(0.5, 3, counts[0]), -rng.uniform(0.5, 3, counts[1]), np.zeros(counts[2])]
+        cp = calculus.classify_critical_point((U * spectrum) @ U.T)
+        assert cp.kind == kind and cp.inertia == counts
+
+
+def test_dense_tanh_and_its_vjp_match_scipy_jacobians():
+    from scipy.differentiate import jacobian
+    rng = np.random.default_rng(13)
+    m, n = 4, 3
+    W, b, x, u = rng.standard_normal((m, n)), rng.standard_normal(m), rng.standard_normal(n), rng.standard_normal(m)
+    X = rng.standard_normal((n, 6))
+    np.testing.assert_allclose(calculus.dense_tanh(W, b, X), np.tanh(W @ X + b[:, None]), rtol=1e-14)
+    vjp = calculus.dense_tanh_vjp(W, b, x, u)
+    J_x = jacobian(lambda v: np.tanh(np.einsum("ij,j...->i...", W, v) + b.reshape(-1, *[1] * (v.ndim - 1))), x).df
+    J_W = jacobian(lambda w: np.tanh(np.einsum("ij...,j->i...", w.reshape(m, n, *w.shape[1:]), x)
+                                     + b.reshape(-1, *[1] * (w.ndim - 1))), W.ravel()).df
+    J_b = jacobian(lambda c: np.tanh((W @ x).reshape(-1, *[1] * (c.ndim - 1)) + c), b).df
+    np.testing.assert_allclose(vjp.dx, u @ J_x, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(vjp.dW, (u @ J_W).reshape(m, n), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(vjp.db, u @ J_b, rtol=1e-9, atol=1e-12)
+
+
+def test_two_layer_loss_matches_sklearn_and_gradients_match_finite_differences():
+    from scipy.optimize import approx_fprime
+    from scipy.special import softmax
+    from sklearn.metrics import log_loss
+    rng = np.random.default_rng(14)
+    X, labels = rng.standard_normal((20, 3)), rng.integers(0, 4, 20)
+    Y = np.eye(4)[labels]
+    W1, W2 = rng.standard_normal((5, 3)), rng.standard_normal((4, 5))
+    out = calculus.two_layer_loss_and_grads(W1, W2, X, Y)
+    assert out.loss == pytest.approx(log_loss(labels, softmax(np.tanh(X @ W1.T) @ W2.T, axis=1), labels=range(4)),
+                                     rel=1e-12)
+    def loss_of(w1, w2):
+        return log_loss(labels, softmax(np.tanh(X @ w1.T) @ w2.T, axis=1), labels=range(4))
+    g1 = approx_fprime(W1.ravel(), lambda w: loss_of(w.reshape(W1.shape), W2), 1e-7).reshape(W1.shape)
+    g2 = approx_fprime(W2.ravel(), lambda w: loss_of(W1, w.reshape(W2.shape)), 1e-7).reshape(W2.shape)
+    np.testing.assert_allclose(out.dW1, g1, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(out.dW2, g2, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: calculus.central_difference(np.sin, [0.0], h=0.0), "h must be > 0"),
+    (lambda: calculus.central_difference(np.sum, [0.0, 1.0]), "f must act elementwise"),
+    (lambda: calculus.central_difference("sin", [0.0]), "f must be callable"),
+    (lambda: calculus.horner([], [0.0]), "coeffs must hold at least one"),
+    (lambda: calculus.taylor_coefficients_closed_form("cos", 0.0, 3), "name must be one of"),
+    (lambda: calculus.taylor_coefficients_closed_form("log1p", -1.0, 3), "the expansion point a = -1.0"),
+    (lambda: calculus.taylor_coefficients_closed_form("exp", 0.0, -1), "order must be >= 0"),
+    (lambda: calculus.classify_critical_point([[1.0, 2.0], [0.0, 1.0]]), "H must be symmetric"),
+    (lambda: calculus.classify_critical_point(np.ones((2, 3))), "H must be a non-empty square"),
+    (lambda: calculus.dense_tanh(np.ones((2, 3)), np.ones(3), np.ones(3)), "b must have shape"),
+    (lambda: calculus.dense_tanh(np.ones((2, 3)), np.ones(2), np.ones(2)), "x must have shape"),
+    (lambda: calculus.dense_tanh_vjp(np.ones((2, 3)), np.ones(2), np.ones(3), np.ones(3)), "u must have shape"),
+    (lambda: calculus.two_layer_loss_and_grads(np.ones((5, 3)), np.ones((4, 5)), np.ones((2, 3)), np.ones((2, 3))),
+     "shapes do not chain"),
+])
+def test_new_helpers_validate_their_arguments(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -243,3 +243,102 @@ def test_lipschitz_validation():
         optim.lipschitz_bound_mlp([])
     with pytest.raises(ValueError, match="activation_lipschitz must be >= 0"):
         optim.lipschitz_bound_mlp([np.ones((2, 2))], activation_lipschitz=-1.0)
+
+
+# -- unconstrained steps -----------------------------------------------------------------------------------
+
+def test_newton_step_matches_scipy_solve_and_damping_tends_to_a_gradient_step():
+    import scipy.linalg
+    rng = np.random.default_rng(80)
+    for _ in range(5):
+        n = int(rng.integers(2, 6))
+        H, g = random_spd(rng, n), rng.standard_normal(n)
+        np.testing.assert_allclose(optim.newton_step(g, H), -scipy.linalg.solve(H, g), rtol=1e-10, atol=1e-12)
+        mu = float(rng.uniform(0.1, 3.0))
+        np.testing.assert_allclose(optim.newton_step(g, H, damping=mu),
+                                   -scipy.linalg.solve(H + mu * np.eye(n), g), rtol=1e-10, atol=1e-12)
+    # a huge damping turns it into -g / mu
+    np.testing.assert_allclose(optim.newton_step(g, H, damping=1e9) * 1e9, -g, rtol=1e-6)
+
+
+def test_newton_minimize_reaches_the_rosenbrock_minimum_like_trust_exact():
+    from scipy.optimize import rosen, rosen_der, rosen_hess
+    path = optim.newton_minimize(rosen_der, rosen_hess, [-1.2, 1.0])
+    ref = minimize(rosen, [-1.2, 1.0], jac=rosen_der, hess=rosen_hess, method="trust-exact", tol=1e-12)
+    np.testing.assert_allclose(path[-1], ref.x, atol=1e-8)
+    assert path.shape[1] == 2 and len(path) <= 21
+
+
+def test_gradient_descent_quadratic_matches_the_closed_form():
+    """x_k - x* = (I - eta A)^k (x_0 - x*), with x* = A^{-1} b."""
+    rng = np.random.default_rng(81)
+    for _ in range(5):
+        n = int(rng.integers(2, 5))
+        A, b, x0 = random_spd(rng, n, cond=8.0), rng.standard_normal(n), rng.standard_normal(n)
+        eta = float(rng.uniform(0.05, 1.9)) / np.linalg.eigvalsh(A).max()
+        path = optim.gradient_descent_quadratic(A, x0, eta, 15, b=b)
+        x_star = np.linalg.solve(A, b)
+        M = np.eye(n) - eta * A
+        closed = np.stack([x_star + np.linalg.matrix_power(M, k) @ (x0 - x_star) for k in range(16)])
+        np.testing.assert_allclose(path, closed, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_quadratic_penalty_matches_a_generic_minimiser_and_tends_to_the_kkt_solution(seed):
+    rng = np.random.default_rng(82 + seed)
+    Q, c = random_spd(rng, 2, cond=5.0), 3 * rng.standard_normal(2)
+    a, beta = rng.standard_normal(2), float(rng.standard_normal())
+    rho = 10.0
+    pen = optim.quadratic_penalty_qp(Q, c, a, beta, rho)
+    ref = minimize(lambda z: 0.5 * z @ Q @ z + c @ z + rho / 2 * max(0.0, a @ z - beta) ** 2, np.zeros(2),
+                   method="BFGS", options={"gtol": 1e-10})
+    np.testing.assert_allclose(pen.x, ref.x, atol=1e-6)
+    # large rho: the constrained optimum of SLSQP, and rho * violation -> the multiplier of stationarity
+    far = optim.quadratic_penalty_qp(Q, c, a, beta, 1e8)
+    con = minimize(lambda z: 0.5 * z @ Q @ z + c @ z, np.zeros(2), jac=lambda z: Q @ z + c, method="SLSQP",
+                   constraints=[{"type": "ineq", "fun": lambda z: beta - a @ z}], options={"ftol": 1e-14})
+    np.testing.assert_allclose(far.x, con.x, atol=1e-6)
+    mu_ref = float(-((Q @ con.x + c) @ a) / (a @ a)) if a @ con.x > beta - 1e-8 else 0.0
+    assert far.multiplier == pytest.approx(max(mu_ref, 0.0), abs=1e-5)
+
+
+def test_tanh_mlp_output_and_input_gradients_match_a_loop_and_scipy_jacobian():
+    from scipy.differentiate import jacobian
+    rng = np.random.default_rng(83)
+    Ws = [rng.standard_normal((6, 2)), rng.standard_normal((6, 6)) / 2, rng.standard_normal((1, 6))]
+    X = rng.uniform(-2, 2, (5, 2))
+    loop = np.array([(Ws[2] @ np.tanh(Ws[1] @ np.tanh(Ws[0] @ x)))[0] for x in X])
+    np.testing.assert_allclose(optim.tanh_mlp_output(X, Ws), loop, rtol=1e-13)
+
+    def f_batch(v):               # scipy.differentiate's convention: v of shape (2, ...) -> (...)
+        flat = v.reshape(2, -1).T
+        h = np.tanh(np.tanh(flat @ Ws[0].T) @ Ws[1].T)
+        return (h @ Ws[2].T)[:, 0].reshape(v.shape[1:])
+
+    ref = np.stack([jacobian(f_batch, x).df for x in X])
+    np.testing.assert_allclose(optim.tanh_mlp_input_gradients(X, Ws), ref, rtol=1e-8, atol=1e-10)
+
+
+def test_unconstrained_and_mlp_validation():
+    with pytest.raises(ValueError, match="H must have shape"):
+        optim.newton_step([1.0, 2.0], np.eye(3))
+    with pytest.raises(ValueError, match="damping must be >= 0"):
+        optim.newton_step([1.0], [[1.0]], damping=-1.0)
+    with pytest.raises(ValueError, match="singular"):
+        optim.newton_step([1.0, 1.0], np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        optim.newton_minimize(lambda x: x, lambda x: np.eye(1), [1.0], steps=0)
+    with pytest.raises(ValueError, match="A must be symmetric"):
+        optim.gradient_descent_quadratic([[1.0, 2.0], [0.0, 1.0]], [1.0, 1.0], 0.1, 3)
+    with pytest.raises(ValueError, match="step must be > 0"):
+        optim.gradient_descent_quadratic(np.eye(2), [1.0, 1.0], 0.0, 3)
+    with pytest.raises(ValueError, match="x0 must have shape"):
+        optim.gradient_descent_quadratic(np.eye(2), [1.0], 0.1, 3)
+    with pytest.raises(ValueError, match="rho must be > 0"):
+        optim.quadratic_penalty_qp(np.eye(2), [0.0, 0.0], [1.0, 0.0], 1.0, 0.0)
+    with pytest.raises(ValueError, match="Q must be positive definite"):
+        optim.quadratic_penalty_qp(np.diag([1.0, 0.0]), [0.0, 0.0], [1.0, 0.0], 1.0, 1.0)
+    with pytest.raises(ValueError, match="one output row"):
+        optim.tanh_mlp_output(np.ones((3, 2)), [np.ones((4, 2)), np.ones((2, 4))])
+    with pytest.raises(ValueError, match="X must have 2 columns"):
+        optim.tanh_mlp_input_gradients(np.ones((3, 3)), [np.ones((4, 2)), np.ones((1, 4))])

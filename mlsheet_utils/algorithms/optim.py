@@ -1,12 +1,27 @@
-"""Constrained quadratic programs, projections and Lipschitz constants.
+"""Optimisation: unconstrained steps, constrained quadratic programs, projections and Lipschitz constants.
+
+Unconstrained:
+
+- :func:`newton_step` and :func:`newton_minimize`: (damped) Newton steps from a gradient and a Hessian;
+- :func:`gradient_descent_quadratic`: gradient descent on ``1/2 x^T A x - b^T x``, the model problem for step
+  sizes.
+
+Constrained:
 
 - :func:`solve_eq_qp` solves ``min 1/2 x^T Q x + c^T x  s.t.  A x = b`` through its KKT linear system;
 - :func:`solve_ineq_qp` solves a small strictly convex QP with inequality constraints ``G x <= h`` exactly,
   by enumerating active sets and keeping the one that satisfies all KKT conditions;
+- :func:`quadratic_penalty_qp` replaces one constraint ``a^T x <= beta`` by a quadratic penalty, whose
+  minimiser tends to the constrained one (and ``rho * violation`` to its multiplier) as ``rho`` grows;
 - :func:`project_box`, :func:`project_halfspace` and :func:`projected_gradient` give the iterative
-  alternative for simple feasible sets;
+  alternative for simple feasible sets.
+
+Lipschitz constants:
+
 - :func:`empirical_lipschitz` is a sampled lower bound on a Lipschitz constant, :func:`spectral_norm` and
-  :func:`lipschitz_bound_mlp` the matching upper bounds for linear maps and stacks of layers.
+  :func:`lipschitz_bound_mlp` the matching upper bounds for linear maps and stacks of layers;
+- :func:`tanh_mlp_output` and :func:`tanh_mlp_input_gradients` evaluate a scalar tanh network and its input
+  gradients (whose largest norm is the network's local Lipschitz constant).
 
 Sign convention (used everywhere here): the Lagrangian is
 
@@ -26,9 +41,143 @@ import numpy as np
 
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
-__all__ = ["QPResult", "solve_eq_qp", "solve_ineq_qp", "project_box", "project_halfspace",
-           "projected_gradient", "empirical_lipschitz", "spectral_norm", "lipschitz_bound_mlp"]
+__all__ = ["newton_step", "newton_minimize", "gradient_descent_quadratic", "QPResult", "solve_eq_qp",
+           "solve_ineq_qp", "PenaltyResult", "quadratic_penalty_qp", "project_box", "project_halfspace",
+           "projected_gradient", "empirical_lipschitz", "spectral_norm", "lipschitz_bound_mlp", "tanh_mlp_output",
+           "tanh_mlp_input_gradients"]
 
+
+# -- unconstrained steps -----------------------------------------------------------------------------------
+
+def _newton_step(g: np.ndarray, H: np.ndarray, damping: float) -> np.ndarray:
+    K = H + damping * np.eye(g.size)
+    if not np.all(np.isfinite(K)) or np.linalg.cond(K) > 1e12:
+        raise ValueError("H + damping I is (nearly) singular: the Newton step is undefined; add damping.")
+    return -np.linalg.solve(K, g)
+
+
+def newton_step(g, H, *, damping: float = 0.0) -> np.ndarray:
+    r"""The (damped) Newton step: the minimiser of the local quadratic model when it has one.
+
+    Minimising :math:`m(h) = f(x) + g^\top h + \tfrac12 h^\top (H + \mu I) h` sets
+    :math:`\nabla m = g + (H + \mu I) h = 0`:
+
+    .. math:: h = -(H + \mu I)^{-1} g .
+
+    With :math:`\mu = 0` this is Newton's step (a descent direction only when :math:`H \succ 0`); a large
+    :math:`\mu` turns it into a short gradient step :math:`-g/\mu` (Levenberg-Marquardt damping).
+
+    Parameters
+    ----------
+    g : array_like, shape (n,)
+        The gradient.
+    H : array_like, shape (n, n)
+        The Hessian.
+    damping : float >= 0
+        :math:`\mu`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+
+    Raises
+    ------
+    ValueError
+        On bad shapes or values, or when :math:`H + \mu I` is (nearly) singular.
+    """
+    g = as_array(g, "g", ndim=1)
+    H = as_array(H, "H", ndim=2)
+    if H.shape != (g.size, g.size):
+        raise ValueError(f"H must have shape ({g.size}, {g.size}) to match g, got {H.shape}")
+    damping = check_float(damping, "damping", low=0)
+    return _newton_step(g, H, damping)
+
+
+def newton_minimize(grad: Callable[[np.ndarray], np.ndarray], hess: Callable[[np.ndarray], np.ndarray], x0,
+                    *, steps: int = 20, tol: float = 1e-12) -> np.ndarray:
+    r"""Pure Newton iterations :math:`x_{k+1} = x_k - H(x_k)^{-1}\nabla f(x_k)`; returns the iterates.
+
+    Near a minimiser with :math:`H \succ 0` the error squares at every step (quadratic convergence); far from
+    it the step can go uphill or overshoot, since nothing here damps it.
+
+    Parameters
+    ----------
+    grad : callable, (n,) -> (n,)
+    hess : callable, (n,) -> (n, n)
+    x0 : array_like, shape (n,)
+    steps : int >= 1
+        The most iterations.
+    tol : float > 0
+        Stop once :math:`\lVert\nabla f(x_k)\rVert <` ``tol``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (k + 1, n)
+        ``x0`` and every iterate, ``k <= steps``.
+    """
+    if not (callable(grad) and callable(hess)):
+        raise ValueError("grad and hess must be callable")
+    x = as_array(x0, "x0", ndim=1)
+    steps = check_int(steps, "steps", low=1)
+    tol = check_float(tol, "tol", low=0, low_open=True)
+    xs = [x]
+    for _ in range(steps):
+        g = np.asarray(grad(xs[-1]), dtype=float).reshape(-1)
+        if np.linalg.norm(g) < tol:
+            break
+        xs.append(xs[-1] + _newton_step(g, np.asarray(hess(xs[-1]), dtype=float), 0.0))
+    return np.array(xs)
+
+
+def gradient_descent_quadratic(A, x0, step: float, n_iter: int, *, b=None) -> np.ndarray:
+    r"""Gradient descent on :math:`f(x) = \tfrac12 x^\top A x - b^\top x`; returns every iterate.
+
+    .. math:: x_{k+1} = x_k - \eta\,(A x_k - b) = (I - \eta A)\,x_k + \eta b,
+              \qquad x_k - x^\star = (I - \eta A)^k (x_0 - x^\star),
+
+    so along the eigenvector of :math:`\lambda_i` the error is multiplied by :math:`1 - \eta\lambda_i` at every
+    step: the iterates converge for every start exactly when :math:`0 < \eta < 2/\lambda_{\max}` (for a positive
+    definite :math:`A`, whose :math:`\lambda_{\max}` is the Lipschitz constant :math:`L` of the gradient).
+
+    Parameters
+    ----------
+    A : array_like, shape (n, n), symmetric
+    x0 : array_like, shape (n,)
+    step : float > 0
+        :math:`\eta`.
+    n_iter : int >= 0
+    b : array_like, shape (n,), optional
+        Zero when omitted.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_iter + 1, n)
+        ``x0`` and the iterates (they may grow without bound when the step is too large).
+    """
+    A = as_array(A, "A", ndim=2)
+    n = A.shape[0]
+    if A.shape != (n, n) or n == 0:
+        raise ValueError(f"A must be a non-empty square matrix, got shape {A.shape}")
+    if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12):
+        raise ValueError("A must be symmetric (the gradient of 1/2 x^T A x is (A + A^T) x / 2)")
+    x = as_array(x0, "x0", ndim=1)
+    if x.shape != (n,):
+        raise ValueError(f"x0 must have shape ({n},) to match A, got {x.shape}")
+    step = check_float(step, "step", low=0, low_open=True)
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    shift = np.zeros(n) if b is None else step * as_array(b, "b", ndim=1)
+    if shift.shape != (n,):
+        raise ValueError(f"b must have shape ({n},) to match A, got {shift.shape}")
+    M = np.eye(n) - step * A
+    path = np.empty((n_iter + 1, n))
+    path[0] = x
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(n_iter):
+            path[k + 1] = M @ path[k] + shift
+    return path
+
+
+# -- constrained quadratic programs -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class QPResult:
@@ -205,6 +354,61 @@ def solve_ineq_qp(Q, c, G, h, *, tol: float = 1e-9) -> QPResult:
     raise ValueError("no feasible point: the constraints G x <= h cannot all hold")
 
 
+@dataclass(frozen=True)
+class PenaltyResult:
+    """Minimiser of a penalised problem and the multiplier it estimates.
+
+    Attributes
+    ----------
+    x : ndarray, shape (n,)
+        The minimiser of the penalised objective (slightly infeasible when the constraint binds).
+    multiplier : float
+        ``rho * max(0, a^T x - beta)``, which tends to the KKT multiplier as ``rho`` grows.
+    """
+
+    x: np.ndarray
+    multiplier: float
+
+
+def quadratic_penalty_qp(Q, c, a, beta, rho) -> PenaltyResult:
+    r"""Minimise :math:`\tfrac12 x^\top Q x + c^\top x + \tfrac\rho2 \max(0,\ a^\top x - \beta)^2` exactly.
+
+    The penalty is zero on the feasible side, so if the unconstrained minimiser :math:`x_0 = -Q^{-1}c` is feasible
+    it is the answer. Otherwise the penalty is active and stationarity reads
+    :math:`Qx + c + \rho\,(a^\top x - \beta)\,a = 0`, the linear system
+
+    .. math:: (Q + \rho\,a a^\top)\,x = -c + \rho\,\beta\,a .
+
+    Comparing with the KKT condition :math:`Qx + c + \mu a = 0` shows that
+    :math:`\hat\mu = \rho\,(a^\top x - \beta)` estimates the multiplier; the violation shrinks like
+    :math:`1/\rho`.
+
+    Parameters
+    ----------
+    Q : array_like, shape (n, n), symmetric positive definite
+    c : array_like, shape (n,)
+    a : array_like, shape (n,)
+    beta : float
+    rho : float > 0
+        The penalty weight.
+
+    Returns
+    -------
+    PenaltyResult
+        ``x`` (n,) and the multiplier estimate.
+    """
+    Q, c, A, h = _check_qp(Q, c, "a", np.atleast_2d(as_array(a, "a", ndim=1)), "beta",
+                           [check_float(beta, "beta")])
+    rho = check_float(rho, "rho", low=0, low_open=True)
+    if np.linalg.eigvalsh(Q).min() <= 1e-12 * max(1.0, np.abs(Q).max()):
+        raise ValueError("Q must be positive definite (strictly convex objective)")
+    a, beta = A[0], float(h[0])
+    x = np.linalg.solve(Q, -c)
+    if a @ x > beta:
+        x = np.linalg.solve(Q + rho * np.outer(a, a), -c + rho * beta * a)
+    return PenaltyResult(x, rho * max(0.0, float(a @ x - beta)))
+
+
 def project_box(x, low, high) -> np.ndarray:
     """Euclidean projection onto the box ``low <= x <= high`` (elementwise clip).
 
@@ -366,6 +570,16 @@ def lipschitz_bound_mlp(weights: Sequence, *, activation_lipschitz: float = 1.0,
     activation_lipschitz : float >= 0, e.g. 1 for ReLU and tanh, 1/4 for the sigmoid
     n_iter : int, power-iteration steps per layer
     """
+    weights = _check_layers(weights)
+    s = check_float(activation_lipschitz, "activation_lipschitz", low=0)
+    bound = s ** (len(weights) - 1)
+    for W in weights:
+        bound *= spectral_norm(W, n_iter=n_iter)
+    return float(bound)
+
+
+def _check_layers(weights: Sequence) -> list[np.ndarray]:
+    """Validate a stack of weight matrices (n_1, n_0), (n_2, n_1), ...; return them as float arrays."""
     weights = [as_array(W, f"weights[{i}]", ndim=2) for i, W in enumerate(weights)]
     if not weights:
         raise ValueError("weights must contain at least one matrix")
@@ -373,8 +587,65 @@ def lipschitz_bound_mlp(weights: Sequence, *, activation_lipschitz: float = 1.0,
         if weights[i].shape[1] != weights[i - 1].shape[0]:
             raise ValueError(f"weights[{i}] has {weights[i].shape[1]} columns but weights[{i - 1}] has "
                              f"{weights[i - 1].shape[0]} rows; the layers do not chain")
-    s = check_float(activation_lipschitz, "activation_lipschitz", low=0)
-    bound = s ** (len(weights) - 1)
-    for W in weights:
-        bound *= spectral_norm(W, n_iter=n_iter)
-    return float(bound)
+    return weights
+
+
+def _check_scalar_mlp(X, weights):
+    weights = _check_layers(weights)
+    if weights[-1].shape[0] != 1:
+        raise ValueError(f"the last layer must have one output row, got shape {weights[-1].shape}")
+    X = as_array(X, "X", ndim=2)
+    if X.shape[1] != weights[0].shape[1]:
+        raise ValueError(f"X must have {weights[0].shape[1]} columns to match weights[0], got shape {X.shape}")
+    return X, weights
+
+
+def tanh_mlp_output(X, weights: Sequence) -> np.ndarray:
+    r"""Scalar output of a tanh network without biases, one input per row.
+
+    .. math:: h_0 = x,\qquad h_i = \tanh(W_i h_{i-1})\ (i < k),\qquad f(x) = W_k h_{k-1} .
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    weights : sequence of array_like, shapes (n_1, d), (n_2, n_1), ..., (1, n_{k-1})
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,)
+    """
+    X, weights = _check_scalar_mlp(X, weights)
+    H = X
+    for W in weights[:-1]:
+        H = np.tanh(H @ W.T)
+    return (H @ weights[-1].T)[:, 0]
+
+
+def tanh_mlp_input_gradients(X, weights: Sequence) -> np.ndarray:
+    r"""Gradient of :func:`tanh_mlp_output` with respect to each input, by the chain rule (reverse mode).
+
+    .. math:: \nabla_x f = W_1^\top D_1 W_2^\top D_2 \cdots W_{k-1}^\top D_{k-1} W_k^\top,
+              \qquad D_i = \operatorname{diag}(1 - h_i^2),
+
+    so :math:`\lVert\nabla_x f\rVert \le \prod_i \lVert W_i\rVert_2` (each :math:`\lVert D_i\rVert_2 \le 1`): the
+    largest gradient norm over a convex set is the network's Lipschitz constant there.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    weights : sequence of array_like, as in :func:`tanh_mlp_output`
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, d)
+        Row ``i`` is :math:`\nabla_x f(X_i)`.
+    """
+    X, weights = _check_scalar_mlp(X, weights)
+    H, derivs = X, []
+    for W in weights[:-1]:
+        H = np.tanh(H @ W.T)
+        derivs.append(1 - H ** 2)                                   # tanh' at each layer, (n, width)
+    G = np.broadcast_to(weights[-1], (H.shape[0], weights[-1].shape[1]))
+    for W, D in zip(weights[-2::-1], derivs[::-1]):
+        G = (G * D) @ W
+    return np.array(G)

@@ -1,13 +1,59 @@
-"""Elementwise and normalising functions of neural networks, with their derivatives.
+r"""Elementwise and normalising functions of neural networks, with their derivatives.
+
+- :func:`softmax`, :func:`log_softmax`, :func:`logsumexp`, :func:`softmax_jacobian`: normalising along an axis;
+- activations and their derivatives :math:`\sigma'(x)`: :func:`relu`, :func:`leaky_relu`, :func:`sigmoid`,
+  :func:`tanh`, :func:`gelu` (exact, or the tanh approximation), :func:`softplus`, each with a
+  ``*_derivative`` partner; :data:`ACTIVATIONS` maps a name to its unchecked kernels (used by the layers).
 
 Conventions: arrays are float64; functions act along ``axis`` (default the last) and broadcast over the others.
+The public functions check their input once (NaN is refused; ``-inf`` and ``+inf`` are allowed where the function
+has a limit there); the private ``_kernels`` assume checked input, so a layer or a training loop that calls them
+many times does not pay the checks again.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import math
 
-from mlsheet_utils.validation import as_array, check_int
+import numpy as np
+from scipy.special import erfc
+
+from mlsheet_utils.validation import as_array, check_float, check_int
+
+__all__ = ["ACTIVATIONS", "gelu", "gelu_derivative", "leaky_relu", "leaky_relu_derivative", "log_softmax",
+           "logsumexp", "relu", "relu_derivative", "sigmoid", "sigmoid_derivative", "softmax", "softmax_jacobian",
+           "softplus", "softplus_derivative", "tanh", "tanh_derivative"]
+
+
+# -- input checks, once per public call ------------------------------------------------------------------
+
+def _values(x, name: str = "x") -> np.ndarray:
+    """A float array without NaN (infinities allowed: the activations have limits there)."""
+    x = as_array(x, name, finite=False)
+    if np.isnan(x).any():
+        raise ValueError(f"{name} contains NaN values")
+    return x
+
+
+def _scores(x, axis, what: str = "its softmax is undefined") -> tuple[np.ndarray, int]:
+    """Check the input of a normalisation along ``axis``: NaN and ``+inf`` refused, a finite entry per slice."""
+    x = as_array(x, "x", finite=False)
+    if x.ndim == 0:
+        raise ValueError("x must have at least one axis, got a scalar")
+    if np.isnan(x).any() or np.isposinf(x).any():
+        raise ValueError("x contains NaN or +inf values")
+    axis = check_int(axis, "axis", low=-x.ndim, high=x.ndim - 1)
+    if x.shape[axis] == 0 or np.isneginf(x.max(axis=axis)).any():
+        raise ValueError(f"x has a slice along axis {axis} with no finite entry; {what}")
+    return x, axis
+
+
+# -- normalising functions -------------------------------------------------------------------------------
+
+def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Unchecked kernel of :func:`softmax` (every slice along ``axis`` has a finite entry)."""
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def softmax(x, axis: int = -1) -> np.ndarray:
@@ -35,17 +81,66 @@ def softmax(x, axis: int = -1) -> np.ndarray:
     ValueError
         If ``x`` contains NaN or ``+inf``, ``axis`` is out of range, or a slice along ``axis`` is all ``-inf``.
     """
-    x = as_array(x, "x", finite=False)
-    if x.ndim == 0:
-        raise ValueError("x must have at least one axis, got a scalar")
-    if np.isnan(x).any() or np.isposinf(x).any():
-        raise ValueError("x contains NaN or +inf values")
-    axis = check_int(axis, "axis", low=-x.ndim, high=x.ndim - 1)
+    x, axis = _scores(x, axis)
+    return _softmax(x, axis)
+
+
+def _logsumexp(x: np.ndarray, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    """Unchecked kernel of :func:`logsumexp`."""
     m = x.max(axis=axis, keepdims=True)
-    if x.shape[axis] == 0 or np.isneginf(m).any():
-        raise ValueError(f"x has a slice along axis {axis} with no finite entry; its softmax is undefined")
-    e = np.exp(x - m)
-    return e / e.sum(axis=axis, keepdims=True)
+    out = m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+def logsumexp(x, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+    r"""Stable :math:`\log \sum_j e^{x_j}` along one axis (the log of softmax's denominator).
+
+    .. math:: \operatorname{logsumexp}(x) = m + \log \sum_j e^{x_j - m}, \qquad m = \max_j x_j ,
+              \qquad \frac{\partial}{\partial x_i} \operatorname{logsumexp}(x) = \operatorname{softmax}(x)_i .
+
+    Every exponent is :math:`\le 0`, so nothing overflows, and the largest term is :math:`e^0 = 1`, so the sum
+    cannot underflow to 0 either.
+
+    Parameters
+    ----------
+    x : array_like, at least one axis
+        NaN and ``+inf`` are rejected; ``-inf`` entries contribute nothing (each slice needs a finite entry).
+    axis : int
+    keepdims : bool
+        Keep ``axis`` with length 1 (so the result broadcasts against ``x``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``x``'s shape without ``axis`` (or with it of length 1 when ``keepdims``).
+    """
+    x, axis = _scores(x, axis, "its log-sum-exp would be -inf")
+    return _logsumexp(x, axis, keepdims=bool(keepdims))
+
+
+def _log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Unchecked kernel of :func:`log_softmax`."""
+    return x - _logsumexp(x, axis, keepdims=True)
+
+
+def log_softmax(x, axis: int = -1) -> np.ndarray:
+    r"""Log of the softmax, computed without forming the softmax: :math:`x_i - \operatorname{logsumexp}(x)`.
+
+    Accurate where the softmax itself underflows to 0 (its log would be ``-inf``); the cross-entropy uses it.
+    Its derivative is :math:`\partial (\log p_i) / \partial x_j = \delta_{ij} - p_j`.
+
+    Parameters
+    ----------
+    x : array_like, at least one axis
+    axis : int
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``
+        At most 0; ``exp`` of it sums to 1 along ``axis``.
+    """
+    x, axis = _scores(x, axis, "its log-softmax is undefined")
+    return _log_softmax(x, axis)
 
 
 def softmax_jacobian(p) -> np.ndarray:
@@ -67,3 +162,229 @@ def softmax_jacobian(p) -> np.ndarray:
         raise ValueError("p must have at least one axis, got a scalar")
     eye = np.eye(p.shape[-1])
     return p[..., :, None] * eye - p[..., :, None] * p[..., None, :]
+
+
+# -- activations: unchecked kernels, value and derivative (x is the input, y = f(x) the output) --------------
+
+def _relu(x):
+    return np.maximum(x, 0.0)
+
+
+def _relu_derivative(x, y=None):
+    return (x > 0).astype(float)
+
+
+def _leaky_relu(x, slope=0.01):
+    return np.where(x > 0, x, slope * x)
+
+
+def _leaky_relu_derivative(x, y=None, slope=0.01):
+    return np.where(x > 0, 1.0, slope)
+
+
+def _sigmoid(x):
+    # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0: no exponent is ever positive
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+def _sigmoid_derivative(x, y=None):
+    # sigma (1 - sigma) = sigma(x) sigma(-x) = e / (1 + e)^2 with e = exp(-|x|): no cancellation in 1 - sigma
+    e = np.exp(-np.abs(x))
+    return e / (1.0 + e) ** 2
+
+
+def _tanh(x):
+    return np.tanh(x)
+
+
+def _tanh_derivative(x, y=None):
+    # 1 - tanh^2 = 1 / cosh^2 = 4 e / (1 + e)^2 with e = exp(-2|x|): no cancellation where tanh is near +-1
+    e = np.exp(-2.0 * np.abs(x))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu(x):
+    # x * Phi(x) with Phi(x) = erfc(-x / sqrt 2) / 2: no cancellation in the left tail, unlike 1 + erf(x / sqrt 2)
+    return 0.5 * x * erfc(-x / math.sqrt(2.0))
+
+
+def _gelu_derivative(x, y=None):
+    return 0.5 * erfc(-x / math.sqrt(2.0)) + x * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+def _gelu_tanh_inner(x):
+    """u = sqrt(2/pi) (x + 0.044715 x^3) and du/dx."""
+    return _SQRT_2_OVER_PI * (x + 0.044715 * x**3), _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
+
+
+def _gelu_tanh(x):
+    # (1 + tanh u) / 2 = sigmoid(2u): the same value, without cancellation for very negative u
+    return x * _sigmoid(2.0 * _gelu_tanh_inner(x)[0])
+
+
+def _gelu_tanh_derivative(x, y=None):
+    u, du = _gelu_tanh_inner(x)
+    return _sigmoid(2.0 * u) + 2.0 * x * _sigmoid_derivative(2.0 * u) * du
+
+
+def _softplus(x):
+    # log(1 + e^x) = max(x, 0) + log1p(e^-|x|): no overflow for large x, no cancellation for very negative x
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _softplus_derivative(x, y=None):
+    return _sigmoid(x)
+
+
+#: name -> (kernel, derivative kernel) for the :class:`~mlsheet_utils.algorithms.nn.layers.Activation` layer;
+#: the kernels take checked float arrays, the derivative ``(x, y)`` with ``y`` the kernel's output.
+ACTIVATIONS = {
+    "relu": (_relu, _relu_derivative),
+    "leaky_relu": (_leaky_relu, _leaky_relu_derivative),
+    "sigmoid": (_sigmoid, _sigmoid_derivative),
+    "tanh": (_tanh, _tanh_derivative),
+    "gelu": (_gelu, _gelu_derivative),
+    "gelu_tanh": (_gelu_tanh, _gelu_tanh_derivative),
+    "softplus": (_softplus, _softplus_derivative),
+}
+
+
+def relu(x) -> np.ndarray:
+    r"""Rectified linear unit :math:`\max(x, 0)`; derivative :math:`\mathbb{1}[x > 0]` (0 at 0, as in JAX).
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused)
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``
+    """
+    return _relu(_values(x))
+
+
+def relu_derivative(x) -> np.ndarray:
+    r""":math:`\mathrm{relu}'(x) = \mathbb{1}[x > 0]`, shaped like ``x`` (the subgradient 0 is taken at 0)."""
+    return _relu_derivative(_values(x))
+
+
+def leaky_relu(x, slope: float = 0.01) -> np.ndarray:
+    r"""Leaky ReLU :math:`x` for :math:`x > 0`, :math:`a x` otherwise; derivative 1 or :math:`a`.
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused)
+    slope : float >= 0
+        :math:`a`, the slope for negative inputs (0.01 as in ``jax.nn.leaky_relu`` and PyTorch).
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``
+    """
+    return _leaky_relu(_values(x), check_float(slope, "slope", low=0))
+
+
+def leaky_relu_derivative(x, slope: float = 0.01) -> np.ndarray:
+    r""":math:`1` where :math:`x > 0`, else ``slope``; shaped like ``x``."""
+    return _leaky_relu_derivative(_values(x), slope=check_float(slope, "slope", low=0))
+
+
+def sigmoid(x) -> np.ndarray:
+    r"""Logistic sigmoid :math:`\sigma(x) = 1 / (1 + e^{-x})`, evaluated without overflow for any ``x``.
+
+    Derivative :math:`\sigma'(x) = \sigma(x)(1 - \sigma(x)) = \sigma(x)\sigma(-x)`, at most 1/4 (at 0),
+    computed in the second form, which keeps its relative accuracy in the tails.
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused; :math:`\pm\infty` give 1 and 0)
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``, in [0, 1]
+    """
+    return _sigmoid(_values(x))
+
+
+def sigmoid_derivative(x) -> np.ndarray:
+    r""":math:`\sigma'(x) = \sigma(x)\,(1 - \sigma(x))`, shaped like ``x``."""
+    return _sigmoid_derivative(_values(x))
+
+
+def tanh(x) -> np.ndarray:
+    r"""Hyperbolic tangent :math:`\tanh x = 2\sigma(2x) - 1`; derivative :math:`1 - \tanh^2 x = 1/\cosh^2 x`
+    (computed in the second form).
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused)
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``, in [-1, 1]
+    """
+    return _tanh(_values(x))
+
+
+def tanh_derivative(x) -> np.ndarray:
+    r""":math:`\tanh'(x) = 1 - \tanh^2 x`, shaped like ``x``."""
+    return _tanh_derivative(_values(x))
+
+
+def gelu(x, approximate: bool = False) -> np.ndarray:
+    r"""Gaussian error linear unit :math:`x\,\Phi(x)`, exact or with the tanh approximation.
+
+    .. math::
+        \mathrm{GELU}(x) = x\,\Phi(x) = \tfrac{x}{2}\operatorname{erfc}(-x/\sqrt2), \qquad
+        \mathrm{GELU}'(x) = \Phi(x) + x\,\varphi(x),
+
+        \mathrm{GELU}_{\tanh}(x) = \tfrac{x}{2}\Bigl(1 + \tanh\bigl(\sqrt{2/\pi}\,(x + 0.044715\,x^3)\bigr)\Bigr).
+
+    The approximation differs from the exact form by less than about 5e-4; it is evaluated as
+    :math:`x\,\sigma(2u)`, the same as :math:`\tfrac{x}{2}(1 + \tanh u)` without cancellation for very
+    negative :math:`u`. PyTorch's ``gelu`` is exact by default; ``jax.nn.gelu`` approximates by default
+    (``approximate=True``).
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused)
+    approximate : bool
+        Use the tanh approximation (GPT-2, BERT) instead of ``erf``.
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``
+    """
+    x = _values(x)
+    return _gelu_tanh(x) if approximate else _gelu(x)
+
+
+def gelu_derivative(x, approximate: bool = False) -> np.ndarray:
+    r""":math:`\Phi(x) + x\varphi(x)` (or the derivative of the tanh approximation), shaped like ``x``."""
+    x = _values(x)
+    return _gelu_tanh_derivative(x) if approximate else _gelu_derivative(x)
+
+
+def softplus(x) -> np.ndarray:
+    r"""Softplus :math:`\log(1 + e^x)`, a smooth ReLU, computed as :math:`\max(x, 0) + \log(1 + e^{-|x|})`.
+
+    Its derivative is the sigmoid: :math:`\operatorname{softplus}'(x) = \sigma(x)`.
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused)
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``, positive
+    """
+    return _softplus(_values(x))
+
+
+def softplus_derivative(x) -> np.ndarray:
+    r""":math:`\operatorname{softplus}'(x) = \sigma(x)`, shaped like ``x``."""
+    return _softplus_derivative(_values(x))
