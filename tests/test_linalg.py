@@ -1,8 +1,12 @@
-"""mlsheet_utils.linalg against numpy.linalg / scipy.linalg over random shapes (numpy-ml style), plus edge cases."""
+"""mlsheet_utils.algorithms.linalg against numpy.linalg / scipy.linalg / scikit-learn over random shapes (numpy-ml
+style), plus edge cases; and the 2x2 matrix explorer."""
+
+import dataclasses
 
 import numpy as np
 import pytest
 import scipy.linalg
+from sklearn.metrics.pairwise import cosine_similarity as sk_cosine_similarity
 
 from mlsheet_utils import explore as widgets
 from mlsheet_utils.algorithms import linalg
@@ -167,7 +171,9 @@ def test_power_iteration_negative_dominant_and_nonsymmetric():
 def test_power_iteration_reports_non_convergence_and_exact_null_vector():
     rot = np.array([[0.0, -1.0], [1.0, 0.0]])                         # eigenvalues +-i: same modulus
     res = linalg.power_iteration(rot, rng=0, max_iter=50)
-    assert not res.converged and res.n_iter == 50 and len(res.residuals) == 50
+    assert not res.converged and res.n_iter == 50 and res.residuals.shape == (50,)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.value = 1.0
     res = linalg.power_iteration(np.array([[0.0, 1.0], [0.0, 0.0]]), x0=[1.0, 0.0])
     assert res.converged and res.value == 0.0
 
@@ -206,14 +212,172 @@ def test_low_rank_approx_full_rank_and_zero_and_validation():
     A = np.random.default_rng(7).standard_normal((4, 6))
     np.testing.assert_allclose(linalg.low_rank_approx(A, 4), A, atol=1e-12)
     np.testing.assert_array_equal(linalg.low_rank_approx(A, 0), np.zeros_like(A))
-    U, s, Vt = linalg.truncated_svd(A, 2)
-    assert U.shape == (4, 2) and s.shape == (2,) and Vt.shape == (2, 6)
+    svd = linalg.truncated_svd(A, 2)
+    assert svd.U.shape == (4, 2) and svd.s.shape == (2,) and svd.Vt.shape == (2, 6)
+    np.testing.assert_allclose(svd.s, scipy.linalg.svdvals(A)[:2], rtol=1e-12)
     with pytest.raises(ValueError, match="k must be <= 4"):
         linalg.low_rank_approx(A, 5)
     with pytest.raises(ValueError, match="k must be an integer"):
         linalg.low_rank_approx(A, 1.5)
     with pytest.raises(ValueError, match="A contains NaN"):
         linalg.low_rank_approx(np.full((2, 2), np.nan), 1)
+
+
+# -- least squares by QR ---------------------------------------------------------------------------------
+
+def test_lstsq_qr_matches_numpy_lstsq():
+    rng = np.random.default_rng(9)
+    for _ in range(N_TRIALS):
+        m, n = random_shape(rng, 1, 15, tall=True)
+        A, b = rng.standard_normal((m, n)), rng.standard_normal(m)
+        np.testing.assert_allclose(linalg.lstsq_qr(A, b), np.linalg.lstsq(A, b, rcond=None)[0],
+                                   rtol=1e-9, atol=1e-10)
+
+
+def test_lstsq_qr_keeps_accuracy_where_q_transpose_b_loses_it():
+    rng = np.random.default_rng(10)
+    U, _ = np.linalg.qr(rng.standard_normal((60, 10)))
+    V, _ = np.linalg.qr(rng.standard_normal((10, 10)))
+    A = (U * np.logspace(0, -6, 10)) @ V.T                         # condition number 1e6
+    x = np.ones(10)
+    assert np.linalg.norm(linalg.lstsq_qr(A, A @ x) - x) < 1e-8     # eps * kappa, not eps * kappa^2
+    with pytest.raises(ValueError, match="b must have 60 entries"):
+        linalg.lstsq_qr(A, np.ones(59))
+    with pytest.raises(ValueError, match="linearly dependent"):
+        linalg.lstsq_qr(np.ones((4, 2)), np.ones(4))
+
+
+# -- rank by elimination --------------------------------------------------------------------------------------
+
+def test_rank_gauss_matches_numpy_on_low_rank_products():
+    rng = np.random.default_rng(12)
+    for _ in range(N_TRIALS):
+        m, n = random_shape(rng, 1, 20)
+        r = int(rng.integers(0, min(m, n) + 1))
+        A = rng.standard_normal((m, r)) @ rng.standard_normal((r, n))
+        assert linalg.rank_gauss(A, rtol=1e-10) == np.linalg.matrix_rank(A) == r
+    assert linalg.rank_gauss(np.zeros((0, 3))) == 0 and linalg.rank_gauss(np.zeros((2, 3))) == 0
+
+
+def test_rank_gauss_misses_a_near_dependence_the_svd_sees():
+    tri = np.eye(60) - np.triu(np.ones((60, 60)), 1)               # every pivot is 1, sigma_min ~ 1e-18
+    assert linalg.rank_gauss(tri) == 60 and np.linalg.matrix_rank(tri) < 60
+    with pytest.raises(ValueError, match="rtol must be >= 0"):
+        linalg.rank_gauss(np.eye(2), rtol=-1.0)
+
+
+# -- eigenpairs by deflation, SVD via eigh ---------------------------------------------------------------------
+
+def test_top_eigh_matches_scipy_eigh():
+    rng = np.random.default_rng(13)
+    for _ in range(10):
+        n = int(rng.integers(2, 9))
+        Qm, _ = np.linalg.qr(rng.standard_normal((n, n)))
+        lam = np.sign(rng.standard_normal(n)) * np.sort(rng.uniform(0.5, 5.0, n))[::-1] * 1.5 ** -np.arange(n)
+        A = (Qm * lam) @ Qm.T
+        k = int(rng.integers(1, n + 1))
+        values, vectors = linalg.top_eigh(A, k, rng=rng)
+        w, V = scipy.linalg.eigh(A)
+        order = np.argsort(-np.abs(w))[:k]
+        np.testing.assert_allclose(values, w[order], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(np.abs(np.sum(vectors * V[:, order], axis=0)), 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("A,k,match", [
+    (np.array([[1.0, 2.0], [0.0, 1.0]]), 1, "symmetric"),
+    (np.eye(3), 4, "k must be <= 3"),
+    (np.diag([1.0, -1.0]), 1, "did not converge"),                 # equal modulus, opposite sign
+])
+def test_top_eigh_validates(A, k, match):
+    with pytest.raises(ValueError, match=match):
+        linalg.top_eigh(A, k)
+
+
+def test_svd_via_eigh_matches_scipy_svd():
+    rng = np.random.default_rng(14)
+    for _ in range(N_TRIALS):
+        m, n = random_shape(rng, 1, 15, tall=True)
+        A = rng.standard_normal((m, n))
+        ours = linalg.svd_via_eigh(A)
+        U, s, Vt = scipy.linalg.svd(A, full_matrices=False)
+        signs = np.sign(np.sum(ours.Vt * Vt, axis=1))
+        np.testing.assert_allclose(ours.s, s, rtol=1e-9)
+        np.testing.assert_allclose(ours.Vt * signs[:, None], Vt, atol=1e-6)
+        np.testing.assert_allclose(ours.U * signs, U, atol=1e-6)
+
+
+def test_svd_via_eigh_validates():
+    with pytest.raises(ValueError, match="rank-deficient"):
+        linalg.svd_via_eigh(np.ones((4, 2)))
+    with pytest.raises(ValueError, match="at least as many rows"):
+        linalg.svd_via_eigh(np.ones((2, 3)))
+
+
+def test_describe_2x2_in_closed_form():
+    rng = np.random.default_rng(15)
+    for _ in range(N_TRIALS):
+        (a, b), (c, d) = A = rng.uniform(-2, 2, (2, 2))
+        info = linalg.describe_2x2(A)
+        assert info.det == pytest.approx(a * d - b * c, abs=1e-14)
+        disc = (a - d) ** 2 + 4 * b * c                        # roots of lambda^2 - (a + d) lambda + ad - bc
+        roots = ((a + d) + np.array([1, -1]) * np.sqrt(complex(disc))) / 2
+        np.testing.assert_allclose(np.sort_complex(info.eigvals), np.sort_complex(roots), atol=1e-10)
+        assert info.real == (disc >= 0)
+        np.testing.assert_allclose(info.s, scipy.linalg.svdvals(A), rtol=1e-12)
+
+
+# -- vector and matrix operations -------------------------------------------------------------------------------
+
+def test_cross_matches_numpy_with_broadcasting():
+    rng = np.random.default_rng(16)
+    U, V = rng.standard_normal((7, 3)), rng.standard_normal((7, 3))
+    np.testing.assert_allclose(linalg.cross(U, V), np.cross(U, V), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(linalg.cross(U[:, None], V[None, :4]), np.cross(U[:, None], V[None, :4]),
+                               rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="b must have 3 components"):
+        linalg.cross(np.ones(3), np.ones(4))
+
+
+def test_cosine_similarity_matches_scikit_learn():
+    rng = np.random.default_rng(17)
+    A, B = rng.standard_normal((9, 5)), rng.standard_normal((4, 5))
+    np.testing.assert_allclose(linalg.cosine_similarity(A, B), sk_cosine_similarity(A, B), rtol=1e-12, atol=1e-14)
+    assert linalg.cosine_similarity(A[0], B).shape == (1, 4)
+    with pytest.raises(ValueError, match="B contains a zero row"):
+        linalg.cosine_similarity(A, np.zeros((1, 5)))
+    with pytest.raises(ValueError, match="same number of columns"):
+        linalg.cosine_similarity(A, B[:, :3])
+
+
+def test_linear_layer_gradients_match_central_differences():
+    rng = np.random.default_rng(18)
+    X, W, b, G = rng.standard_normal((5, 4)), rng.standard_normal((3, 4)), rng.standard_normal(3), \
+        rng.standard_normal((5, 3))
+    np.testing.assert_allclose(linalg.linear_forward(X, W, b), np.einsum("bi,mi->bm", X, W) + b, rtol=1e-12)
+    grads = linalg.linear_backward(X, W, G)
+    h = 1e-6
+    for name, arr, grad in (("X", X, grads.dX), ("W", W, grads.dW), ("b", b, grads.db)):
+        numeric = np.zeros_like(arr)
+        for idx in np.ndindex(arr.shape):                  # L = sum(G * Y) is linear: central differences are exact
+            plus, minus = arr.copy(), arr.copy()
+            plus[idx] += h
+            minus[idx] -= h
+            args = {"X": X, "W": W, "b": b}
+            loss = [np.sum(G * linalg.linear_forward(**{**args, name: v})) for v in (plus, minus)]
+            numeric[idx] = (loss[0] - loss[1]) / (2 * h)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8, err_msg=name)
+    with pytest.raises(ValueError, match="G must have shape"):
+        linalg.linear_backward(X, W, G[:, :2])
+    with pytest.raises(ValueError, match="b must have shape"):
+        linalg.linear_forward(X, W, np.ones(4))
+
+
+def test_matmul_loops_matches_matmul():
+    rng = np.random.default_rng(19)
+    X, W = rng.standard_normal((4, 6)), rng.standard_normal((3, 6))
+    np.testing.assert_allclose(linalg.matmul_loops(X, W), X @ W.T, rtol=1e-12, atol=1e-14)
+    with pytest.raises(ValueError, match="must share n"):
+        linalg.matmul_loops(X, W[:, :5])
 
 
 # -- the 2x2 explorer ---------------------------------------------------------------------------------
@@ -240,5 +404,18 @@ def test_matrix_explorer_captions():
     with pytest.raises(ValueError, match="value must be 4 numbers"):
         matrix.matrix_explorer(value=(3, 0, 0, 1))
     with pytest.raises(ValueError, match="A must be 2x2"):
-        matrix.describe_2x2(np.eye(3))
+        linalg.describe_2x2(np.eye(3))
     assert isinstance(ex, widgets.Explorer)
+
+
+def test_matrix_explorer_axes_stay_fixed_and_hold_the_widest_picture():
+    ex = matrix.matrix_explorer(overlay="all")
+    limits = [ax.get_xlim() + ax.get_ylim() for ax in ex.fig.axes]
+    ex.set(a=2.0, b=2.0, c=2.0, d=2.0)             # the widest setting: A = 2 * ones, sigma_1 = 4, corner (4, 4)
+    assert [ax.get_xlim() + ax.get_ylim() for ax in ex.fig.axes] == limits
+    picture = ex.result()
+    assert picture.summary.s[0] == pytest.approx(4.0) and np.abs(picture.square).max() == pytest.approx(4.0)
+    assert all(lo <= -4.0 and hi >= 4.0 for lim in limits for lo, hi in (lim[:2], lim[2:]))
+    misses = ex.cache_misses
+    ex.set(overlay="eig")                           # a display option: no new computation
+    assert ex.cache_misses == misses

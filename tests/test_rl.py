@@ -1,3 +1,4 @@
+import dataclasses
 import itertools
 
 import numpy as np
@@ -87,7 +88,7 @@ def test_gridworld_structure():
 def test_step_frequencies_match_P():
     mdp = rl.gridworld(rl.ROOM, slip=0.4)
     rng = np.random.default_rng(3)
-    draws = np.array([rl.step(mdp, 5, 1, rng)[0] for _ in range(20_000)])
+    draws = np.array([rl.step(mdp, 5, 1, rng).next_state for _ in range(20_000)])
     freq = np.bincount(draws, minlength=mdp.n_states) / draws.size
     np.testing.assert_allclose(freq, mdp.P[5, 1], atol=0.015)
 
@@ -143,8 +144,8 @@ def test_learning_is_deterministic_for_a_seed(learner):
     a = learner(mdp, episodes=50, rng=7)
     b = learner(mdp, episodes=50, rng=np.random.default_rng(7))
     c = learner(mdp, episodes=50, rng=8)
-    for x, y in zip(a, b):
-        np.testing.assert_array_equal(x, y)
+    for field in dataclasses.fields(a):
+        np.testing.assert_array_equal(getattr(a, field.name), getattr(b, field.name))
     assert not np.array_equal(a.Q, c.Q)
 
 
@@ -228,3 +229,161 @@ def test_other_validation():
         rl.value_iteration(mdp, tol=0.0)
     with pytest.raises(RuntimeError, match="max_iter"):
         rl.value_iteration(mdp.with_gamma(0.99), tol=1e-12, max_iter=3)
+
+
+# -- results, history and the random stream ----------------------------------------------------------------
+
+def reference_q_learning(mdp, alpha, epsilon, episodes, rng, max_steps):
+    """Gold standard: the textbook loop, one rng.random() per random choice, np.searchsorted for the next state."""
+    Q = np.zeros(mdp.R.shape)
+    cdf = np.cumsum(mdp.P, axis=-1)
+    cdf[..., -1] = 1.0
+    returns = []
+    for _ in range(episodes):
+        s, G, discount = mdp.start, 0.0, 1.0
+        for _ in range(max_steps):
+            if epsilon > 0 and rng.random() < epsilon:
+                a = int(rng.random() * mdp.n_actions)
+            else:
+                best = np.flatnonzero(Q[s] == Q[s].max())
+                a = int(best[0]) if len(best) == 1 else int(best[int(rng.random() * len(best))])
+            s2 = int(np.searchsorted(cdf[s, a], rng.random(), side="right"))
+            r, done = mdp.R_next[s, a, s2], mdp.terminal[s2]
+            Q[s, a] += alpha * ((r if done else r + mdp.gamma * Q[s2].max()) - Q[s, a])
+            G += discount * r
+            discount *= mdp.gamma
+            s = s2
+            if done:
+                break
+        returns.append(G)
+    return Q, np.array(returns)
+
+
+@pytest.mark.parametrize("layout,slip,epsilon", [(rl.CLIFF, 0.0, 0.1), (rl.ROOM, 0.3, 0.5), (rl.CLIFF, 0.1, 1.0)])
+def test_q_learning_matches_a_plain_reference_loop_and_leaves_the_generator_in_step(layout, slip, epsilon):
+    mdp = rl.gridworld(layout, slip=slip, gamma=0.9)
+    g_ours, g_ref = np.random.default_rng(11), np.random.default_rng(11)
+    ours = rl.q_learning(mdp, 0.5, epsilon=epsilon, episodes=60, rng=g_ours, max_steps=40)
+    Q_ref, returns_ref = reference_q_learning(mdp, 0.5, epsilon, 60, g_ref, 40)
+    np.testing.assert_allclose(ours.Q, Q_ref, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(ours.returns, returns_ref, rtol=0, atol=1e-12)
+    assert g_ours.random() == g_ref.random()      # the same number of draws was taken from the shared stream
+
+
+def test_history_replays_the_run():
+    mdp = rl.gridworld(rl.CLIFF, slip=0.1)
+    full = rl.q_learning(mdp, episodes=40, rng=3, history=True)
+    assert full.Q_history.shape == (41, *mdp.R.shape) and full.visits_history.shape == (41, *mdp.R.shape)
+    np.testing.assert_array_equal(full.Q_history[0], np.zeros(mdp.R.shape))
+    np.testing.assert_array_equal(full.Q_history[-1], full.Q)
+    np.testing.assert_array_equal(full.visits_history[-1], full.visits)
+    for k in (1, 17):                                    # the first k episodes do not depend on `episodes`
+        short = rl.q_learning(mdp, episodes=k, rng=3)
+        np.testing.assert_array_equal(full.Q_history[k], short.Q)
+        np.testing.assert_array_equal(full.visits_history[k], short.visits)
+    assert rl.q_learning(mdp, episodes=5, rng=3).Q_history is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        full.Q = None
+
+
+def test_step_returns_a_transition_and_validates():
+    mdp = rl.gridworld(rl.ROOM)
+    t = rl.step(mdp, 0, 1, 0)                               # an int seed works like a fresh Generator
+    assert t == rl.Transition(1, -1.0, False)
+    assert rl.step(mdp, 14, 1, 0) == rl.Transition(15, 0.0, True)   # entering the goal
+    for kwargs, match in [({"a": 4}, "a must be <= 3"), ({"s": 16}, "s must be <= 15"), ({"mdp": "grid"}, "mdp")]:
+        args = {"mdp": mdp, "s": 0, "a": 1, "rng": 0, **kwargs}
+        with pytest.raises(ValueError, match=match):
+            rl.step(**args)
+
+
+def test_epsilon_greedy_validates_and_accepts_a_seed():
+    Q = np.array([[0.0, 3.0, 1.0]])
+    assert rl.epsilon_greedy(Q, 0, 0.0, 0) == 1
+    with pytest.raises(ValueError, match="s must be <= 0"):
+        rl.epsilon_greedy(Q, 1, 0.1, 0)
+    with pytest.raises(ValueError, match="Q must be 2-dimensional"):
+        rl.epsilon_greedy(np.zeros(3), 0, 0.1, 0)
+    with pytest.raises(ValueError, match="rng"):
+        rl.epsilon_greedy(Q, 0, 0.1, None)
+
+
+# -- policy iteration, corridor, sweeps, contraction ------------------------------------------------------
+
+def test_policy_iteration_finds_the_best_deterministic_policy():
+    """Gold standard: enumerate all A^S deterministic policies, each evaluated by a dense linear solve."""
+    rng = np.random.default_rng(21)
+    for _ in range(5):
+        mdp = random_mdp(rng, 4, 2, float(rng.uniform(0.5, 0.95)))
+        pi, V = rl.policy_iteration(mdp)
+        idx = np.arange(4)
+        values = np.array([np.linalg.solve(np.eye(4) - mdp.gamma * mdp.P[idx, list(p)], mdp.R[idx, list(p)])
+                           for p in itertools.product(range(2), repeat=4)])
+        np.testing.assert_allclose(V, values.max(0), atol=1e-9)
+        np.testing.assert_allclose(V, values[int(np.ravel_multi_index(pi, (2,) * 4))], atol=1e-12)
+    with pytest.raises(ValueError, match="max_iter"):
+        rl.policy_iteration(rl.gridworld(rl.ROOM), max_iter=0)
+
+
+@pytest.mark.parametrize("gamma", [0.4, 0.9])
+def test_corridor_values_in_closed_form(gamma):
+    mdp = rl.corridor(gamma)
+    Q, _ = rl.value_iteration(mdp, tol=1e-12)
+    # right from state s reaches the far exit (reward 10) after 5 - s moves; left from 1 exits at once (reward 1)
+    for s in range(1, 5):
+        assert Q[s, 1] == pytest.approx(10 * gamma ** (4 - s), abs=1e-10)
+    assert Q[1, 0] == pytest.approx(1.0, abs=1e-10)
+    assert (Q[1, 0] > Q[1, 1]) == (gamma ** 3 * 10 < 1)
+    with pytest.raises(ValueError, match="length must be >= 3"):
+        rl.corridor(length=2)
+
+
+@pytest.mark.parametrize("bootstrap", [False, True])
+def test_expected_q_sweeps_in_closed_form(bootstrap):
+    gamma, c = 0.9, 5.0
+    Q = rl.expected_q_sweeps(rl.corridor(gamma), c, 400, bootstrap_terminal=bootstrap)
+    leak = gamma * c if bootstrap else 0.0           # the never-updated terminal value enters the targets
+    assert Q[4, 1] == pytest.approx(10 + leak, abs=1e-9)
+    assert Q[1, 0] == pytest.approx(1 + leak, abs=1e-9)
+    assert Q[1, 1] == pytest.approx(gamma ** 3 * (10 + leak), abs=1e-9)
+    np.testing.assert_array_equal(Q[[0, 5]], c)      # terminal rows keep their initial value
+    with pytest.raises(ValueError, match="n_sweeps"):
+        rl.expected_q_sweeps(rl.corridor(), 0.0, 0)
+
+
+def test_contraction_ratios_reach_gamma_on_a_self_loop():
+    # one state, one action, a self-loop: T Q1 - T Q2 = gamma (Q1 - Q2) exactly
+    loop = rl.MDP(np.ones((1, 1, 1)), np.zeros((1, 1)), np.zeros(1, dtype=bool), 0.7)
+    np.testing.assert_allclose(rl.contraction_ratios(loop, 50, 0), 0.7, rtol=1e-12)
+    ratios = rl.contraction_ratios(rl.gridworld(rl.ROOM, slip=0.2), 200, 1)
+    assert ratios.shape == (200,) and np.all(ratios <= 0.9 + 1e-12)
+    with pytest.raises(ValueError, match="n_pairs"):
+        rl.contraction_ratios(loop, 0)
+
+
+# -- reading a learned table ----------------------------------------------------------------------------------
+
+def test_greedy_path_on_the_cliff():
+    mdp = rl.gridworld(rl.CLIFF)
+    n_cols = 6
+    Q = np.zeros(mdp.R.shape)                          # all ties: argmax picks "up" everywhere
+    np.testing.assert_array_equal(rl.greedy_path(mdp, Q), [18, 12, 6, 0, 0])   # bumps into the top wall: a loop
+    Q[18, 1] = 1.0                                     # right from the start: into the first pit
+    np.testing.assert_array_equal(rl.greedy_path(mdp, Q), [18, 19])
+    Q = np.zeros(mdp.R.shape)                          # the safe path: up, right along row 2, down into G
+    Q[18, 0] = 1.0
+    Q[12:17, 1] = 1.0
+    Q[17, 2] = 1.0
+    np.testing.assert_array_equal(rl.greedy_path(mdp, Q), [18, 12, 13, 14, 15, 16, 17, 23])
+    assert "".join(mdp.layout)[23] == "G" and 23 == 3 * n_cols + 5
+    with pytest.raises(ValueError, match="Q must have shape"):
+        rl.greedy_path(mdp, np.zeros((3, 4)))
+
+
+def test_running_mean_matches_a_plain_loop():
+    x = np.random.default_rng(5).normal(size=37)
+    for window in (1, 4, 10, 50):
+        ref = [x[max(0, i - window + 1): i + 1].mean() for i in range(len(x))]
+        np.testing.assert_allclose(rl.running_mean(x, window), ref, rtol=1e-12)
+    with pytest.raises(ValueError, match="window must be >= 1"):
+        rl.running_mean(x, 0)

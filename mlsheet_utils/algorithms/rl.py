@@ -11,10 +11,18 @@ Terminal states are absorbing with zero reward (``P[t, :, t] = 1``, ``R[t, :] = 
 functions need no special case (:math:`V(t) = 0 + \\gamma V(t)` forces :math:`V(t) = 0`), while the sampling
 functions end an episode on entering one and never bootstrap from it.
 
+Models: :class:`MDP`, :func:`gridworld` (grid maps such as :data:`CLIFF` and :data:`ROOM`), :func:`corridor`.
+
 Dynamic programming (exact, needs ``P`` and ``R``):
-:func:`bellman_backup`, :func:`value_iteration`, :func:`policy_evaluation`, :func:`q_from_v`.
-Learning from samples (needs only :func:`step`): :func:`q_learning`, :func:`sarsa`, with the behaviour
-policy :func:`epsilon_greedy`.
+:func:`bellman_backup`, :func:`value_iteration`, :func:`policy_evaluation`, :func:`q_from_v`,
+:func:`policy_iteration` (Howard's, with SciPy's dense solver), :func:`greedy_policy`,
+:func:`epsilon_greedy_probs`; :func:`contraction_ratios` measures how much :math:`T` shrinks distances and
+:func:`expected_q_sweeps` iterates the expected update from given terminal values.
+
+Learning from samples (needs only :func:`step`, a :class:`Transition`): :func:`q_learning`, :func:`sarsa`,
+with the behaviour policy :func:`epsilon_greedy`; both return a :class:`TDResult`, optionally with the table
+after every episode. :func:`greedy_path` and :func:`running_mean` summarise a learned table and a learning
+curve.
 
 Example
 -------
@@ -30,10 +38,11 @@ True
 from __future__ import annotations
 
 import bisect
+import operator
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import numpy as np
+import scipy.linalg
 
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
@@ -89,6 +98,8 @@ class MDP:
     shape: tuple[int, int] | None = None
     layout: tuple[str, ...] | None = None
     _cdf: list = field(init=False, repr=False)
+    _rewards: list = field(init=False, repr=False)
+    _done: list = field(init=False, repr=False)
 
     def __post_init__(self):
         P = as_array(self.P, "P", ndim=3)
@@ -123,8 +134,11 @@ class MDP:
         cdf = np.cumsum(P, axis=-1)
         cdf[..., -1] = 1.0  # exact, so a uniform draw always lands in some state
         cdf = cdf.tolist()  # nested lists: bisect on a short list is ~10x faster than np.searchsorted
+        # the reward of each transition and the terminal flags as plain lists too, for the sampling kernel
+        rewards = (np.broadcast_to(R[:, :, None], P.shape) if R_next is None else R_next).tolist()
         for name, value in (("P", P), ("R", R), ("terminal", terminal), ("gamma", gamma), ("start", start),
-                            ("R_next", R_next), ("_cdf", cdf)):
+                            ("R_next", R_next), ("_cdf", cdf), ("_rewards", rewards),
+                            ("_done", terminal.tolist())):
             object.__setattr__(self, name, value)
 
     @property
@@ -201,6 +215,38 @@ def gridworld(layout=CLIFF, *, slip: float = 0.0, gamma: float = 0.9, step_rewar
     return MDP(P, R, terminal, gamma, start, R_next, (n_rows, n_cols), layout)
 
 
+def corridor(gamma: float = 0.9, *, length: int = 6, left_reward: float = 1.0, right_reward: float = 10.0) -> MDP:
+    """A corridor of ``length`` states with an exit at each end: a small reward near, a large one far.
+
+    States ``0 .. length - 1``; both ends are terminal. Every episode starts in state 1, next to the left exit.
+    Action 0 moves left, action 1 moves right, deterministically. Entering state 0 pays ``left_reward``,
+    entering the last state pays ``right_reward``, every other move pays 0. Going right reaches the far exit in
+    ``length - 2`` moves, so the optimal first move is right exactly when
+    :math:`\\gamma^{L - 3} r_R > r_L` with :math:`L` = ``length``, :math:`r_R` = ``right_reward``,
+    :math:`r_L` = ``left_reward``.
+
+    Parameters
+    ----------
+    gamma : float in [0, 1)
+    length : int >= 3
+    left_reward, right_reward : float
+
+    Returns
+    -------
+    MDP
+        With ``R_next[s, a, s']`` the reward of entering ``s'``.
+    """
+    S = check_int(length, "length", low=3)
+    left_reward, right_reward = check_float(left_reward, "left_reward"), check_float(right_reward, "right_reward")
+    P, R_next = np.zeros((S, 2, S)), np.zeros((S, 2, S))
+    inner = np.arange(1, S - 1)
+    P[inner, 0, inner - 1] = P[inner, 1, inner + 1] = 1.0
+    P[[0, S - 1], :, [0, S - 1]] = 1.0
+    R_next[1:S - 1, :, 0], R_next[1:S - 1, :, S - 1] = left_reward, right_reward
+    terminal = np.isin(np.arange(S), [0, S - 1])
+    return MDP(P, (P * R_next).sum(-1), terminal, gamma, start=1, R_next=R_next)
+
+
 # -- dynamic programming ------------------------------------------------------------------------------------
 
 def bellman_backup(mdp: MDP, Q, gamma: float | None = None) -> np.ndarray:
@@ -222,10 +268,17 @@ def bellman_backup(mdp: MDP, Q, gamma: float | None = None) -> np.ndarray:
     -------
     ndarray, shape (S, A)
     """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
     gamma = mdp.gamma if gamma is None else check_float(gamma, "gamma", low=0.0, high=1.0, high_open=True)
     Q = as_array(Q, "Q", ndim=2)
     if Q.shape != mdp.R.shape:
         raise ValueError(f"Q must have shape {mdp.R.shape}, got {Q.shape}")
+    return _bellman_backup(mdp, Q, gamma)
+
+
+def _bellman_backup(mdp: MDP, Q: np.ndarray, gamma: float) -> np.ndarray:
+    """:func:`bellman_backup` without the checks: ``R + gamma * P @ V`` with ``V = max_a Q``, 0 at terminals."""
     V = np.where(mdp.terminal, 0.0, Q.max(axis=1))
     return mdp.R + gamma * mdp.P @ V
 
@@ -251,11 +304,13 @@ def value_iteration(mdp: MDP, tol: float = 1e-10, max_iter: int = 100_000) -> tu
     V : ndarray, shape (S,)
         :math:`V^*(s) = \\max_a Q^*(s, a)`, zero at terminal states.
     """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
     tol = check_float(tol, "tol", low=0.0, low_open=True)
     max_iter = check_int(max_iter, "max_iter", low=1)
     Q = np.zeros_like(mdp.R)
     for _ in range(max_iter):
-        Q_new = bellman_backup(mdp, Q)
+        Q_new = _bellman_backup(mdp, Q, mdp.gamma)
         change = np.abs(Q_new - Q).max()
         Q = Q_new
         if mdp.gamma * change <= tol * (1.0 - mdp.gamma):
@@ -310,6 +365,115 @@ def q_from_v(mdp: MDP, V) -> np.ndarray:
     return mdp.R + mdp.gamma * mdp.P @ V
 
 
+def policy_iteration(mdp: MDP, max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Howard's policy iteration: evaluate the policy exactly, improve it greedily, repeat until it is stable.
+
+    Evaluation solves :math:`(I - \\gamma P_\\pi)\\, v = r_\\pi` with ``scipy.linalg.solve`` (a dense LU
+    factorisation); improvement takes :math:`\\pi'(s) = \\arg\\max_a q_\\pi(s, a)`, keeping :math:`\\pi(s)` on
+    ties so the loop cannot cycle between equally good actions. Each improvement can only raise
+    :math:`v_\\pi`, and there are finitely many deterministic policies, so it ends, in practice after a handful
+    of rounds, at an optimal policy. An exact method that shares no code with :func:`value_iteration`, which
+    makes it a reference for it.
+
+    Parameters
+    ----------
+    mdp : MDP
+    max_iter : int >= 1
+        Limit on the number of improvement rounds.
+
+    Returns
+    -------
+    policy : ndarray of int, shape (S,)
+        An optimal deterministic policy.
+    V : ndarray, shape (S,)
+        Its value :math:`V^*`, zero at terminal states.
+    """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    idx = np.arange(mdp.n_states)
+    pi = np.zeros(mdp.n_states, dtype=int)
+    for _ in range(max_iter):
+        v = scipy.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * mdp.P[idx, pi], mdp.R[idx, pi])
+        q = mdp.R + mdp.gamma * mdp.P @ v
+        new = np.where(q[idx, pi] >= q.max(1) - 1e-12, pi, q.argmax(1))   # keep pi on ties: no cycling
+        if np.array_equal(new, pi):
+            return pi, v
+        pi = new
+    raise RuntimeError(f"policy_iteration did not settle in max_iter={max_iter} rounds")
+
+
+def contraction_ratios(mdp: MDP, n_pairs: int = 500, rng=0, *, scale: float = 10.0) -> np.ndarray:
+    """How much the Bellman operator shrinks the distance between random pairs of tables.
+
+    .. math:: \\rho = \\frac{\\lVert T Q_1 - T Q_2 \\rVert_\\infty}{\\lVert Q_1 - Q_2 \\rVert_\\infty}
+              \\le \\gamma ,
+
+    both norms over the non-terminal rows (terminal rows never enter :math:`T`), with the entries of
+    :math:`Q_1, Q_2` drawn independently from :math:`N(0, \\text{scale}^2)`.
+
+    Parameters
+    ----------
+    mdp : MDP, with at least one non-terminal state
+    n_pairs : int >= 1
+    rng : int or numpy.random.Generator
+    scale : float > 0
+
+    Returns
+    -------
+    ndarray, shape (n_pairs,)
+    """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    n_pairs = check_int(n_pairs, "n_pairs", low=1)
+    scale = check_float(scale, "scale", low=0.0, low_open=True)
+    rng = check_random_state(rng)
+    keep = ~mdp.terminal
+    ratios = np.empty(n_pairs)
+    for i in range(n_pairs):
+        Q1, Q2 = rng.normal(0.0, scale, (2, *mdp.R.shape))
+        num = np.abs(_bellman_backup(mdp, Q1, mdp.gamma) - _bellman_backup(mdp, Q2, mdp.gamma))[keep].max()
+        ratios[i] = num / np.abs(Q1 - Q2)[keep].max()
+    return ratios
+
+
+def expected_q_sweeps(mdp: MDP, q_init: float, n_sweeps: int = 600, *, bootstrap_terminal: bool = False
+                      ) -> np.ndarray:
+    """The expected Q-learning update with step size 1, applied to every non-terminal pair at once.
+
+    Starting from :math:`Q \\equiv q_0`, each sweep sets, on the non-terminal rows,
+
+    .. math:: Q(s, a) \\leftarrow R(s, a) + \\gamma \\sum_{s'} P(s' \\mid s, a)\\, \\max_{a'} Q(s', a'),
+
+    while the terminal rows keep :math:`q_0`: no action is taken there, so Q-learning never updates them. With
+    ``bootstrap_terminal=False`` a terminal :math:`s'` contributes 0 (the episode ends), and the sweeps
+    converge to :math:`Q^*` whatever :math:`q_0` is (this is :func:`value_iteration`). With
+    ``bootstrap_terminal=True`` the never-updated :math:`q_0` leaks into every target that can end the
+    episode, and the fixed point is another table.
+
+    Parameters
+    ----------
+    mdp : MDP
+    q_init : float
+        The initial value of every entry, kept on the terminal rows.
+    n_sweeps : int >= 1
+    bootstrap_terminal : bool
+
+    Returns
+    -------
+    ndarray, shape (S, A)
+    """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    q_init = check_float(q_init, "q_init")
+    n_sweeps = check_int(n_sweeps, "n_sweeps", low=1)
+    Q = np.full(mdp.R.shape, q_init)
+    for _ in range(n_sweeps):
+        V_next = Q.max(1) if bootstrap_terminal else np.where(mdp.terminal, 0.0, Q.max(1))
+        Q = np.where(mdp.terminal[:, None], Q, mdp.R + mdp.gamma * mdp.P @ V_next)
+    return Q
+
+
 def greedy_policy(Q) -> np.ndarray:
     """The greedy deterministic policy :math:`\\pi(s) = \\arg\\max_a Q(s, a)` (lowest index on ties), shape (S,)."""
     return np.asarray(Q).argmax(axis=1)
@@ -329,58 +493,148 @@ def epsilon_greedy_probs(Q, epsilon: float) -> np.ndarray:
 
 # -- sampling and learning --------------------------------------------------------------------------------
 
-def epsilon_greedy(Q: np.ndarray, s: int, epsilon: float, rng: np.random.Generator) -> int:
+def _uniform_stream(rng: np.random.Generator, block: int = 256):
+    """``(draw, sync)`` for a learner's inner loop.
+
+    ``draw()`` returns the numbers that successive ``rng.random()`` calls would, generated ``block`` at a time (a
+    call costs a fraction of a ``rng.random()`` call); ``sync()`` then puts ``rng`` exactly where that many single
+    calls would have left it, so a Generator threaded through several calls sees one unbroken stream.
+    """
+    start = rng.bit_generator.state
+    blocks = {"n": 0, "current": iter(())}
+
+    def stream():
+        while True:
+            blocks["n"] += 1
+            blocks["current"] = current = iter(rng.random(block).tolist())
+            yield from current
+
+    def sync():
+        used = blocks["n"] * block - operator.length_hint(blocks["current"])
+        rng.bit_generator.state = start
+        for done in range(0, used, 1 << 16):
+            rng.random(min(1 << 16, used - done))
+
+    return stream().__next__, sync
+
+
+def _epsilon_greedy(q: list, epsilon: float, draw) -> int:
+    """:func:`epsilon_greedy` without the checks, on one row of Q as a list; ``draw()`` gives a uniform in [0, 1).
+
+    A handful of actions: plain Python is faster than NumPy calls here.
+    """
+    if epsilon > 0.0 and draw() < epsilon:
+        return int(draw() * len(q))                   # explore: any action, uniformly
+    top = max(q)
+    n_best = q.count(top)
+    a = q.index(top)
+    if n_best > 1:                                    # a tie: the k-th greedy action, k uniform in 0..n_best-1
+        for _ in range(int(draw() * n_best)):
+            a = q.index(top, a + 1)
+    return a
+
+
+def epsilon_greedy(Q, s: int, epsilon: float, rng) -> int:
     """Draw an action: uniformly at random with probability ``epsilon``, else a greedy one.
 
-    Ties among greedy actions are broken uniformly at random by ``rng`` (so an untrained, all-equal ``Q``
-    gives a random walk, not "always action 0"); the result is deterministic for a seeded ``rng``.
+    .. math:: \\pi(a \\mid s) = \\frac{\\varepsilon}{|\\mathcal{A}|}
+              + (1 - \\varepsilon)\\, \\frac{[a \\in \\mathcal{A}^*(s)]}{|\\mathcal{A}^*(s)|}, \\qquad
+              \\mathcal{A}^*(s) = \\arg\\max_a Q(s, a)
+
+    (:func:`epsilon_greedy_probs` gives these probabilities). Ties among greedy actions are broken uniformly at
+    random, so an untrained, all-equal ``Q`` gives a random walk, not "always action 0". The learners call the
+    unchecked kernel ``_epsilon_greedy`` on every step.
 
     Parameters
     ----------
-    Q : ndarray, shape (S, A)
+    Q : array_like, shape (S, A)
     s : int, the current state
     epsilon : float in [0, 1]
-    rng : numpy.random.Generator
+    rng : int or numpy.random.Generator
+        One to three uniform draws per call; pass a Generator to draw a sequence of actions.
 
     Returns
     -------
     int, an action in ``0..A-1``
     """
-    if not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"epsilon must be in [0, 1], got {epsilon}")
-    q = Q[s].tolist()  # a handful of actions: plain Python is faster than NumPy calls here
-    if epsilon > 0.0 and rng.random() < epsilon:
-        return int(rng.random() * len(q))
-    top = max(q)
-    best = [a for a, value in enumerate(q) if value == top]
-    return best[0] if len(best) == 1 else best[int(rng.random() * len(best))]
+    Q = as_array(Q, "Q", ndim=2)
+    s = check_int(s, "s", low=0, high=Q.shape[0] - 1)
+    epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0)
+    return _epsilon_greedy(Q[s].tolist(), epsilon, check_random_state(rng).random)
 
 
-def step(mdp: MDP, s: int, a: int, rng: np.random.Generator) -> tuple[int, float, bool]:
-    """Sample one transition: :math:`s' \\sim P(\\cdot \\mid s, a)` by inverting the cumulative distribution.
+@dataclass(frozen=True)
+class Transition:
+    """One sampled step of an MDP (see :func:`step`)."""
+
+    next_state: int   #: the state reached, s'
+    reward: float     #: the reward received on the way
+    done: bool        #: whether s' is terminal (the episode has ended)
+
+
+def _step(mdp: MDP, s: int, a: int, draw) -> tuple[int, float, bool]:
+    """:func:`step` without the checks: ``(s', r, done)`` from one uniform ``draw()``."""
+    s_next = bisect.bisect_right(mdp._cdf[s][a], draw())  # first s' with cdf > u, u ~ U[0, 1)
+    return s_next, mdp._rewards[s][a][s_next], mdp._done[s_next]
+
+
+def step(mdp: MDP, s: int, a: int, rng) -> Transition:
+    """Sample one transition, :math:`s' \\sim P(\\cdot \\mid s, a)`, by inverting the cumulative distribution.
+
+    With :math:`F(j) = \\sum_{s' \\le j} P(s' \\mid s, a)` and :math:`u \\sim U[0, 1)`, the next state is the
+    first :math:`j` with :math:`F(j) > u` (a binary search), so :math:`\\Pr(s' = j) = F(j) - F(j - 1)`. The
+    learners call the unchecked kernel ``_step`` on every step.
+
+    Parameters
+    ----------
+    mdp : MDP
+    s : int, a non-terminal state
+    a : int, an action
+    rng : int or numpy.random.Generator
+        One uniform draw per call; pass a Generator to sample a sequence of steps.
 
     Returns
     -------
-    s_next : int
-    reward : float
-        ``R_next[s, a, s_next]`` when the MDP has it, else the expected reward ``R[s, a]``.
-    done : bool
-        Whether ``s_next`` is terminal.
+    Transition
+        The next state, the reward (``R_next[s, a, s']`` when the MDP has it, else the expected reward
+        ``R[s, a]``) and whether the next state is terminal.
     """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    s = check_int(s, "s", low=0, high=mdp.n_states - 1)
+    a = check_int(a, "a", low=0, high=mdp.n_actions - 1)
     if mdp.terminal[s]:
         raise ValueError(f"s = {s} is terminal: the episode has ended")
-    s_next = bisect.bisect_right(mdp._cdf[s][a], rng.random())  # first s' with cdf > u, u ~ U[0, 1)
-    reward = mdp.R[s, a] if mdp.R_next is None else mdp.R_next[s, a, s_next]
-    return s_next, float(reward), bool(mdp.terminal[s_next])
+    return Transition(*_step(mdp, s, a, check_random_state(rng).random))
 
 
-class TDResult(NamedTuple):
-    """What :func:`q_learning` and :func:`sarsa` return."""
+@dataclass(frozen=True)
+class TDResult:
+    """What :func:`q_learning` and :func:`sarsa` return.
 
-    Q: np.ndarray        #: (S, A) learned action values
-    returns: np.ndarray  #: (episodes,) discounted return of each episode, sum_t gamma^t r_{t+1}
-    lengths: np.ndarray  #: (episodes,) steps taken in each episode
-    visits: np.ndarray   #: (S, A) how often each state-action pair was updated
+    Attributes
+    ----------
+    Q : ndarray, shape (S, A)
+        The learned action values after the last episode.
+    returns : ndarray, shape (episodes,)
+        Discounted return of each episode, :math:`\\sum_t \\gamma^t r_{t+1}`.
+    lengths : ndarray of int, shape (episodes,)
+        Steps taken in each episode.
+    visits : ndarray of int, shape (S, A)
+        How often each state-action pair was updated.
+    Q_history : ndarray, shape (episodes + 1, S, A), or None
+        With ``history=True``: ``Q_history[k]`` is the table after k episodes (``Q_history[0]`` the initial
+        table, ``Q_history[-1]`` the final ``Q``).
+    visits_history : ndarray of int, shape (episodes + 1, S, A), or None
+        With ``history=True``: the visit counts after k episodes.
+    """
+
+    Q: np.ndarray
+    returns: np.ndarray
+    lengths: np.ndarray
+    visits: np.ndarray
+    Q_history: np.ndarray | None = None
+    visits_history: np.ndarray | None = None
 
 
 def _check_td_args(mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alpha_power):
@@ -402,7 +656,7 @@ def _check_td_args(mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alph
 
 def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: float = 0.1,
                episodes: int = 500, rng=0, max_steps: int = 200, *, q_init=0.0,
-               alpha_power: float = 0.0) -> TDResult:
+               alpha_power: float = 0.0, history: bool = False) -> TDResult:
     """Tabular Q-learning: off-policy TD control (Watkins, 1989).
 
     Each episode starts in ``mdp.start``; actions come from the epsilon-greedy *behaviour* policy, and every
@@ -417,7 +671,8 @@ def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon
     step; :math:`\\omega \\in (1/2, 1]` meets the Robbins-Monro conditions :math:`\\sum_n \\alpha_n = \\infty`,
     :math:`\\sum_n \\alpha_n^2 < \\infty` under which Q converges to :math:`Q^*` with probability 1 when every
     pair is visited infinitely often. An episode cut off after ``max_steps`` is truncated, not terminated:
-    its last update still bootstraps.
+    its last update still bootstraps. The table is kept as nested lists while learning (a few actions per
+    state: plain Python beats NumPy calls on single entries).
 
     Parameters
     ----------
@@ -436,26 +691,34 @@ def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon
         Initial values of non-terminal states (terminal rows are fixed at 0).
     alpha_power : float in [0, 1]
         Decay exponent :math:`\\omega` of the step size.
+    history : bool
+        Also keep the table and the visit counts before the first and after every episode (for replaying the
+        learning).
 
     Returns
     -------
     TDResult
-        ``(Q, returns, lengths, visits)``; runs are identical for identical seeds.
+        Runs are identical for identical seeds, and the first k episodes of a run do not depend on
+        ``episodes``.
     """
     alpha, gamma, epsilon, episodes, max_steps, alpha_power, Q = _check_td_args(
         mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alpha_power)
-    rng = check_random_state(rng)
-    visits = np.zeros(Q.shape, dtype=int)
+    draw, sync = _uniform_stream(check_random_state(rng))     # draw() is rng.random(), in blocks
+    q, n = Q.tolist(), np.zeros(Q.shape, dtype=int).tolist()
     returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=int)
+    q_hist = np.empty((episodes + 1, *Q.shape)) if history else None
+    n_hist = np.empty((episodes + 1, *Q.shape), dtype=int) if history else None
+    if history:
+        q_hist[0], n_hist[0] = q, n
     for ep in range(episodes):
         s, G, discount, n_steps = mdp.start, 0.0, 1.0, 0
         for _ in range(max_steps):
-            a = epsilon_greedy(Q, s, epsilon, rng)               # behaviour policy: explores
-            s_next, r, done = step(mdp, s, a, rng)
-            target = r if done else r + gamma * Q[s_next].max()  # target policy: greedy
-            visits[s, a] += 1
-            step_size = alpha * visits[s, a] ** -alpha_power if alpha_power else alpha
-            Q[s, a] += step_size * (target - Q[s, a])
+            a = _epsilon_greedy(q[s], epsilon, draw)             # behaviour policy: explores
+            s_next, r, done = _step(mdp, s, a, draw)
+            target = r if done else r + gamma * max(q[s_next])  # target policy: greedy
+            n[s][a] += 1
+            step_size = alpha * n[s][a] ** -alpha_power if alpha_power else alpha
+            q[s][a] += step_size * (target - q[s][a])
             G += discount * r
             discount *= gamma
             n_steps += 1
@@ -463,12 +726,15 @@ def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon
             if done:
                 break
         returns[ep], lengths[ep] = G, n_steps
-    return TDResult(Q, returns, lengths, visits)
+        if history:
+            q_hist[ep + 1], n_hist[ep + 1] = q, n
+    sync()
+    return TDResult(np.array(q), returns, lengths, np.array(n), q_hist, n_hist)
 
 
 def sarsa(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: float = 0.1,
           episodes: int = 500, rng=0, max_steps: int = 200, *, q_init=0.0,
-          alpha_power: float = 0.0) -> TDResult:
+          alpha_power: float = 0.0, history: bool = False) -> TDResult:
     """Tabular SARSA: on-policy TD control; same arguments and result as :func:`q_learning`.
 
     The target uses the action the epsilon-greedy policy actually takes next,
@@ -478,19 +744,23 @@ def sarsa(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: flo
     """
     alpha, gamma, epsilon, episodes, max_steps, alpha_power, Q = _check_td_args(
         mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alpha_power)
-    rng = check_random_state(rng)
-    visits = np.zeros(Q.shape, dtype=int)
+    draw, sync = _uniform_stream(check_random_state(rng))     # draw() is rng.random(), in blocks
+    q, n = Q.tolist(), np.zeros(Q.shape, dtype=int).tolist()
     returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=int)
+    q_hist = np.empty((episodes + 1, *Q.shape)) if history else None
+    n_hist = np.empty((episodes + 1, *Q.shape), dtype=int) if history else None
+    if history:
+        q_hist[0], n_hist[0] = q, n
     for ep in range(episodes):
         s, G, discount, n_steps = mdp.start, 0.0, 1.0, 0
-        a = epsilon_greedy(Q, s, epsilon, rng)
+        a = _epsilon_greedy(q[s], epsilon, draw)
         for _ in range(max_steps):
-            s_next, r, done = step(mdp, s, a, rng)
-            a_next = None if done else epsilon_greedy(Q, s_next, epsilon, rng)
-            target = r if done else r + gamma * Q[s_next, a_next]  # the action taken next
-            visits[s, a] += 1
-            step_size = alpha * visits[s, a] ** -alpha_power if alpha_power else alpha
-            Q[s, a] += step_size * (target - Q[s, a])
+            s_next, r, done = _step(mdp, s, a, draw)
+            a_next = None if done else _epsilon_greedy(q[s_next], epsilon, draw)
+            target = r if done else r + gamma * q[s_next][a_next]  # the action taken next
+            n[s][a] += 1
+            step_size = alpha * n[s][a] ** -alpha_power if alpha_power else alpha
+            q[s][a] += step_size * (target - q[s][a])
             G += discount * r
             discount *= gamma
             n_steps += 1
@@ -498,4 +768,61 @@ def sarsa(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: flo
             if done:
                 break
         returns[ep], lengths[ep] = G, n_steps
-    return TDResult(Q, returns, lengths, visits)
+        if history:
+            q_hist[ep + 1], n_hist[ep + 1] = q, n
+    sync()
+    return TDResult(np.array(q), returns, lengths, np.array(n), q_hist, n_hist)
+
+
+# -- reading a learned table --------------------------------------------------------------------------------
+
+def greedy_path(mdp: MDP, Q) -> np.ndarray:
+    """The states visited by following the greedy action and, after it, the most likely next state.
+
+    From ``mdp.start``, repeat :math:`s \\leftarrow \\arg\\max_{s'} P(s' \\mid s, \\arg\\max_a Q(s, a))` until a
+    terminal state is reached or a state comes round again (the path loops; the repeated state is the last
+    entry). For deterministic moves this is exactly where the greedy policy goes.
+
+    Parameters
+    ----------
+    mdp : MDP
+    Q : array_like, shape (S, A)
+
+    Returns
+    -------
+    ndarray of int, shape (length,)
+        Starts with ``mdp.start``; ends in a terminal state, or in a repeat of an earlier entry.
+    """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    Q = as_array(Q, "Q", ndim=2)
+    if Q.shape != mdp.R.shape:
+        raise ValueError(f"Q must have shape {mdp.R.shape}, got {Q.shape}")
+    nxt = mdp.P[np.arange(mdp.n_states), Q.argmax(1)].argmax(1)   # most likely successor of each state
+    path, seen, s = [mdp.start], {mdp.start}, mdp.start
+    while not mdp.terminal[s]:
+        s = int(nxt[s])
+        path.append(s)
+        if s in seen:
+            break
+        seen.add(s)
+    return np.array(path)
+
+
+def running_mean(x, window: int = 10) -> np.ndarray:
+    """Trailing mean of a learning curve: entry i is the mean of ``x[max(0, i - window + 1) : i + 1]``.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,)
+    window : int >= 1
+
+    Returns
+    -------
+    ndarray, shape (n,); the first ``window - 1`` entries average the fewer values available.
+    """
+    x = as_array(x, "x", ndim=1)
+    window = check_int(window, "window", low=1)
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    i = np.arange(1, len(x) + 1)
+    return (c[1:] - c[np.maximum(i - window, 0)]) / np.minimum(i, window)
