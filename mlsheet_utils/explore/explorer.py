@@ -147,6 +147,9 @@ class Explorer:
         self.refresh()
         # The first draw ran the constrained layout; keep those positions and skip the layout pass from now on.
         self.fig.set_layout_engine("none")
+        # Move what the page has built so far (SymPy expressions, data, figures) out of the garbage collector's
+        # reach: a full collection over it would otherwise stall an occasional update by several redraws.
+        gc.freeze()
 
     # -- state -----------------------------------------------------------------------------------
     @property
