@@ -251,7 +251,12 @@ class Explorer:
 
 def explorers(namespace: Mapping[str, Any] | None = None) -> list[Explorer]:
     """The live Explorers of this process (or those bound in ``namespace``), sorted by title (for benchmarks)."""
-    objects = namespace.values() if namespace is not None else gc.get_objects()
+    if namespace is not None:
+        objects = namespace.values()
+    else:
+        gc.unfreeze()                       # frozen objects (see Explorer.__init__) are hidden from get_objects
+        objects = gc.get_objects()
+        gc.freeze()
     found = {id(o): o for o in objects if isinstance(o, Explorer)}
     return sorted(found.values(), key=lambda e: e.title)
 
