@@ -159,3 +159,76 @@ def test_ecdf_matches_scipy():
 def test_validation_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# -- the direct formula, reflection, exact moments, CDF tools -------------------------------------------------
+
+@pytest.mark.parametrize("kernel", density.KERNELS)
+def test_kde_direct_matches_sklearn(kernel):
+    rng = np.random.default_rng(20)
+    for _ in range(6):
+        x, scale = _random_sample(rng)
+        h = float(scale * rng.uniform(0.05, 2.0))
+        q = np.linspace(x.min() - 2 * h, x.max() + 2 * h, 41)
+        ref = np.exp(KernelDensity(kernel=kernel, bandwidth=h).fit(x[:, None]).score_samples(q[:, None]))
+        np.testing.assert_allclose(density.kde_direct(q, x, h, kernel), ref, rtol=1e-10, atol=1e-300)
+    assert density.kde_direct(np.array([40.0]), np.array([0.0]), 1.0)[0] == 0.0      # underflow, as documented
+
+
+def test_kde_reflect_integrates_to_one_and_recovers_the_edge():
+    e = np.random.default_rng(21).exponential(1.0, 400)
+    total, _ = integrate.quad(lambda s: density.kde_reflect(np.array([s]), e, 0.3)[0], 0, 40, limit=200)
+    assert total == pytest.approx(1.0, abs=1e-7)
+    x = np.array([-0.5, 0.0, 0.7])
+    expected = density.kde(x, e, 0.3) + density.kde(-x, e, 0.3)
+    np.testing.assert_allclose(density.kde_reflect(x, e, 0.3), np.where(x >= 0, expected, 0.0), rtol=1e-14)
+
+
+def test_kde_moments_normal_against_quadrature():
+    for x0, h, n in ((0.0, 0.5, 100), (1.3, 0.2, 1000), (-2.0, 1.1, 7)):
+        m1 = integrate.quad(lambda t, h=h, x0=x0: stats.norm.pdf(x0 - t, scale=h) * stats.norm.pdf(t),
+                            -np.inf, np.inf)[0]
+        m2 = integrate.quad(lambda t, h=h, x0=x0: stats.norm.pdf(x0 - t, scale=h) ** 2 * stats.norm.pdf(t),
+                            -np.inf, np.inf)[0]
+        mom = density.kde_moments_normal(x0, h, n)
+        assert float(mom.mean) == pytest.approx(m1, rel=1e-9)
+        assert float(mom.sd) == pytest.approx(np.sqrt((m2 - m1 ** 2) / n), rel=1e-8)
+
+
+def test_cdf_from_pdf_against_scipy_cumulative_trapezoid():
+    g = np.sort(np.random.default_rng(22).uniform(-4, 4, 300))
+    f = stats.norm.pdf(g)
+    np.testing.assert_allclose(density.cdf_from_pdf(f, g), integrate.cumulative_trapezoid(f, g, initial=0),
+                               rtol=1e-12, atol=1e-15)
+
+
+def test_inverse_transform_sample_is_the_histogram_ppf():
+    grid = np.linspace(0.0, 20.0, 41)
+    F = stats.gamma.cdf(grid, 3)
+    ref = stats.rv_histogram((np.diff(F), grid), density=False)
+    u = np.random.default_rng(23).random(500)
+    np.testing.assert_allclose(density.inverse_transform_sample(F, grid, 500, 23), ref.ppf(u), rtol=1e-10,
+                               atol=1e-12)
+
+
+def test_ks_statistic_matches_scipy():
+    rng = np.random.default_rng(24)
+    for n in (1, 5, 200):
+        x = rng.normal(0.2, 1.1, n)
+        assert density.ks_statistic(x, stats.norm.cdf) == pytest.approx(stats.kstest(x, "norm").statistic,
+                                                                        rel=1e-12)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: density.kde_direct([0.0], [1.0], 0.0), r"h \(the bandwidth\) must be a finite number > 0"),
+    (lambda: density.kde_direct([0.0], [], 1.0), "data must contain at least one point"),
+    (lambda: density.kde_reflect([0.0], [-1.0, 2.0], 1.0), "data must be >= lower"),
+    (lambda: density.kde_moments_normal(0.0, 0.5, 0), "n must be >= 1"),
+    (lambda: density.cdf_from_pdf([1.0, 1.0], [1.0, 0.0]), "grid must be strictly increasing"),
+    (lambda: density.cdf_from_pdf([1.0, -1.0], [0.0, 1.0]), "pdf_values must be non-negative"),
+    (lambda: density.inverse_transform_sample([0.0, 0.5, 0.4], [0.0, 1.0, 2.0], 3, 0), "non-decreasing"),
+    (lambda: density.ks_statistic([], np.sign), "sample must contain at least one point"),
+])
+def test_new_functions_name_the_bad_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -136,3 +136,89 @@ def test_mvn_sampler_moments():
 def test_validation_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# -- inverse transform of a pmf, moments, change of variables, compound models, mixtures ----------------------
+
+def test_sample_discrete_is_scipy_ppf_of_the_same_uniforms():
+    values, probs = np.array([-1.0, 0.0, 2.0, 5.0]), np.array([0.1, 0.4, 0.3, 0.2])
+    ref = stats.rv_discrete(values=(values, probs))
+    for seed in (0, 1, 2):
+        u = np.random.default_rng(seed).random(5000)
+        np.testing.assert_array_equal(D.sample_discrete(seed, values, probs, 5000), ref.ppf(u))
+    draws = D.sample_discrete(3, [0.0, 1.0, 2.0], [0.0, 0.5, 0.5], 2000)
+    assert set(np.unique(draws)) == {1.0, 2.0}                  # a value of probability 0 is never drawn
+
+
+def test_discrete_moments_match_scipy():
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        values = np.sort(rng.choice(50, size=6, replace=False)).astype(float) - 20
+        probs = rng.dirichlet(np.ones(6))
+        m = D.discrete_moments(values, probs)
+        ref = stats.rv_discrete(values=(values, probs))
+        assert m.mean == pytest.approx(ref.mean(), rel=1e-12, abs=1e-12)
+        assert m.var == pytest.approx(ref.var(), rel=1e-12)
+
+
+def test_pushforward_pdf_matches_scipy_transformed_laws():
+    ys = np.linspace(0.05, 6.0, 120)
+    mu, s = 0.3, 0.8
+    np.testing.assert_allclose(D.pushforward_pdf(ys, lambda t: stats.norm.pdf(t, mu, s), [(np.log, lambda t: 1 / t)]),
+                               stats.lognorm.pdf(ys, s=s, scale=np.exp(mu)), rtol=1e-12)
+    two = [(np.sqrt, lambda t: 0.5 / np.sqrt(t)), (lambda t: -np.sqrt(t), lambda t: -0.5 / np.sqrt(t))]
+    np.testing.assert_allclose(D.pushforward_pdf(ys, stats.norm.pdf, two), stats.chi2.pdf(ys, 1), rtol=1e-12)
+    assert D.pushforward_pdf(np.array([-1.0]), stats.norm.pdf, two)[0] == 0.0      # no branch reaches y < 0
+
+
+def test_poisson_process_counts_are_poisson():
+    counts = D.poisson_process_counts(8, 2.0, 3.0, 20_000)
+    assert counts.dtype == np.int64 and counts.shape == (20_000,)
+    k = np.arange(counts.max() + 1)
+    observed = np.bincount(counts, minlength=k.size)
+    expected = stats.poisson.pmf(k, 6.0) * counts.size
+    pooled = np.r_[observed[:14].astype(float), observed[14:].sum()]
+    pooled_expected = np.r_[expected[:14], counts.size - expected[:14].sum()]
+    assert stats.chisquare(pooled, pooled_expected).pvalue > 1e-3
+    # a window far longer than one block of gaps still counts every arrival (mean 10 * 50 = 500)
+    long = D.poisson_process_counts(9, 10.0, 50.0, 2000)
+    assert abs(long.mean() - 500) < 5 * np.sqrt(500 / 2000)
+    assert D.poisson_process_counts(0, 1.0, 0.0, 3).tolist() == [0, 0, 0]
+
+
+def test_finite_law_by_enumeration():
+    from fractions import Fraction
+    from itertools import product
+
+    dice = {w: Fraction(1, 36) for w in product(range(1, 7), repeat=2)}
+    law = D.finite_law(lambda w: w[0] + w[1], dice)
+    assert law == {s: Fraction(6 - abs(s - 7), 36) for s in range(2, 13)}
+    assert D.finite_law(lambda w: 7, dice) == {7: 1}
+
+
+def test_mixture_pdf_and_sampler_match_the_mixture_cdf():
+    weights, parts = [0.3, 0.7], [stats.norm(-2.0, 0.5), stats.gamma(3.0)]
+    x = np.linspace(-5, 12, 301)
+    np.testing.assert_allclose(D.mixture_pdf(x, weights, parts),
+                               0.3 * stats.norm.pdf(x, -2, 0.5) + 0.7 * stats.gamma.pdf(x, 3.0), rtol=1e-14)
+    draws = D.sample_mixture(11, weights, parts, 20_000)
+    assert draws.shape == (20_000,)
+    mixture_cdf = lambda t: 0.3 * stats.norm.cdf(t, -2, 0.5) + 0.7 * stats.gamma.cdf(t, 3.0)  # noqa: E731
+    assert stats.kstest(draws, mixture_cdf).pvalue > 1e-3
+    np.testing.assert_array_equal(D.sample_mixture(5, weights, parts, 50), D.sample_mixture(5, weights, parts, 50))
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: D.sample_discrete(0, [0, 1], [0.5, 0.6]), "probs must be non-negative and sum to 1"),
+    (lambda: D.sample_discrete(0, [1, 0], [0.5, 0.5]), "values must be strictly increasing"),
+    (lambda: D.discrete_moments([0, 1, 2], [0.5, 0.5]), "values and probs must be non-empty and of one length"),
+    (lambda: D.pushforward_pdf([1.0], np.exp, []), "branches must list at least one"),
+    (lambda: D.poisson_process_counts(0, -1.0, 1.0), "rate must be > 0"),
+    (lambda: D.poisson_process_counts(0, 1.0, -1.0), "length must be >= 0"),
+    (lambda: D.finite_law(lambda w: w, {1: 0.5, 2: 0.6}), "summing to 1"),
+    (lambda: D.mixture_pdf([0.0], [0.5, 0.6], [stats.norm(), stats.norm()]), "weights must be"),
+    (lambda: D.sample_mixture(0, [1.0], [stats.norm(), stats.norm()], 3), "one distribution per weight"),
+])
+def test_new_functions_name_the_bad_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -4,7 +4,12 @@
   Gaussian, Epanechnikov or tophat kernel and a scalar bandwidth (or, for the Gaussian, a bandwidth matrix);
 - :func:`scott_bandwidth` and :func:`silverman_bandwidth` are the normal-reference rules of thumb;
 - :func:`loo_log_likelihood` and :func:`loo_bandwidth` choose a bandwidth by leave-one-out likelihood;
-- :func:`ecdf` evaluates the empirical cumulative distribution function.
+- :func:`ecdf` evaluates the empirical cumulative distribution function;
+- :func:`kde_direct` is the 1-D estimate straight from its formula (no log space), :func:`kde_reflect` the
+  reflection estimate for data bounded below, :func:`kde_moments_normal` the exact mean and spread of a Gaussian
+  KDE of normal data (its bias and variance without simulation);
+- :func:`cdf_from_pdf` integrates a gridded density (trapezoid rule), :func:`inverse_transform_sample` samples
+  from a gridded CDF, :func:`ks_statistic` is the Kolmogorov-Smirnov distance of a sample to a CDF.
 
 The estimate with kernel :math:`K` (a density on :math:`\\mathbb R^d`) and bandwidth :math:`h > 0` is
 
@@ -20,11 +25,13 @@ and with a Gaussian kernel and a symmetric positive definite bandwidth matrix :m
 from __future__ import annotations
 
 import math
+import numbers
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import gammaln, logsumexp
 
-from mlsheet_utils.validation import as_array
+from mlsheet_utils.validation import as_array, check_int, check_random_state
 
 #: Kernels by name: each maps squared scaled distances ``u2 = ||x - x_i||^2 / h^2`` to ``log K`` (up to the
 #: normalising constant returned by :func:`kernel_log_norm`).
@@ -326,3 +333,224 @@ def ecdf(x, data) -> np.ndarray:
         raise ValueError("x contains NaN")
     return np.searchsorted(np.sort(sample), xs, side="right") / sample.size
 
+
+# -- the estimator straight from its formula, and at an edge --------------------------------------------------
+
+def _kernel_values(v: np.ndarray, kernel: str) -> np.ndarray:
+    """The 1-D kernel :math:`K(v)` itself (not its log), for scaled differences ``v``."""
+    if kernel == "gaussian":
+        return np.exp(-0.5 * v * v) / math.sqrt(2 * math.pi)
+    inside = np.abs(v) < 1
+    if kernel == "tophat":
+        return np.where(inside, 0.5, 0.0)
+    return np.where(inside, 0.75 * (1 - v * v), 0.0)
+
+
+def _scalar_bandwidth(h) -> float:
+    if isinstance(h, (bool, np.bool_)) or not isinstance(h, numbers.Real) or not np.isfinite(h) or not h > 0:
+        raise ValueError(f"h (the bandwidth) must be a finite number > 0, got {h!r}")
+    return float(h)
+
+
+def kde_direct(x, data, h, kernel: str = "gaussian") -> np.ndarray:
+    """A 1-D kernel density estimate straight from its formula:
+    :math:`\\hat f_h(x_j) = \\frac{1}{nh}\\sum_{i=1}^n K\\!\\left(\\frac{x_j - x_i}{h}\\right)`.
+
+    An (m, n) matrix of scaled differences by broadcasting, the kernel applied elementwise, a mean over the data
+    axis, a division by h. It agrees with :func:`kde` wherever the terms do not underflow; far from every data
+    point (more than about 38 bandwidths for the Gaussian) each :math:`e^{-u^2/2}` is 0 in floating point and
+    the estimate is exactly 0, where :func:`kde_log` stays finite. Cheaper than the log-space sum.
+
+    Parameters
+    ----------
+    x : array_like, shape (m,)
+        Evaluation points.
+    data : array_like, shape (n,), n >= 1
+        The sample.
+    h : float > 0
+        Bandwidth.
+    kernel : {"gaussian", "epanechnikov", "tophat"}
+
+    Returns
+    -------
+    ndarray, shape (m,)
+    """
+    x, sample = as_array(x, "x", ndim=1), as_array(data, "data", ndim=1)
+    if sample.size == 0:
+        raise ValueError("data must contain at least one point")
+    h = _scalar_bandwidth(h)
+    kernel = _check_kernel(kernel)
+    scaled = (x[:, None] - sample[None, :]) / h                     # (m, n)
+    return _kernel_values(scaled, kernel).mean(axis=1) / h
+
+
+def kde_reflect(x, data, h, lower: float = 0.0) -> np.ndarray:
+    """Gaussian KDE for data on :math:`[a, \\infty)` by reflection in the edge :math:`a`:
+
+    .. math:: \\tilde f(x) = \\hat f_h(x) + \\hat f_h(2a - x)\\quad (x \\ge a),\\qquad \\tilde f(x) = 0\\quad (x < a).
+
+    The mass a bump spills below the edge is folded back above it, so the estimate integrates to 1 over
+    :math:`[a, \\infty)` and at the edge tends to :math:`f(a)` instead of :math:`f(a)/2`; its bias there is of
+    order h instead of order 1 (against :math:`h^2` in the interior).
+
+    Parameters
+    ----------
+    x : array_like, shape (m,)
+    data : array_like, shape (n,), n >= 1, every point >= lower
+    h : float > 0
+        Bandwidth of the Gaussian kernel.
+    lower : float
+        The edge of the support.
+
+    Returns
+    -------
+    ndarray, shape (m,)
+    """
+    sample = as_array(data, "data", ndim=1)
+    lower = float(lower)
+    if not np.isfinite(lower):
+        raise ValueError(f"lower must be finite, got {lower!r}")
+    if sample.size and sample.min() < lower:
+        raise ValueError(f"data must be >= lower = {lower}, got a minimum of {sample.min():.3g}")
+    x = as_array(x, "x", ndim=1)
+    h = _scalar_bandwidth(h)
+    f = kde(x, sample, h) + kde(2 * lower - x, sample, h)
+    return np.where(x >= lower, f, 0.0)
+
+
+@dataclass(frozen=True)
+class KDEMoments:
+    """Mean and standard deviation of a kernel density estimate at given points, over samples."""
+
+    mean: np.ndarray
+    sd: np.ndarray
+
+
+def kde_moments_normal(x, h, n: int) -> KDEMoments:
+    """Exact mean and standard deviation of the Gaussian KDE :math:`\\hat f_h(x)` from n iid
+    :math:`\\mathcal N(0, 1)` draws.
+
+    With :math:`\\varphi_v` the :math:`\\mathcal N(0, v)` density, a Gaussian bump convolved with the data's
+    density gives :math:`\\mathbb E\\,K_h(x - X) = \\varphi_{1+h^2}(x)`, and since
+    :math:`K_h(z)^2 = \\varphi_{h^2/2}(z)/(2\\sqrt\\pi\\,h)`,
+    :math:`\\mathbb E\\,K_h(x - X)^2 = \\varphi_{1+h^2/2}(x)/(2\\sqrt\\pi\\,h)`. The estimate is the mean of n
+    independent bumps, so
+
+    .. math:: \\mathbb E\\hat f_h(x) = \\varphi_{1+h^2}(x),\\qquad
+              \\operatorname{sd}\\hat f_h(x) = \\sqrt{\\big(\\mathbb E K_h^2 - (\\mathbb E K_h)^2\\big)/n}.
+
+    The bias is :math:`\\varphi_{1+h^2}(x) - \\varphi_1(x)`, for every n.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    h : float > 0
+    n : int >= 1
+
+    Returns
+    -------
+    KDEMoments with arrays shaped like ``x``
+    """
+    x = as_array(x, "x")
+    h = _scalar_bandwidth(h)
+    n = check_int(n, "n", low=1)
+
+    def phi(v):
+        return np.exp(-x * x / (2 * v)) / np.sqrt(2 * np.pi * v)
+
+    mean_k, mean_k2 = phi(1 + h * h), phi(1 + h * h / 2) / (2 * math.sqrt(math.pi) * h)
+    return KDEMoments(mean_k, np.sqrt((mean_k2 - mean_k ** 2) / n))
+
+
+# -- from a density to its CDF and back, and the distance between CDFs ------------------------------------
+
+def cdf_from_pdf(pdf_values, grid) -> np.ndarray:
+    """CDF values on a grid from density values, by the cumulative trapezoid rule:
+
+    .. math:: F_0 = 0,\\qquad F_k = F_{k-1} + \\tfrac12 (f_{k-1} + f_k)(x_k - x_{k-1}),
+
+    which approximates :math:`\\int_{x_0}^{x_k} f(t)\\,dt` with an error :math:`O(\\Delta^2)` for a smooth density
+    and grid step :math:`\\Delta`.
+
+    Parameters
+    ----------
+    pdf_values : array_like, shape (m,), non-negative
+        Density values at the grid points.
+    grid : array_like, shape (m,), strictly increasing, m >= 2
+
+    Returns
+    -------
+    ndarray, shape (m,): starts at 0; ends near 1 when the grid covers the mass.
+    """
+    f = as_array(pdf_values, "pdf_values", ndim=1)
+    g = as_array(grid, "grid", ndim=1)
+    if g.size < 2 or g.size != f.size:
+        raise ValueError(f"grid must have >= 2 points and match pdf_values ({f.size}), got {g.size}")
+    if np.any(np.diff(g) <= 0):
+        raise ValueError("grid must be strictly increasing")
+    if np.any(f < 0):
+        raise ValueError("pdf_values must be non-negative")
+    return np.concatenate([[0.0], np.cumsum((f[1:] + f[:-1]) * np.diff(g) / 2)])
+
+
+def inverse_transform_sample(cdf_values, grid, size: int, rng=0) -> np.ndarray:
+    """Draws :math:`X = F^{-1}(U)`, :math:`U \\sim \\mathrm{Uniform}(0, 1)`, with :math:`F` tabulated on a grid and
+    linear between grid points.
+
+    :math:`F` is rescaled to end at 1. A CDF that is linear between grid points is that of a piecewise-constant
+    density, so the draws follow that histogram density exactly. Flat stretches of :math:`F` (no mass) have no
+    inverse: only their first point is kept.
+
+    Parameters
+    ----------
+    cdf_values : array_like, shape (m,), non-decreasing, from 0, positive at the end
+    grid : array_like, shape (m,), strictly increasing
+    size : int >= 0
+    rng : int or numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (size,)
+    """
+    F = as_array(cdf_values, "cdf_values", ndim=1)
+    g = as_array(grid, "grid", ndim=1)
+    if F.size != g.size or F.size < 2:
+        raise ValueError(f"cdf_values and grid must have one length >= 2, got {F.size} and {g.size}")
+    if np.any(np.diff(g) <= 0):
+        raise ValueError("grid must be strictly increasing")
+    if np.any(np.diff(F) < 0) or F[0] < 0 or not F[-1] > 0:
+        raise ValueError("cdf_values must be non-negative, non-decreasing and positive at the end")
+    size = check_int(size, "size", low=0)
+    rng = check_random_state(rng)
+    F = F / F[-1]
+    keep = np.r_[True, np.diff(F) > 0]
+    return np.interp(rng.random(size), F[keep], g[keep])
+
+
+def ks_statistic(sample, cdf) -> float:
+    """Kolmogorov-Smirnov distance between a sample's empirical CDF and a continuous CDF :math:`F`:
+
+    .. math:: D_n = \\sup_x |F_n(x) - F(x)| = \\max_{i}\\,\\max\\Big(\\frac in - F(x_{(i)}),\\;
+              F(x_{(i)}) - \\frac{i-1}{n}\\Big),
+
+    with :math:`x_{(1)} \\le \\dots \\le x_{(n)}` the sorted sample: :math:`F_n` is flat between data points
+    while :math:`F` rises, so the supremum is reached just before or at a jump of :math:`F_n`.
+
+    Parameters
+    ----------
+    sample : array_like, shape (n,), n >= 1, finite
+    cdf : callable
+        The continuous CDF :math:`F`, vectorised.
+
+    Returns
+    -------
+    float in [0, 1]
+    """
+    xs = np.sort(as_array(sample, "sample", ndim=1))
+    if xs.size == 0:
+        raise ValueError("sample must contain at least one point")
+    if not callable(cdf):
+        raise ValueError(f"cdf must be a callable CDF, got {type(cdf).__name__}")
+    F = np.asarray(cdf(xs), dtype=float)
+    i = np.arange(1, xs.size + 1)
+    return float(max((i / xs.size - F).max(), (F - (i - 1) / xs.size).max()))

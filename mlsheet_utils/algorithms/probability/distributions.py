@@ -12,7 +12,16 @@ Samplers, each taking a :class:`numpy.random.Generator` that supplies only unifo
 - :func:`sample_normal` (Box-Muller), :func:`sample_exponential` (inverse CDF),
   :func:`sample_poisson` (Knuth, in log space), :func:`sample_gamma` (Marsaglia-Tsang),
   :func:`sample_beta` (ratio of Gammas), :func:`sample_bernoulli`, :func:`sample_binomial`,
-  :func:`sample_uniform`, :func:`sample_mvn` (Cholesky).
+  :func:`sample_uniform`, :func:`sample_mvn` (Cholesky), :func:`sample_discrete` (inverse transform of a pmf).
+
+Discrete moments, transformations and compound models:
+
+- :func:`discrete_moments` (mean and variance of a pmf, as :class:`Moments`);
+- :func:`pushforward_pdf` (the density of :math:`g(X)` by the change of variables, over every inverse branch);
+- :func:`poisson_process_counts` (events in a window, counted from exponential gaps);
+- :func:`finite_law` (the distribution of a random variable on a finite probability space, exact with fractions);
+- :func:`mixture_pdf` and :func:`sample_mixture` (finite mixtures of any distributions with ``pdf`` and ``rvs``
+  methods, such as frozen :mod:`scipy.stats` distributions: the sources of test data).
 
 Gamma-function terms use :func:`scipy.special.gammaln` (``log Gamma``), never ``Gamma`` itself, which
 overflows for arguments above about 171. Every function validates its parameters and raises ``ValueError``
@@ -22,6 +31,8 @@ naming the argument.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Callable, Mapping
 
 import numpy as np
 from scipy import linalg as sla
@@ -520,3 +531,237 @@ def sample_mvn(rng, mean, cov, size: int = 1) -> np.ndarray:
     n = check_int(int(size) if isinstance(size, np.integer) else size, "size", low=0)
     Z = sample_normal(rng, size=(n, mean.size))
     return mean + Z @ L.T
+
+
+def sample_discrete(rng, values, probs, size=1) -> np.ndarray:
+    r"""Inverse-transform draws from a discrete distribution: for each uniform :math:`U`, the first value whose
+    cumulative probability reaches it,
+
+    .. math:: F^{-1}(U) = \min\{x_j : F(x_j) \ge U\},\qquad F(x_j) = p_1 + \dots + p_j,
+
+    found by a binary search (``searchsorted``) over the cumulative probabilities. Values of probability zero are
+    dropped first, so none is ever drawn.
+
+    Parameters
+    ----------
+    rng : int or numpy.random.Generator
+    values : array_like, shape (k,), strictly increasing (the support)
+    probs : array_like, shape (k,), non-negative, summing to 1
+    size : int or tuple of int
+
+    Returns
+    -------
+    ndarray of shape ``size``, entries from ``values``
+    """
+    rng = check_random_state(rng)
+    values, probs = _pmf(values, probs)
+    keep = probs > 0
+    cdf = np.cumsum(probs[keep])
+    cdf[-1] = 1.0                                   # guard against round-off below 1
+    return values[keep][np.searchsorted(cdf, rng.random(_size(size)), side="left")]
+
+
+def _pmf(values, probs) -> tuple[np.ndarray, np.ndarray]:
+    values, probs = as_array(values, "values", ndim=1), as_array(probs, "probs", ndim=1)
+    if values.shape != probs.shape or values.size == 0:
+        raise ValueError(f"values and probs must be non-empty and of one length, got {values.size}, {probs.size}")
+    if np.any(probs < 0) or not np.isclose(probs.sum(), 1.0, rtol=0.0, atol=1e-9):
+        raise ValueError(f"probs must be non-negative and sum to 1, got sum {probs.sum():.6g}")
+    if np.any(np.diff(values) <= 0):
+        raise ValueError("values must be strictly increasing")
+    return values, probs
+
+
+@dataclass(frozen=True)
+class Moments:
+    """Mean and variance of a distribution."""
+
+    mean: float
+    var: float
+
+
+def discrete_moments(values, probs) -> Moments:
+    r"""Mean :math:`\mu = \sum_j x_j p_j` and variance :math:`\sum_j (x_j - \mu)^2 p_j` of a pmf.
+
+    Parameters
+    ----------
+    values : array_like, shape (k,), strictly increasing
+    probs : array_like, shape (k,), non-negative, summing to 1
+
+    Returns
+    -------
+    Moments
+    """
+    values, probs = _pmf(values, probs)
+    mean = float(values @ probs)
+    return Moments(mean, float(((values - mean) ** 2) @ probs))
+
+
+def pushforward_pdf(y, pdf_x: Callable, branches) -> np.ndarray:
+    r"""Density of :math:`Y = g(X)` by the change of variables, summed over the inverse branches of :math:`g`:
+
+    .. math:: f_Y(y) = \sum_k f_X\big(h_k(y)\big)\,\lvert h_k'(y)\rvert,
+
+    where each :math:`h_k` inverts :math:`g` on a piece where it is strictly monotone (one branch for a one-to-one
+    :math:`g`, two, :math:`\pm\sqrt y`, for :math:`g(x) = x^2`).
+
+    Parameters
+    ----------
+    y : array_like, any shape
+        Points at which to evaluate.
+    pdf_x : callable
+        The density of X, vectorised.
+    branches : sequence of ``(h, dh)`` pairs of callables
+        An inverse branch and its derivative. Where a branch does not reach ``y`` it may return NaN or an
+        infinite value; that term counts as 0.
+
+    Returns
+    -------
+    ndarray shaped like ``y``
+    """
+    y = as_array(y, "y", finite=False)
+    branches = list(branches)
+    if not branches or not all(isinstance(b, tuple) and len(b) == 2 and all(callable(f) for f in b)
+                               for b in branches):
+        raise ValueError("branches must list at least one (inverse, derivative) pair of callables")
+    out = np.zeros(y.shape)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for h, dh in branches:
+            term = np.asarray(pdf_x(h(y)), dtype=float) * np.abs(dh(y))
+            out += np.where(np.isfinite(term), term, 0.0)
+    return out
+
+
+# -- compound models --------------------------------------------------------------------------------------
+
+def poisson_process_counts(rng, rate: float, length: float, size: int = 1) -> np.ndarray:
+    r"""Event counts of a Poisson process with the given rate in the window :math:`[0, \text{length}]`, built
+    from its gaps.
+
+    The gaps :math:`G_1, G_2, \dots` between events are independent :math:`\mathrm{Exp}(\text{rate})`
+    (inverse CDF, as in :func:`sample_exponential`); the count is the number of arrival times
+    :math:`S_k = G_1 + \dots + G_k` with :math:`S_k \le \text{length}`, and its law is
+    :math:`\mathrm{Poisson}(\text{rate} \times \text{length})`. Gaps are drawn in blocks of
+    :math:`\lambda + 10\sqrt\lambda + 20` per window (:math:`\lambda` = rate x length), and another block for the
+    rare window whose arrivals have not yet passed the end.
+
+    Parameters
+    ----------
+    rng : int or numpy.random.Generator
+    rate : float > 0
+        Expected events per unit of time.
+    length : float >= 0
+        Length of the window.
+    size : int >= 0
+        Number of independent windows.
+
+    Returns
+    -------
+    ndarray of int64, shape (size,)
+    """
+    rng = check_random_state(rng)
+    rate = _positive(rate, "rate")
+    length = check_float(length, "length", low=0.0)
+    n = check_int(int(size) if isinstance(size, np.integer) else size, "size", low=0)
+    lam = rate * length
+    block = int(lam + 10 * math.sqrt(lam) + 20)
+    counts = np.zeros(n, dtype=np.int64)
+    last = np.zeros(n)                              # the latest arrival time drawn so far, per window
+    todo = np.arange(n)
+    while todo.size:
+        arrivals = last[todo, None] + np.cumsum(-np.log1p(-rng.random((todo.size, block))) / rate, axis=1)
+        counts[todo] += (arrivals <= length).sum(axis=1)
+        last[todo] = arrivals[:, -1]
+        todo = todo[arrivals[:, -1] <= length]
+    return counts
+
+
+def finite_law(rv: Callable, pmf: Mapping) -> dict:
+    r"""The distribution of a random variable on a finite probability space:
+    :math:`P(X = v) = \sum_{\omega:\,X(\omega) = v} P(\omega)`.
+
+    Parameters
+    ----------
+    rv : callable
+        The random variable, a function of an outcome; its values must be hashable.
+    pmf : mapping of outcome -> probability
+        Non-negative, summing to 1. :class:`fractions.Fraction` probabilities stay exact.
+
+    Returns
+    -------
+    dict of value -> probability, in the order the values are first met; values of probability 0 are left out.
+    """
+    if not pmf:
+        raise ValueError("pmf must hold at least one outcome")
+    probs = list(pmf.values())
+    if any(p < 0 for p in probs) or abs(sum(probs) - 1) > 1e-9:
+        raise ValueError(f"pmf must hold non-negative probabilities summing to 1, got sum {float(sum(probs)):.6g}")
+    law: dict = {}
+    for outcome, p in pmf.items():
+        if p > 0:
+            value = rv(outcome)
+            law[value] = law.get(value, 0) + p
+    return law
+
+
+# -- mixtures ---------------------------------------------------------------------------------------------
+
+def _mixture(weights, parts) -> tuple[np.ndarray, list]:
+    w = as_array(weights, "weights", ndim=1)
+    if w.size == 0 or np.any(w < 0) or not np.isclose(w.sum(), 1.0, rtol=0.0, atol=1e-9):
+        raise ValueError(f"weights must be non-empty, non-negative and sum to 1, got {weights!r}")
+    parts = list(parts)
+    if len(parts) != w.size:
+        raise ValueError(f"parts must hold one distribution per weight ({w.size}), got {len(parts)}")
+    return w, parts
+
+
+def mixture_pdf(x, weights, parts) -> np.ndarray:
+    r"""Density of a finite mixture, :math:`f(x) = \sum_{k=1}^K w_k f_k(x)`.
+
+    Parameters
+    ----------
+    x : array_like, any shape
+    weights : array_like, shape (K,), non-negative, summing to 1
+    parts : sequence of K distributions with a vectorised ``pdf`` method (frozen :mod:`scipy.stats`
+        distributions, for instance)
+
+    Returns
+    -------
+    ndarray shaped like ``x``
+    """
+    w, parts = _mixture(weights, parts)
+    x = _x(x)
+    out = np.zeros(x.shape)
+    for wk, part in zip(w, parts):
+        out = out + wk * np.asarray(part.pdf(x), dtype=float)
+    return out
+
+
+def sample_mixture(rng, weights, parts, size: int = 1) -> np.ndarray:
+    r"""Draws from a finite mixture: for each draw a component :math:`k` with probability :math:`w_k`
+    (inverse transform of the weights, as :func:`sample_discrete`), then a draw from that component.
+
+    Parameters
+    ----------
+    rng : int or numpy.random.Generator
+    weights : array_like, shape (K,), non-negative, summing to 1
+    parts : sequence of K distributions with an ``rvs(size=..., random_state=...)`` method (frozen
+        :mod:`scipy.stats` distributions, for instance)
+    size : int >= 0
+
+    Returns
+    -------
+    ndarray, shape (size,)
+    """
+    rng = check_random_state(rng)
+    w, parts = _mixture(weights, parts)
+    n = check_int(int(size) if isinstance(size, np.integer) else size, "size", low=0)
+    cdf = np.cumsum(w)
+    cdf[-1] = 1.0
+    component = np.searchsorted(cdf, rng.random(n), side="right")      # P(component = k) = w_k
+    out = np.empty(n)
+    for k, part in enumerate(parts):
+        chosen = component == k
+        out[chosen] = part.rvs(size=int(chosen.sum()), random_state=rng)
+    return out
