@@ -176,9 +176,8 @@ class LayeredRenderer:
         """Draw the figure onto its canvas and return the RGBA buffer (a view, valid until the next draw).
 
         Backgrounds are remembered for the last :attr:`CACHE` decoration keys. A key seen for the first time
-        gets one ordinary full draw (a slider that jumps around costs no more than plain redraws); on its second
-        visit its background is made (a draw with the data hidden); from then on the background is restored
-        and only the data artists are drawn.
+        has its background drawn (the figure with the data hidden) and the data drawn on top, which costs about
+        one ordinary full draw; from then on the background is restored and only the data artists are drawn.
         """
         canvas = self.fig.canvas
         if self._key is None:
@@ -190,13 +189,8 @@ class LayeredRenderer:
             self._backgrounds[self._key] = None
             return np.asarray(canvas.buffer_rgba())
         key = self._static_key()
-        if key not in self._backgrounds:
-            canvas.draw()
-            self._key = self._static_key()
-            self._remember(self._key, None)
-            return np.asarray(canvas.buffer_rgba())
         layers = self._layers()
-        background = self._backgrounds[key]
+        background = self._backgrounds.get(key)
         if background is None:
             data = [a for _, arts in layers for a in arts]
             for a in data:
@@ -207,6 +201,7 @@ class LayeredRenderer:
                 for a in data:
                     a.set_visible(True)
             background = canvas.copy_from_bbox(self.fig.bbox)
+            key = self._static_key()          # as drawn (ticks are final only after a draw)
         else:
             canvas.restore_region(background)
         self._key = key
