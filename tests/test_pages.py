@@ -104,6 +104,7 @@ def test_check_mode_reports_stale_pages(tmp_path, monkeypatch):
     monkeypatch.setattr(pages, "pages", lambda: {tmp_path / "corrections.md": "a\n",
                                                  tmp_path / "interview_questions.md": "b\n"})
     monkeypatch.setattr(book, "ROOT", tmp_path)
+    monkeypatch.setattr(book, "notebooks", dict)        # never touch the real notebooks from a unit test
     assert pages.main(["--check"]) == 1
     assert pages.main([]) == 0
     assert pages.main(["--check"]) == 0
