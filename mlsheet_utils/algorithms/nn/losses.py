@@ -4,7 +4,9 @@ r"""Losses as forward/backward pairs, like the layers: ``forward(pred, target) -
 - :class:`MeanSquaredError`: :math:`\frac1n \sum (p - t)^2` over every entry;
 - :class:`BinaryCrossEntropyWithLogits`: the cross-entropy of a sigmoid, computed from the logits;
 - :class:`SoftmaxCrossEntropy`: the cross-entropy of a softmax against integer labels, with optional label
-  smoothing.
+  smoothing;
+- :func:`smooth_labels`: the smoothed target distribution that loss uses, :math:`(1-\varepsilon)\,\text{onehot}(y)
+  + \varepsilon/K`.
 
 Each value is a mean (over every entry, or over the examples for the softmax cross-entropy), so the gradient
 carries the :math:`1/n`. Working from logits instead of probabilities is both more accurate (no
@@ -21,9 +23,9 @@ import numpy as np
 
 from mlsheet_utils.algorithms.nn._repr import compact_repr
 from mlsheet_utils.algorithms.nn.functional import _log_softmax, _sigmoid, _softmax, _softplus
-from mlsheet_utils.validation import as_array, check_float
+from mlsheet_utils.validation import as_array, check_float, check_int
 
-__all__ = ["BinaryCrossEntropyWithLogits", "Loss", "MeanSquaredError", "SoftmaxCrossEntropy"]
+__all__ = ["BinaryCrossEntropyWithLogits", "Loss", "MeanSquaredError", "SoftmaxCrossEntropy", "smooth_labels"]
 
 
 class Loss:
@@ -151,11 +153,49 @@ class SoftmaxCrossEntropy(Loss):
         return pred, labels
 
     def _forward(self, pred, target):
-        k = pred.shape[-1]
-        q = np.full(pred.shape, self.label_smoothing / k)
-        np.put_along_axis(q, target[..., None], 1.0 - self.label_smoothing + self.label_smoothing / k, axis=-1)
+        q = _smooth_labels(target, pred.shape[-1], self.label_smoothing)
         value = float(-(q * _log_softmax(pred, -1)).sum() / target.size)
         return value, {"pred": pred, "q": q, "n": target.size}
 
     def _backward(self, cache):
         return (_softmax(cache["pred"], -1) - cache["q"]) / cache["n"]
+
+
+def _smooth_labels(labels: np.ndarray, n_classes: int, label_smoothing: float) -> np.ndarray:
+    """Unchecked kernel of :func:`smooth_labels`."""
+    q = np.full(labels.shape + (n_classes,), label_smoothing / n_classes)
+    np.put_along_axis(q, labels[..., None], 1.0 - label_smoothing + label_smoothing / n_classes, axis=-1)
+    return q
+
+
+def smooth_labels(labels, n_classes: int, label_smoothing: float) -> np.ndarray:
+    r"""Smoothed one-hot targets: every class gets :math:`\varepsilon/K`, the true class the rest.
+
+    .. math::
+        q_k = (1 - \varepsilon)\,\mathbb{1}[k = y] + \frac{\varepsilon}{K}, \qquad
+        q_y = 1 - \varepsilon + \frac{\varepsilon}{K}, \qquad \sum_k q_k = 1 .
+
+    The same as ``optax.smooth_labels(one_hot(y), eps)``; :class:`SoftmaxCrossEntropy` uses these targets.
+
+    Parameters
+    ----------
+    labels : array_like of int, any shape
+        Class labels in ``0 .. n_classes - 1``.
+    n_classes : int >= 1
+        :math:`K`.
+    label_smoothing : float in [0, 1]
+        :math:`\varepsilon`; 0 gives the one-hot targets, 1 the uniform distribution.
+
+    Returns
+    -------
+    numpy.ndarray, shape ``labels.shape + (n_classes,)``
+        Probability vectors along the last axis.
+    """
+    labels = np.asarray(labels)
+    n_classes = check_int(n_classes, "n_classes", low=1)
+    label_smoothing = check_float(label_smoothing, "label_smoothing", low=0, high=1)
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must hold integers, got dtype {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
+        raise ValueError(f"labels must be in [0, {n_classes - 1}], got values in [{labels.min()}, {labels.max()}]")
+    return _smooth_labels(labels, n_classes, label_smoothing)
