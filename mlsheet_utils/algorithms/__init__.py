@@ -1,14 +1,26 @@
 """Every algorithm the book implements, by family. Pages import the module they teach and show its source.
 
-- :mod:`~mlsheet_utils.algorithms.probability`  distributions, densities, divergences, inference, tests,
+- :mod:`~mlsheet_utils.algorithms.probability`     distributions, densities, divergences, inference, tests,
   graphical models, MCMC;
-- :mod:`~mlsheet_utils.algorithms.linalg`       factorisations, determinants, rank, eigen- and singular values;
-- :mod:`~mlsheet_utils.algorithms.calculus`     finite-difference derivatives and Taylor polynomials;
-- :mod:`~mlsheet_utils.algorithms.optim`        constrained problems, projections, Lipschitz constants;
-- :mod:`~mlsheet_utils.algorithms.clustering`   k-means and Gaussian mixtures;
-- :mod:`~mlsheet_utils.algorithms.linear`       least squares, ridge and their diagnostics;
-- :mod:`~mlsheet_utils.algorithms.nn`           neural networks: functional pieces, layers, losses, optimisers;
-- :mod:`~mlsheet_utils.algorithms.rl`           tabular reinforcement learning.
+- :mod:`~mlsheet_utils.algorithms.linalg`          Gram-Schmidt, determinants, rank, eigen- and singular values;
+- :mod:`~mlsheet_utils.algorithms.decomposition`   LU, Cholesky, QR, least squares, NMF, ALS, PCA;
+- :mod:`~mlsheet_utils.algorithms.calculus`        finite-difference derivatives, Taylor polynomials, chain rules;
+- :mod:`~mlsheet_utils.algorithms.convexity`       Jensen gaps, log-sum-exp;
+- :mod:`~mlsheet_utils.algorithms.optim`           Newton, constrained problems, projections, Lipschitz constants;
+- :mod:`~mlsheet_utils.algorithms.preprocessing`   feature scaling;
+- :mod:`~mlsheet_utils.algorithms.neighbors`       k-nearest neighbours, k-d trees;
+- :mod:`~mlsheet_utils.algorithms.dimensionality`  volumes, shells and distance concentration in high dimension;
+- :mod:`~mlsheet_utils.algorithms.clustering`      k-means and Gaussian mixtures;
+- :mod:`~mlsheet_utils.algorithms.linear`          least squares, ridge and their diagnostics;
+- :mod:`~mlsheet_utils.algorithms.kernels`, :mod:`~mlsheet_utils.algorithms.svm`   kernels, soft-margin SVM by SMO;
+- :mod:`~mlsheet_utils.algorithms.naive_bayes`     Gaussian, multinomial and Bernoulli naive Bayes;
+- :mod:`~mlsheet_utils.algorithms.trees`           decision trees, bagging, random forests, AdaBoost, XGBoost-style
+  boosting;
+- :mod:`~mlsheet_utils.algorithms.metrics`         classification, ranking, calibration and regression metrics;
+- :mod:`~mlsheet_utils.algorithms.imbalance`       resampling, SMOTE, class weights, cost thresholds;
+- :mod:`~mlsheet_utils.algorithms.nn`              neural networks: functional pieces, layers, losses, optimisers,
+  initialisers, training, attention;
+- :mod:`~mlsheet_utils.algorithms.rl`              tabular reinforcement learning.
 
 Rules of the house: algorithm code never imports display code (:mod:`mlsheet_utils.explore`); randomness enters
 as ``rng`` (an int seed or a Generator, :func:`mlsheet_utils.validation.check_random_state`); results are frozen
