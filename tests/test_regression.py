@@ -1,5 +1,7 @@
 """mlsheet_utils.algorithms.linear against scikit-learn and closed forms over random seeded designs (numpy-ml style)."""
 
+import functools
+
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, Ridge
@@ -215,3 +217,165 @@ def test_validation_names_the_argument():
         regression.simulate_slopes(0.5, beta=(1.0,))
     with pytest.raises(ValueError, match="rho must lie in"):
         regression.two_predictor_risk([0.5, 1.0], 10, 1.0)
+
+
+# -- logistic regression --------------------------------------------------------------------------------------
+
+def random_classification(rng):
+    """A random design (n, d) with shifted, scaled columns and labels drawn from a logistic model."""
+    n, d = int(rng.integers(30, 200)), int(rng.integers(1, 6))
+    X = rng.standard_normal((n, d)) * rng.uniform(0.5, 3, d) + rng.uniform(-2, 2, d)
+    z = X @ rng.standard_normal(d) + rng.normal()
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-z))).astype(float)
+    y[:2] = [0.0, 1.0]                                      # both classes present
+    return X, y
+
+
+def sheet_bce(beta, X, y, C, fit_intercept=True):
+    """The cross-entropy written from probabilities (scikit-learn's log_loss), plus the penalty on the slopes."""
+    from sklearn.metrics import log_loss
+    z = X @ beta[1:] + beta[0] if fit_intercept else X @ beta
+    w = beta[1:] if fit_intercept else beta
+    return log_loss(y, 1 / (1 + np.exp(-z)), labels=[0, 1]) + w @ w / (2 * C * len(y))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_logistic_irls_matches_sklearn(fit_intercept):
+    from sklearn.linear_model import LogisticRegression
+    rng = np.random.default_rng(20)
+    for _ in range(N_TRIALS):
+        X, y = random_classification(rng)
+        C = float(10 ** rng.uniform(-2, 2))
+        ours = regression.logistic_irls(X, y, C=C, fit_intercept=fit_intercept, tol=1e-12)
+        assert ours.converged
+        ref = LogisticRegression(C=C, fit_intercept=fit_intercept, solver="newton-cholesky", tol=1e-12,
+                                 max_iter=1000).fit(X, y)
+        np.testing.assert_allclose(ours.coef, ref.coef_[0], rtol=1e-8, atol=1e-10)
+        np.testing.assert_allclose(ours.intercept, ref.intercept_[0] if fit_intercept else 0.0, rtol=1e-8,
+                                   atol=1e-10)
+        lbfgs = LogisticRegression(C=C, fit_intercept=fit_intercept, tol=1e-10, max_iter=10_000).fit(X, y)
+        np.testing.assert_allclose(ours.coef, lbfgs.coef_[0], rtol=1e-4, atol=1e-6)
+
+
+def test_logistic_objective_matches_log_loss_and_finite_differences():
+    from mlsheet_utils.algorithms.calculus import numerical_gradient, numerical_hessian
+    rng = np.random.default_rng(21)
+    for _ in range(10):
+        X, y = random_classification(rng)
+        C = float(10 ** rng.uniform(-1, 2))
+        beta = 0.3 * rng.standard_normal(X.shape[1] + 1)
+        obj = regression.logistic_objective(beta, X, y, C=C)
+        f = functools.partial(sheet_bce, X=X, y=y, C=C)
+        np.testing.assert_allclose(obj.value, f(beta), rtol=1e-12)
+        np.testing.assert_allclose(obj.grad, numerical_gradient(f, beta), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(obj.hess, numerical_hessian(f, beta), rtol=1e-4, atol=1e-6)
+        assert np.all(np.linalg.eigvalsh(obj.hess) > 0)
+
+
+def test_logistic_objective_is_finite_where_the_probability_rounds_to_one():
+    X, y = np.array([[40.0], [-1.0]]), np.array([0.0, 1.0])
+    value = regression.logistic_objective(np.array([0.0, 1.0]), X, y).value
+    np.testing.assert_allclose(value, (40.0 + np.log1p(np.exp(-40.0)) + np.log1p(np.e)) / 2, rtol=1e-14)
+
+
+def test_irls_first_step_is_weighted_least_squares():
+    rng = np.random.default_rng(22)
+    for _ in range(10):
+        X, y = random_classification(rng)
+        A = np.column_stack([np.ones(len(y)), X])
+        beta0 = 0.1 * rng.standard_normal(A.shape[1])
+        p = 1 / (1 + np.exp(-A @ beta0))
+        s = p * (1 - p)
+        u = A @ beta0 + (y - p) / s                             # the working response
+        wls = np.linalg.lstsq(np.sqrt(s)[:, None] * A, np.sqrt(s) * u, rcond=None)[0]
+        one = regression.logistic_irls(X, y, C=np.inf, max_iter=1, beta0=beta0)   # near 0 the full step is taken
+        np.testing.assert_allclose(one.path[1], wls, rtol=1e-8, atol=1e-10)
+
+
+def test_irls_objective_decreases_and_converges_quadratically():
+    rng = np.random.default_rng(23)
+    X, y = random_classification(rng)
+    fit = regression.logistic_irls(X, y, C=1.0, tol=1e-13)
+    assert np.all(np.diff(fit.objective) <= 1e-15)
+    g = fit.grad_norm
+    big = g[:-1] > 1e-6                                        # away from round-off, once close: g' <= K g^2
+    assert np.any(g[1:][big] < 10 * g[:-1][big] ** 2) and fit.n_iter <= 15
+
+
+def test_separable_data_has_no_unpenalised_minimiser():
+    rng = np.random.default_rng(24)
+    X = rng.standard_normal((60, 2))
+    y = (X @ [1.0, -2.0] > 0).astype(float)
+    norms = [np.linalg.norm(regression.logistic_irls(X, y, C=np.inf, tol=tol, max_iter=500).coef)
+             for tol in (1e-3, 1e-6, 1e-9)]
+    assert norms[0] < norms[1] < norms[2]                      # the tolerance, not the data, sets the size
+    penalised = [regression.logistic_irls(X, y, C=1.0, tol=tol).coef for tol in (1e-6, 1e-12)]
+    np.testing.assert_allclose(penalised[0], penalised[1], rtol=1e-4)
+
+
+@pytest.mark.parametrize("loss", ["log", "squared"])
+def test_logistic_gd_steps_along_the_finite_difference_gradient(loss):
+    from mlsheet_utils.algorithms.calculus import numerical_gradient
+    rng = np.random.default_rng(25)
+    X, y = random_classification(rng)
+    beta0 = 0.5 * rng.standard_normal(X.shape[1] + 1)
+    C, lr = 3.0, 0.7
+
+    def J(b):
+        p = 1 / (1 + np.exp(-(X @ b[1:] + b[0])))
+        data = np.mean((p - y) ** 2) if loss == "squared" else sheet_bce(b, X, y, np.inf)
+        return data + b[1:] @ b[1:] / (2 * C * len(y))
+
+    run = regression.logistic_gd(X, y, lr=lr, n_iter=3, C=C, loss=loss, beta0=beta0)
+    for k in range(3):
+        np.testing.assert_allclose(run.path[k + 1], run.path[k] - lr * numerical_gradient(J, run.path[k]),
+                                   rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(run.objective[k], J(run.path[k]), rtol=1e-12)
+
+
+def test_logistic_gd_reaches_the_irls_optimum():
+    rng = np.random.default_rng(26)
+    X, y = random_classification(rng)
+    X = (X - X.mean(0)) / X.std(0)
+    newton = regression.logistic_irls(X, y, C=1.0)
+    gd = regression.logistic_gd(X, y, lr=2.0, n_iter=5000, C=1.0)
+    np.testing.assert_allclose(gd.path[-1], newton.path[-1], rtol=1e-6, atol=1e-8)
+
+
+def test_logistic_estimator_matches_sklearn_predictions():
+    from sklearn.linear_model import LogisticRegression
+    rng = np.random.default_rng(27)
+    X, y = random_classification(rng)
+    ours = regression.LogisticRegression(C=0.5).fit(X, y)
+    ref = LogisticRegression(C=0.5, solver="newton-cholesky", tol=1e-12).fit(X, y)
+    Xt = rng.standard_normal((40, X.shape[1])) * 3
+    np.testing.assert_allclose(ours.predict_proba(Xt), ref.predict_proba(Xt), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(ours.decision_function(Xt), ref.decision_function(Xt), rtol=1e-8, atol=1e-10)
+    np.testing.assert_array_equal(ours.predict(Xt), ref.predict(Xt))
+    assert ours.converged_ and ours.n_iter_ >= 1
+
+
+def test_logistic_validation_names_the_argument():
+    X, y = np.ones((4, 2)), np.array([0.0, 1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="labels 0 and 1 only"):
+        regression.logistic_irls(X, np.array([0.0, 2.0, 0.0, 1.0]))
+    with pytest.raises(ValueError, match="needs both classes"):
+        regression.logistic_irls(X, np.zeros(4))
+    with pytest.raises(ValueError, match="C must be > 0"):
+        regression.logistic_irls(X, y, C=0.0)
+    with pytest.raises(ValueError, match="C must be a finite real number"):
+        regression.logistic_irls(X, y, C=np.nan)
+    with pytest.raises(ValueError, match="tol must be > 0"):
+        regression.logistic_irls(X, y, tol=0.0)
+    with pytest.raises(ValueError, match="beta0 must have shape"):
+        regression.logistic_irls(X, y, beta0=np.zeros(2))
+    with pytest.raises(ValueError, match="beta must have shape"):
+        regression.logistic_objective(np.zeros(2), X, y)
+    with pytest.raises(ValueError, match="loss must be"):
+        regression.logistic_gd(X, y, lr=0.1, n_iter=2, loss="hinge")
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        regression.logistic_gd(X, y, lr=0.0, n_iter=2)
+    with pytest.raises(ValueError, match="not fitted"):
+        regression.LogisticRegression().predict(X)
+    with pytest.raises(ValueError, match="columns"):
+        regression.LogisticRegression().fit(X, y).predict(np.ones((3, 5)))

@@ -11,7 +11,10 @@
 - :mod:`~mlsheet_utils.algorithms.neighbors`       k-nearest neighbours, k-d trees;
 - :mod:`~mlsheet_utils.algorithms.dimensionality`  volumes, shells and distance concentration in high dimension;
 - :mod:`~mlsheet_utils.algorithms.clustering`      k-means and Gaussian mixtures;
-- :mod:`~mlsheet_utils.algorithms.linear`          least squares, ridge and their diagnostics;
+- :mod:`~mlsheet_utils.algorithms.linear`          least squares, ridge, logistic regression and their diagnostics;
+- :mod:`~mlsheet_utils.algorithms.bayes_linear`    Bayesian linear regression: posterior, predictive, evidence;
+- :mod:`~mlsheet_utils.algorithms.regularization`  lasso and elastic net by coordinate descent, paths, L1 balls;
+- :mod:`~mlsheet_utils.algorithms.bias_variance`   exact and Monte Carlo bias-variance decompositions;
 - :mod:`~mlsheet_utils.algorithms.kernels`, :mod:`~mlsheet_utils.algorithms.svm`   kernels, soft-margin SVM by SMO;
 - :mod:`~mlsheet_utils.algorithms.naive_bayes`     Gaussian, multinomial and Bernoulli naive Bayes;
 - :mod:`~mlsheet_utils.algorithms.trees`           decision trees, bagging, random forests, AdaBoost, XGBoost-style

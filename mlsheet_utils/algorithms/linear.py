@@ -1,4 +1,4 @@
-"""Linear regression from scratch, and the diagnostics of collinearity.
+"""Linear and logistic regression from scratch, and the diagnostics of collinearity.
 
 - :func:`ols`                ordinary least squares through a thin QR factorisation (or ``numpy.linalg.lstsq``);
 - :func:`ridge`              ridge regression through the SVD, the intercept left unpenalised;
@@ -15,6 +15,14 @@ Two correlated predictors, many data sets at once (the simulations of collineari
 - :func:`two_predictor_risk`  the fixed-design theory: RMSE of :math:`\\hat\\beta_1` for OLS and ridge, sd of
   :math:`\\hat\\beta_1 + \\hat\\beta_2` (a :class:`TwoPredictorRisk`).
 
+Logistic regression, :math:`P(y=1\\mid x) = \\sigma(\\beta_0 + w^\\top x)`, with scikit-learn's L2 penalty:
+
+- :func:`logistic_objective`  the penalised mean cross-entropy, its gradient and Hessian (a
+  :class:`LogisticObjective`);
+- :func:`logistic_irls`       Newton's method, i.e. iteratively reweighted least squares, with step halving;
+- :func:`logistic_gd`         gradient descent, with the cross-entropy or the squared error as the loss;
+- :class:`LogisticRegression` the estimator (``fit``, ``decision_function``, ``predict_proba``, ``predict``).
+
 Every function validates its input like scikit-learn: a wrong shape, NaN or a bad parameter raises
 ``ValueError`` naming the argument.
 """
@@ -25,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.special
 
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
@@ -389,3 +398,316 @@ def two_predictor_risk(rho, n, lam, *, sigma: float = 1.0, beta=(1.0, 1.0)) -> T
     bias = -(lam / (d1 + lam) * (beta[0] + beta[1]) + lam / (d2 + lam) * (beta[0] - beta[1])) / 2
     out = (ols, np.sqrt(var_ridge + bias ** 2), sigma * np.sqrt(2 / d1))
     return TwoPredictorRisk(*(float(v) if np.ndim(v) == 0 else v for v in out))
+
+
+# -- logistic regression --------------------------------------------------------------------------------------
+
+def _check_C(C) -> float:
+    """``C`` > 0, or ``inf`` for no penalty (scikit-learn's convention)."""
+    if isinstance(C, (float, np.floating)) and np.isposinf(C):
+        return float("inf")
+    return check_float(C, "C", low=0, low_open=True)
+
+
+def _logistic_problem(X, y, C, fit_intercept: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The design with a leading column of ones (if ``fit_intercept``), the 0/1 labels and the penalty weights.
+
+    The penalty weight of every slope is :math:`1/(Cn)` and that of the intercept 0.
+    """
+    X, y = _design(X, y)
+    if not np.all((y == 0) | (y == 1)):
+        bad = np.unique(y[(y != 0) & (y != 1)])[:3]
+        raise ValueError(f"y must hold the labels 0 and 1 only, got {bad.tolist()}")
+    if y.min() == y.max():
+        raise ValueError(f"y holds only the label {int(y[0])}; logistic regression needs both classes")
+    C = _check_C(C)
+    n = X.shape[0]
+    A = np.column_stack([np.ones(n), X]) if fit_intercept else X
+    lam = np.full(A.shape[1], 0.0 if np.isinf(C) else 1.0 / (C * n))
+    if fit_intercept:
+        lam[0] = 0.0
+    return A, y, lam
+
+
+def _logistic_kernel(beta: np.ndarray, A: np.ndarray, y: np.ndarray, lam: np.ndarray, hess: bool = True):
+    z = A @ beta
+    value = float(np.mean(np.logaddexp(0.0, z) - y * z) + 0.5 * lam @ (beta * beta))
+    grad = A.T @ (scipy.special.expit(z) - y) / len(y) + lam * beta
+    if not hess:
+        return value, grad, None
+    s = scipy.special.expit(z) * scipy.special.expit(-z)          # p (1 - p), accurate in both tails
+    return value, grad, (A.T * s) @ A / len(y) + np.diag(lam)
+
+
+@dataclass(frozen=True)
+class LogisticObjective:
+    """Output of :func:`logistic_objective`.
+
+    Attributes
+    ----------
+    value : float, the penalised mean cross-entropy :math:`J(\\beta)`
+    grad : ndarray, shape (p,), :math:`\\nabla J`
+    hess : ndarray, shape (p, p), :math:`\\nabla^2 J`
+    """
+
+    value: float
+    grad: np.ndarray
+    hess: np.ndarray
+
+
+def logistic_objective(beta, X, y, *, C: float = np.inf, fit_intercept: bool = True) -> LogisticObjective:
+    """The objective of L2-penalised logistic regression, its gradient and its Hessian.
+
+    With :math:`\\tilde x_i = (1, x_i)` (or :math:`x_i` without an intercept), :math:`z_i = \\tilde x_i^\\top\\beta`
+    and :math:`p_i = \\sigma(z_i)`:
+
+    .. math::
+        J(\\beta) = \\frac1n\\sum_{i=1}^n \\big[\\log(1 + e^{z_i}) - y_i z_i\\big]
+                   + \\frac{1}{2Cn}\\lVert w\\rVert^2, \\qquad
+        \\nabla J = \\frac1n \\tilde X^\\top (p - y) + \\frac{1}{Cn}\\,(0, w), \\qquad
+        \\nabla^2 J = \\frac1n \\tilde X^\\top S \\tilde X + \\frac{1}{Cn}\\operatorname{diag}(0, 1, \\dots, 1),
+
+    where :math:`w` is :math:`\\beta` without the intercept and :math:`S = \\operatorname{diag}(p_i(1-p_i))`.
+    The first term is the binary cross-entropy :math:`-\\frac1n\\sum[y_i\\log p_i + (1-y_i)\\log(1-p_i)]`,
+    written through the logits so that no probability is rounded to 0 or 1 before its log is taken. This is
+    scikit-learn's ``LogisticRegression`` objective (its ``C`` times :math:`n` times ours, the same minimiser);
+    ``C=inf`` removes the penalty.
+
+    Parameters
+    ----------
+    beta : array_like, shape (p,)
+        :math:`(\\beta_0, \\beta_1, \\dots, \\beta_d)` with the intercept first (p = d + 1), or the d slopes
+        when ``fit_intercept`` is false.
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,), labels 0 and 1
+    C : float > 0 or inf
+        Inverse regularisation strength.
+    fit_intercept : bool
+
+    Returns
+    -------
+    LogisticObjective
+    """
+    A, y, lam = _logistic_problem(X, y, C, fit_intercept)
+    beta = as_array(beta, "beta", ndim=1)
+    if beta.shape != (A.shape[1],):
+        raise ValueError(f"beta must have shape ({A.shape[1]},) for this X and fit_intercept, got {beta.shape}")
+    return LogisticObjective(*_logistic_kernel(beta, A, y, lam))
+
+
+@dataclass(frozen=True)
+class LogisticFit:
+    """Output of :func:`logistic_irls` and :func:`logistic_gd`: the last iterate and the whole run.
+
+    Attributes
+    ----------
+    coef : ndarray, shape (d,), the slopes :math:`w`
+    intercept : float, :math:`\\beta_0` (0.0 without an intercept)
+    n_iter : int, iterations taken
+    converged : bool, whether :math:`\\max_j |\\partial J/\\partial\\beta_j|` fell to ``tol``
+    path : ndarray, shape (n_iter + 1, p), every iterate :math:`\\beta^{(t)}` (intercept first), the start included
+    objective : ndarray, shape (n_iter + 1,), the objective at each iterate
+    grad_norm : ndarray, shape (n_iter + 1,), :math:`\\max_j |\\partial J/\\partial\\beta_j|` at each iterate
+    """
+
+    coef: np.ndarray
+    intercept: float
+    n_iter: int
+    converged: bool
+    path: np.ndarray
+    objective: np.ndarray
+    grad_norm: np.ndarray
+
+
+def _fit_result(path, values, gnorms, fit_intercept, converged) -> LogisticFit:
+    path = np.array(path)
+    beta = path[-1]
+    return LogisticFit(beta[1:] if fit_intercept else beta, float(beta[0]) if fit_intercept else 0.0,
+                       len(path) - 1, bool(converged), path, np.array(values), np.array(gnorms))
+
+
+def _start(beta0, p: int) -> np.ndarray:
+    if beta0 is None:
+        return np.zeros(p)
+    beta0 = as_array(beta0, "beta0", ndim=1)
+    if beta0.shape != (p,):
+        raise ValueError(f"beta0 must have shape ({p},), got {beta0.shape}")
+    return beta0
+
+
+def logistic_irls(X, y, *, C: float = 1.0, fit_intercept: bool = True, tol: float = 1e-10,
+                  max_iter: int = 100, beta0=None) -> LogisticFit:
+    """Logistic regression by Newton's method, which for this loss is iteratively reweighted least squares.
+
+    Each iteration solves the Newton system :math:`\\nabla^2 J\\,\\Delta = -\\nabla J` (a Cholesky solve; see
+    :func:`logistic_objective`) and moves to :math:`\\beta + t\\Delta`, halving :math:`t` from 1 until the
+    objective falls enough (Armijo's condition, with an allowance for round-off in the objective); near the
+    optimum the full step is taken and convergence is quadratic. The full step is a weighted least-squares fit,
+
+    .. math::
+        \\beta^{\\rm new} = (\\tilde X^\\top S \\tilde X + n\\Lambda)^{-1}\\tilde X^\\top S\\,u, \\qquad
+        u = \\tilde X\\beta + S^{-1}(y - p),
+
+    with weights :math:`S = \\operatorname{diag}(p_i(1-p_i))`, working response :math:`u` and
+    :math:`\\Lambda = \\operatorname{diag}(0, \\tfrac{1}{Cn}, \\dots)`: hence the name. The loop stops when
+    :math:`\\max_j|\\partial J/\\partial\\beta_j| \\le` ``tol`` (scikit-learn's ``lbfgs`` criterion, ``gtol``).
+
+    On linearly separable data without a penalty (``C=inf``) the objective has no minimiser: it falls towards 0
+    as the weights grow along a separating direction, and the gradient vanishes with it, so the run stops at
+    weights whose size the tolerance decides, or when the Hessian becomes numerically singular
+    (``converged`` is then false).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,), labels 0 and 1
+    C : float > 0 or inf
+        Inverse regularisation strength (scikit-learn's ``C``).
+    fit_intercept : bool
+        Fit an unpenalised intercept.
+    tol : float > 0
+    max_iter : int >= 0
+    beta0 : array_like, shape (p,), optional
+        The start (zeros when omitted), intercept first.
+
+    Returns
+    -------
+    LogisticFit
+    """
+    A, y, lam = _logistic_problem(X, y, C, fit_intercept)
+    tol = check_float(tol, "tol", low=0, low_open=True)
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    beta = _start(beta0, A.shape[1])
+    path, values, gnorms, converged = [beta], [], [], False
+    for it in range(max_iter + 1):
+        value, grad, hess = _logistic_kernel(beta, A, y, lam)
+        values.append(value)
+        gnorms.append(float(np.max(np.abs(grad))))
+        if gnorms[-1] <= tol:
+            converged = True
+            break
+        if it == max_iter:
+            break
+        try:
+            step = -scipy.linalg.cho_solve(scipy.linalg.cho_factor(hess), grad)
+        except np.linalg.LinAlgError:          # S underflowed: separable data and no penalty
+            break
+        t, slope = 1.0, float(grad @ step)
+        slack = 16 * EPS * abs(value)          # near the optimum the decrease is below round-off: take the step
+        while _logistic_kernel(beta + t * step, A, y, lam, hess=False)[0] > value + 1e-4 * t * slope + slack:
+            t *= 0.5
+            if t < 1e-12:
+                break
+        if t < 1e-12:                          # no decrease possible at working precision
+            break
+        beta = beta + t * step
+        path.append(beta)
+    return _fit_result(path, values, gnorms, fit_intercept, converged)
+
+
+def logistic_gd(X, y, *, lr: float, n_iter: int, C: float = np.inf, fit_intercept: bool = True,
+                loss: str = "log", beta0=None) -> LogisticFit:
+    """Gradient descent on a logistic model, with the cross-entropy or the squared error as its loss.
+
+    :math:`\\beta^{(t+1)} = \\beta^{(t)} - \\eta\\,\\nabla J(\\beta^{(t)})` for ``n_iter`` steps, where :math:`J` is
+
+    - ``loss="log"``: the penalised mean cross-entropy of :func:`logistic_objective`, whose gradient with respect
+      to the logit :math:`z_i` is :math:`(p_i - y_i)/n`;
+    - ``loss="squared"``: :math:`\\frac1n\\sum_i (p_i - y_i)^2` plus the same penalty, whose gradient with respect
+      to :math:`z_i` is :math:`\\frac2n (p_i - y_i)\\,p_i(1 - p_i)`: it carries the factor :math:`p_i(1-p_i)`,
+      which vanishes when a point is confidently misclassified.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,), labels 0 and 1
+    lr : float > 0, the step size :math:`\\eta`
+    n_iter : int >= 0
+    C : float > 0 or inf
+    fit_intercept : bool
+    loss : {"log", "squared"}
+    beta0 : array_like, shape (p,), optional, intercept first
+
+    Returns
+    -------
+    LogisticFit (``converged`` is false: gradient descent here runs its fixed number of steps)
+    """
+    A, y, lam = _logistic_problem(X, y, C, fit_intercept)
+    lr = check_float(lr, "lr", low=0, low_open=True)
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    if loss not in ("log", "squared"):
+        raise ValueError(f"loss must be 'log' or 'squared', got {loss!r}")
+    beta = _start(beta0, A.shape[1])
+    n = len(y)
+    path, values, gnorms = [beta], [], []
+    for it in range(n_iter + 1):
+        z = A @ beta
+        p = scipy.special.expit(z)
+        if loss == "log":
+            value = np.mean(np.logaddexp(0.0, z) - y * z)
+            dz = (p - y) / n
+        else:
+            value = np.mean((p - y) ** 2)
+            dz = 2.0 * (p - y) * p * scipy.special.expit(-z) / n
+        grad = A.T @ dz + lam * beta
+        values.append(float(value + 0.5 * lam @ (beta * beta)))
+        gnorms.append(float(np.max(np.abs(grad))))
+        if it < n_iter:
+            beta = beta - lr * grad
+            path.append(beta)
+    return _fit_result(path, values, gnorms, fit_intercept, False)
+
+
+@dataclass
+class LogisticRegression:
+    """Binary logistic regression with an L2 penalty, in scikit-learn's shape (fitted by :func:`logistic_irls`).
+
+    The model is :math:`P(y=1\\mid x) = \\sigma(\\beta_0 + w^\\top x)`; ``fit`` minimises the objective of
+    :func:`logistic_objective`, which has the minimiser of scikit-learn's ``LogisticRegression(C=C)``.
+
+    Parameters
+    ----------
+    C : float > 0 or inf
+        Inverse regularisation strength; ``inf`` for the unpenalised maximum-likelihood fit.
+    fit_intercept : bool
+    tol : float > 0, the gradient tolerance of :func:`logistic_irls`
+    max_iter : int >= 0
+
+    Attributes
+    ----------
+    coef_ : ndarray, shape (d,) (scikit-learn's is (1, d))
+    intercept_ : float
+    n_iter_ : int
+    converged_ : bool
+    """
+
+    C: float = 1.0
+    fit_intercept: bool = True
+    tol: float = 1e-10
+    max_iter: int = 100
+
+    def fit(self, X, y) -> "LogisticRegression":
+        """Fit to ``X`` (n, d) and labels ``y`` (n,) in {0, 1}; return ``self``."""
+        fit = logistic_irls(X, y, C=self.C, fit_intercept=self.fit_intercept, tol=self.tol,
+                            max_iter=self.max_iter)
+        self.coef_, self.intercept_ = fit.coef, fit.intercept
+        self.n_iter_, self.converged_ = fit.n_iter, fit.converged
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        """The logit (log-odds) :math:`\\beta_0 + w^\\top x` of every row, shape (n,)."""
+        if not hasattr(self, "coef_"):
+            raise ValueError("this LogisticRegression is not fitted yet; call fit(X, y) first")
+        X, _ = _design(X)
+        if X.shape[1] != self.coef_.shape[0]:
+            raise ValueError(f"X has {X.shape[1]} columns but the model was fitted on {self.coef_.shape[0]}")
+        return X @ self.coef_ + self.intercept_
+
+    def predict_proba(self, X) -> np.ndarray:
+        """:math:`(P(y=0\\mid x), P(y=1\\mid x))` for every row, shape (n, 2)."""
+        z = self.decision_function(X)
+        return np.column_stack([scipy.special.expit(-z), scipy.special.expit(z)])
+
+    def predict(self, X) -> np.ndarray:
+        """The more probable label (1 where the logit is positive), shape (n,), integers."""
+        return (self.decision_function(X) > 0).astype(int)
