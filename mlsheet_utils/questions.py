@@ -2,8 +2,8 @@
 
 Answers are built in code cells, so any number they quote is computed, never typed. They render as HTML
 ``<details>`` elements: collapsed on the static site and in JupyterLab alike, with LaTeX typeset by MathJax.
-The same output carries the questions as data (MIME type :data:`MIME`), which ``make pages`` reads to build the
-interview index: nothing is scraped back out of the HTML.
+The same output carries the questions as data (in its metadata, under :data:`MIME`), which ``make pages`` reads to
+build the interview index: nothing is scraped back out of the HTML.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ class Interview:
             for i, (question, answer) in enumerate(self.questions, 1))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.html(), "text/plain": f"<{len(self.questions)} interview questions>",
-                MIME: {"questions": [{"question": q, "answer": a} for q, a in self.questions]}}
+        # The questions ride in the output's metadata: renderers (the site, JupyterLab) show the HTML and leave
+        # the metadata alone, while make pages reads it.
+        data = {"text/html": self.html(), "text/plain": f"<{len(self.questions)} interview questions>"}
+        return data, {MIME: {"questions": [{"question": q, "answer": a} for q, a in self.questions]}}
 
 
 def interview(questions: Sequence[tuple[str, str]], *, minimum: int = 3) -> Interview:

@@ -82,15 +82,15 @@ def test_repeated_headings_get_numbered_anchors():
 def test_questions_come_from_the_interview_cell_as_data():
     shown = interview([("Why is \\(J\\) *monotone*?", "because"), ("What is <code>k</code>_1 [x]?", "a"),
                        ("Third?", "c")])
-    bundle = shown._repr_mimebundle_()
+    bundle, metadata = shown._repr_mimebundle_()
     cells = [_md("## Interview questions"),
              {"cell_type": "code", "source": "interview(...)", "metadata": {"tags": ["interview", "remove-input"]},
-              "outputs": [{"output_type": "execute_result", "data": bundle}]}]
+              "outputs": [{"output_type": "execute_result", "data": bundle, "metadata": metadata}]}]
     q = pages.interview_questions(_section(cells))
     assert q.anchor == "interview-questions"
     assert q.questions == ("Why is {math}`J` \\*monotone\\*?", "What is <code>k</code>\\_1 \\[x\\]?", "Third?")
     # The HTML alone is not read back: the index takes the questions from the data.
-    cells[1]["outputs"][0]["data"] = {"text/html": bundle["text/html"]}
+    cells[1]["outputs"][0]["metadata"] = {}
     assert pages.interview_questions(_section(cells)) is None
 
 

@@ -233,7 +233,7 @@ def interview_questions(section: Section) -> Questions | None:
             continue
         anchor = anchor or _anchor_before(anchors, ci)
         for out in cell.get("outputs", []):
-            data = out.get("data", {}).get(MIME)
+            data = out.get("metadata", {}).get(MIME)
             for item in (data or {}).get("questions", []):
                 questions.append(html_to_myst(item["question"]))
     return Questions(section, tuple(questions), anchor) if questions else None
