@@ -5,11 +5,13 @@ extension registry, so Sphinx 7.4 writes it into every page twice (once with fil
 ``''``, which its de-duplication tells apart) and the second ``const`` throws "Identifier 'THEBE_JS_URL' has
 already been declared" in every reader's console. The browser tests (``tests/browser``) fail on any console
 error, so the duplicate is dropped here rather than ignored there: scripts with the same source or body and
-attributes appear once per page.
+attributes appear once per page. It also copies the widget fonts next to the pages (:func:`copy_widget_fonts`).
 """
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 
@@ -33,6 +35,26 @@ def dedupe_scripts(app, pagename: str, templatename: str, context: dict, doctree
     scripts[:] = unique
 
 
+def copy_widget_fonts(app, exception) -> None:
+    """Put the widget manager's Font Awesome files where its controls bundle looks for them.
+
+    The ipywidgets controls bundle (Play and Button icons) derives its webpack public path from its AMD module id,
+    ``@jupyter-widgets/controls``, which resolves next to the page: ``book/<chapter>/@jupyter-widgets/``. Its font
+    files are copied there from the vendored manager, so no request of the site 404s.
+    """
+    if exception is not None or app.builder.name != "html":
+        return
+    out = Path(app.outdir)
+    fonts = [f for f in (out / "_static" / "html-manager").glob("*") if f.suffix in {".woff", ".woff2", ".ttf"}]
+    for chapter in (out / "book").glob("*/"):
+        if chapter.is_dir() and any(chapter.glob("*.html")):
+            target = chapter / "@jupyter-widgets"
+            target.mkdir(exist_ok=True)
+            for font in fonts:
+                shutil.copy2(font, target / font.name)
+
+
 def setup(app) -> dict:
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.connect("build-finished", copy_widget_fonts)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
