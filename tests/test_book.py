@@ -83,7 +83,8 @@ def test_metadata_matches_headings(nb):
     assert meta["title"] == heading.title
     first = src(data["cells"][0])
     assert data["cells"][0]["cell_type"] == "markdown"
-    assert first.startswith(f"# {hid} "), "the first cell must be '# <id> <title>'"
+    assert first.split("\n", 1)[0] == f"# {hid} {heading.display_title}", \
+        f"the first cell must start with '# {hid} {heading.display_title}' (the title without the sheet's colon)"
     summary = first.split("\n", 1)[1].strip() if "\n" in first else ""
     assert len(summary.split()) >= 20, "the title needs a 2-4 sentence summary"
 

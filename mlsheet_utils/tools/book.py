@@ -43,6 +43,10 @@ ANATOMY_TAGS = ("setup", "derivation", "implementation", "reference-check", "wid
 ID_PATTERN = re.compile(r"^[1-5](\.\d+){1,2}$")
 
 
+#: Sheet titles whose punctuation reads badly as a page title (the sheet's own spelling stays in ``title``).
+TITLE_FIXES = {"Orthogonality/-normality": "Orthogonality and Orthonormality"}
+
+
 @dataclass(frozen=True)
 class Heading:
     id: str
@@ -52,6 +56,11 @@ class Heading:
     @property
     def chapter(self) -> str:
         return self.id.split(".")[0]
+
+    @property
+    def display_title(self) -> str:
+        """The title a page shows: the sheet's, without a trailing colon, with :data:`TITLE_FIXES` applied."""
+        return TITLE_FIXES.get(self.title, self.title).rstrip(": ").strip()
 
 
 @lru_cache(maxsize=1)
@@ -232,7 +241,7 @@ def new_notebook(heading_id: str) -> Path:
     if path.exists():
         raise ValueError(f"{path} exists already")
     cells = [
-        new_markdown_cell(f"# {h.id} {h.title}\n\nTODO: what it is and why an interviewer asks."),
+        new_markdown_cell(f"# {h.id} {h.display_title}\n\nTODO: what it is and why an interviewer asks."),
         new_code_cell("import numpy as np\nimport sympy as sp\n\nfrom mlsheet_utils import checks, explore\n"
                       "from mlsheet_utils.explore import plotting\n"
                       "from mlsheet_utils.questions import interview, show_source\n\nplotting.use_style()\n"
