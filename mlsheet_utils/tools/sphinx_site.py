@@ -39,9 +39,12 @@ def dedupe_scripts(app, pagename: str, templatename: str, context: dict, doctree
 
 
 def home_tab_title(app, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
-    """The home page's tab reads the book's name once, not "<name> — <name>" (its heading is the book's name)."""
+    """The home page's tab reads "Home — <book>", not "<book> — <book>" (its heading is the book's name).
+
+    The template appends " — <book>" to every title itself, so the home page's own title is what changes.
+    """
     if pagename == app.config.root_doc:
-        context["titlesuffix"] = ""
+        context["title"] = "Home"
 
 
 #: The repository Jupyter Book assumes when ``_config.yml`` names none: never a real home of this book.

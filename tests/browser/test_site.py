@@ -246,7 +246,8 @@ def test_download_button_and_no_dead_launch_links(open_page, site_url, path):
 
 @pytest.mark.parametrize("path", ["book/intro.html", "book/02_linear_algebra/02_02_determinant.html"])
 def test_tab_titles(open_page, site_url, path):
-    """The home tab names the book once; a section's tab is '<id> <title> - <book>', no sheet colon."""
+    """The home tab names the book once ('Home - <book>'); a section's tab is '<id> <title> - <book>', without the
+    sheet's colon."""
     page, log = _load(open_page, site_url, path)
     title = page.title()
     book_name = _config()["title"]
