@@ -150,6 +150,106 @@ def test_bic_aic_match_sklearn(seed):
     assert mixture.gmm_n_parameters(len(w), X.shape[1]) == ref._n_parameters()
 
 
+def _compact_precisions(covs, covariance_type):
+    """scikit-learn's precisions_init for covariances in its compact form."""
+    return 1.0 / covs if covariance_type in ("diag", "spherical") else np.linalg.inv(covs)
+
+
+@pytest.mark.parametrize("covariance_type", mixture.COVARIANCE_TYPES)
+@pytest.mark.parametrize("seed", range(5))
+def test_gmm_estimator_matches_sklearn_for_every_covariance_type(seed, covariance_type):
+    X, w, m, C = random_problem(700 + seed)
+    k, d = m.shape
+    start = mixture.typed_covariances(mixture._constrain(C, np.ones(k), covariance_type), covariance_type)
+    ours = mixture.GMM(k, covariance_type=covariance_type, tol=0.0, max_iter=20, weights_init=w, means_init=m,
+                       covariances_init=start).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ref = GaussianMixture(k, covariance_type=covariance_type, tol=0.0, max_iter=20, weights_init=w,
+                              means_init=m, precisions_init=_compact_precisions(start, covariance_type)).fit(X)
+    np.testing.assert_allclose(ours.weights_, ref.weights_, rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(ours.means_, ref.means_, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(ours.covariances_, ref.covariances_, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(ours.score_samples(X), ref.score_samples(X), rtol=1e-9, atol=1e-10)
+    assert ours.n_parameters() == ref._n_parameters()
+    assert ours.bic(X) == pytest.approx(ref.bic(X), rel=1e-9)
+    assert ours.aic(X) == pytest.approx(ref.aic(X), rel=1e-9)
+
+
+@pytest.mark.parametrize("covariance_type", mixture.COVARIANCE_TYPES)
+def test_typed_m_step_maximises_q_against_scipy_optimize(covariance_type):
+    """The constrained M step's covariance beats nearby covariances of the same type on Q (numerical check)."""
+    X, w, m, C = random_problem(801)
+    k, d = m.shape
+    resp, _ = mixture.e_step(X, w, m, C)
+    weights, means, covs = mixture.m_step(X, resp, reg_covar=0.0, covariance_type=covariance_type)
+
+    def q(cv):
+        return float(np.sum(resp * stats_logpdf(X, means, cv)))
+
+    best = q(covs)
+    g = np.random.default_rng(0)
+    for _ in range(20):
+        jitter = mixture.typed_covariances(covs, covariance_type)
+        jitter = jitter * np.exp(0.05 * g.standard_normal(jitter.shape)) if covariance_type != "full" else (
+            jitter + 0.02 * (lambda A: A @ np.swapaxes(A, -1, -2))(g.standard_normal(jitter.shape)))
+        if covariance_type == "tied":
+            jitter = (jitter + jitter.T) / 2 + 0.01 * np.eye(d)
+        assert q(mixture.full_covariances(jitter, covariance_type, k, d)) <= best + 1e-9
+
+
+def stats_logpdf(X, means, covs):
+    return np.column_stack([stats.multivariate_normal(means[j], covs[j]).logpdf(X).reshape(-1)
+                            for j in range(len(means))])
+
+
+def test_gmm_n_init_keeps_the_best_start_and_kmeans_start_is_typed():
+    X, _ = data.blobs(n_per_cluster=40, centers=[(0.0, 0.0), (5.0, 0.0), (0.0, 5.0), (5.0, 5.0)], rng=2)
+    single = [mixture.GMM(4, n_init=1, rng=np.random.default_rng(s)).fit(X).log_likelihood_ for s in range(3)]
+    multi = mixture.GMM(4, n_init=3, rng=0).fit(X)
+    assert multi.log_likelihood_ >= min(single) - 1e-9
+    for ct, shape in [("full", (4, 2, 2)), ("tied", (2, 2)), ("diag", (4, 2)), ("spherical", (4,))]:
+        g = mixture.GMM(4, covariance_type=ct, rng=0).fit(X)
+        assert g.covariances_.shape == shape
+        assert np.all(np.diff(g.history_) >= -1e-9 * abs(g.history_[-1]))
+        assert g.score(X) == pytest.approx(g.log_likelihood_ / len(X), rel=1e-12)
+
+
+def test_full_and_typed_covariances_round_trip():
+    g = np.random.default_rng(1)
+    A = g.normal(size=(3, 2, 2))
+    full = A @ np.swapaxes(A, 1, 2) + np.eye(2)
+    np.testing.assert_array_equal(mixture.full_covariances(full, "full", 3, 2), full)
+    tied = mixture.full_covariances(full[0], "tied", 3, 2)
+    assert tied.shape == (3, 2, 2) and np.all(tied == full[0])
+    v = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    np.testing.assert_array_equal(mixture.typed_covariances(mixture.full_covariances(v, "diag", 3, 2), "diag"), v)
+    s = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(mixture.full_covariances(s, "spherical", 3, 2)[2], 3.0 * np.eye(2))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_soft_kmeans_small_sigma_is_sklearn_kmeans(seed):
+    from sklearn.cluster import KMeans
+
+    X, _ = data.blobs(n_per_cluster=30, scale=0.7, rng=seed)
+    init = X[np.random.default_rng(seed).choice(len(X), 3, replace=False)]
+    ours = mixture.soft_kmeans(X, init, 1e-3, max_iter=300)
+    ref = KMeans(3, init=init, n_init=1, algorithm="lloyd", max_iter=300, tol=0).fit(X)
+    np.testing.assert_allclose(ours.centers, ref.cluster_centers_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(ours.resp.argmax(1), ref.labels_)
+
+
+def test_soft_kmeans_one_step_is_the_weighted_mean():
+    X, _ = data.blobs(n_per_cluster=10, rng=0)
+    init = X[:3]
+    d2 = ((X[:, None] - init[None]) ** 2).sum(-1)
+    r = np.exp(-d2 / 2) / np.exp(-d2 / 2).sum(1, keepdims=True)          # sigma = 1
+    np.testing.assert_allclose(mixture.soft_kmeans(X, init, 1.0, max_iter=1).centers,
+                               r.T @ X / r.sum(0)[:, None], rtol=1e-12)
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: mixture.gmm_em(np.zeros((5, 2))), "give k or means"),
     (lambda: mixture.gmm_em(np.zeros((5, 2)), 6), "k must be <= 5"),
@@ -170,6 +270,17 @@ def test_bic_aic_match_sklearn(seed):
     (lambda: mixture.bic(-10.0, -1, 5), "n_params"),
     (lambda: mixture.bic(-10.0, 2, 0), "n must"),
     (lambda: mixture.aic(float("nan"), 2), "log_likelihood"),
+    (lambda: mixture.gmm_em(np.ones((5, 2)), 1, covariance_type="round"), "covariance_type must be one of"),
+    (lambda: mixture.m_step(np.ones((5, 2)), np.ones((5, 1)), covariance_type="Full"), "covariance_type"),
+    (lambda: mixture.gmm_n_parameters(2, 2, "block"), "covariance_type"),
+    (lambda: mixture.full_covariances(np.ones((3, 2)), "diag", 2, 2), "must have shape \\(2, 2\\)"),
+    (lambda: mixture.typed_covariances(np.ones((2, 2)), "tied"), "covariances must be 3-dimensional"),
+    (lambda: mixture.GMM(6).fit(np.ones((5, 2))), "n_components must be <= 5"),
+    (lambda: mixture.GMM(2, means_init=np.zeros((3, 2))).fit(np.ones((5, 2))), "means_init must have shape"),
+    (lambda: mixture.GMM(2, n_init=0).fit(np.ones((5, 2))), "n_init must be >= 1"),
+    (lambda: mixture.GMM(2).predict(np.ones((5, 2))), "not fitted"),
+    (lambda: mixture.soft_kmeans(np.ones((5, 2)), np.zeros((2, 2)), 0.0), "sigma must be > 0"),
+    (lambda: mixture.soft_kmeans(np.ones((5, 2)), np.zeros((2, 3)), 1.0), "init must have 2 columns"),
 ])
 def test_validation_messages(call, match):
     with pytest.raises(ValueError, match=match):

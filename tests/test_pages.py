@@ -108,3 +108,22 @@ def test_check_mode_reports_stale_pages(tmp_path, monkeypatch):
     assert pages.main(["--check"]) == 1
     assert pages.main([]) == 0
     assert pages.main(["--check"]) == 0
+
+
+def test_cells_hidden_on_the_site_are_collapsed_in_lab():
+    interview = {"cell_type": "code", "source": "interview(...)", "metadata": {"tags": ["interview", "remove-input"]}}
+    setup = {"cell_type": "code", "source": "import numpy", "metadata": {"tags": ["setup", "hide-input"]}}
+    sweep = {"cell_type": "code", "source": "check_sweep(ex)", "metadata": {"tags": ["widget-check", "hide-input"]}}
+    plain = {"cell_type": "code", "source": "x = 1", "metadata": {"tags": ["derivation"]}}
+    assert pages.cell_visibility(interview) == {"tags": ["interview", "remove-input"], "jupyter": {"source_hidden": True}}
+    assert pages.cell_visibility(setup)["jupyter"] == {"source_hidden": True}
+    assert pages.cell_visibility(sweep) == {"tags": ["widget-check", "remove-cell"], "jupyter": {"source_hidden": True}}
+    assert pages.cell_visibility(plain) == plain["metadata"]
+    nb = {"cells": [interview, plain, {"cell_type": "markdown", "source": "x", "metadata": {}}, sweep]}
+    assert pages.unsynced_cells(nb) == [0, 3]
+    assert interview["metadata"] == {"tags": ["interview", "remove-input"]}, "cell_visibility must not mutate"
+
+
+def test_every_notebook_is_collapsed_as_on_the_site():
+    for hid, path in book.notebooks().items():
+        assert not pages.unsynced_cells(book.read_notebook(path)), f"{hid}: run `make pages`"

@@ -14,10 +14,13 @@ Links are MyST links, so Sphinx (``-n``) checks that every link resolves: to a b
 (``[title](#correction-1-2-1)``; the name is ``<kind>-<section id with dashes>-<n>``, numbered per kind in
 page order), or to the notebook file with the anchor of the heading above the questions.
 
+It also keeps JupyterLab in step with the site (:func:`cell_visibility`): cells whose input the site hides
+keep their source collapsed in Lab (``jupyter.source_hidden``), so the interview cell does not show its answers.
+
 Command line (run from the repository root, as ``make pages`` does)::
 
-    python -m mlsheet_utils.tools.pages            # name the boxes in the notebooks, write both pages
-    python -m mlsheet_utils.tools.pages --check    # fail if a box name or a committed page is not current
+    python -m mlsheet_utils.tools.pages            # name the boxes, collapse hidden cells, write both pages
+    python -m mlsheet_utils.tools.pages --check    # fail if a box name, a cell's visibility or a page is stale
 """
 
 from __future__ import annotations
@@ -218,6 +221,55 @@ def name_boxes(path: Path) -> bool:
     return changed
 
 
+#: Site tags whose cells keep their source collapsed in JupyterLab too (``metadata.jupyter.source_hidden``).
+COLLAPSED_TAGS = ("remove-input", "hide-input")
+#: Cells the site leaves out entirely (the sweep that checks a widget prints a line only a contributor needs);
+#: the tag list each one must carry.
+SITE_HIDDEN = {"widget-check": ["widget-check", "remove-cell"]}
+
+
+def cell_visibility(cell: dict) -> dict:
+    """The metadata a code cell should carry so JupyterLab shows it as the site does.
+
+    A cell the site collapses or hides the input of (``hide-input``, ``remove-input``, e.g. the interview cell
+    whose source holds every answer) gets ``jupyter.source_hidden`` so Lab collapses its source too; a
+    ``widget-check`` cell is removed from the site (``remove-cell``) and collapsed in Lab.
+    """
+    meta = {k: (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v)
+            for k, v in cell.get("metadata", {}).items()}
+    tags = list(meta.get("tags", []))
+    for tag, wanted in SITE_HIDDEN.items():
+        if tag in tags:
+            tags = wanted + [t for t in tags if t not in wanted and t not in COLLAPSED_TAGS]
+    if tags:
+        meta["tags"] = tags
+    if set(tags) & set(COLLAPSED_TAGS) or "remove-cell" in tags:
+        meta.setdefault("jupyter", {})["source_hidden"] = True
+    return meta
+
+
+def unsynced_cells(nb: dict) -> list[int]:
+    """Indices of the code cells whose metadata differs from :func:`cell_visibility`."""
+    return [i for i, c in enumerate(nb.get("cells", []))
+            if c.get("cell_type") == "code" and cell_visibility(c) != c.get("metadata", {})]
+
+
+def sync_visibility(path: Path) -> bool:
+    """Write :func:`cell_visibility` into every code cell of a notebook; returns whether the file changed.
+
+    Only cell metadata changes, so stored outputs and widget state stay valid.
+    """
+    nb = book.read_notebook(path)
+    todo = unsynced_cells(nb)
+    for i in todo:
+        nb["cells"][i]["metadata"] = cell_visibility(nb["cells"][i])
+    if todo:
+        import nbformat
+
+        nbformat.write(nbformat.from_dict(nb), str(path))
+    return bool(todo)
+
+
 def _is_title(section: Section, anchor) -> bool:
     ci, li, _ = anchor
     first = _source(section.cells[ci]).splitlines()[li] if section.cells else ""
@@ -371,6 +423,12 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true", help="fail if a committed page is not current")
     args = ap.parse_args(argv)
     if args.check:
+        unsynced = [p.relative_to(book.ROOT).as_posix() for p in book.notebooks().values()
+                    if unsynced_cells(book.read_notebook(p))]
+        if unsynced:
+            print(f"cells not collapsed as on the site ({', '.join(unsynced[:3])}...): run `make pages`",
+                  file=sys.stderr)
+            return 1
         bad = misnamed()
         if bad:
             print(f"boxes without their :name: ({'; '.join(bad[:5])}...): run `make pages`", file=sys.stderr)
@@ -385,6 +443,8 @@ def main(argv=None) -> int:
     for path in book.notebooks().values():
         if name_boxes(path):
             print(f"named the boxes of {Path(path).relative_to(book.ROOT).as_posix()}")
+        if sync_visibility(path):
+            print(f"collapsed the site-hidden cells of {Path(path).relative_to(book.ROOT).as_posix()} in Lab too")
     for path, text in pages().items():
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")

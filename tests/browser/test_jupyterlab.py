@@ -219,3 +219,52 @@ def test_slider_redraws_the_plot_in_jupyterlab(lab, open_page, hid):
 
     for session in _api(lab, "GET", "api/sessions") or []:
         _api(lab, "DELETE", f"api/sessions/{session['id']}")
+
+
+# -- the book's Markdown and hidden answers, as JupyterLab shows them -----------------------------------
+
+_LAB_RENDERING = r"""() => {
+  const cells = [...document.querySelectorAll('.jp-Notebook .jp-Cell')];
+  const visible = el => !!el && el.offsetParent !== null && getComputedStyle(el).display !== 'none';
+  const rendered = [...document.querySelectorAll('.jp-MarkdownCell .myst')];
+  const interview = cells.filter(c => c.classList.contains('jp-CodeCell')
+                                      && (c.querySelector('details.mlsheet-interview') !== null));
+  return {
+    admonitions: document.querySelectorAll('.jp-MarkdownCell .myst aside.myst-admonition').length,
+    titles: [...document.querySelectorAll('.jp-MarkdownCell .myst aside.myst-admonition')]
+      .map(a => a.innerText.split('\n')[0].trim()),
+    rawOptions: rendered.filter(m => /:class:|:name:|```\{admonition\}/.test(m.innerText)).length,
+    rawMaths: rendered.filter(m => /\$[^$\n]{1,40}\$/.test(m.innerText)).map(m => m.innerText.slice(0, 80)),
+    interviewCells: interview.length,
+    interviewSourceShown: interview.filter(c => visible(c.querySelector('.jp-InputArea-editor'))).length,
+    interviewPlaceholder: interview.filter(c => visible(c.querySelector('.jp-InputPlaceholder'))).length,
+  };
+}"""
+
+
+@pytest.mark.parametrize("hid", ["1.13", "3.23.1"])
+def test_lab_renders_boxes_and_hides_answers(lab, open_page, hid):
+    """JupyterLab (with jupyterlab-myst) shows correction and note boxes as boxes, typesets their maths, and
+    keeps the interview cell's source (which holds every answer) collapsed, as the site does; nothing is run."""
+    if hid not in PRESENT:
+        pytest.skip(f"notebook {hid} is not written yet")
+    base, token, root = lab
+    path = PRESENT[hid]
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    boxes = sum("".join(c["source"]).count("{admonition}") for c in nb["cells"] if c["cell_type"] == "markdown")
+    rel = path.relative_to(book.ROOT).as_posix()
+    url = f"{base}lab/tree/{rel}?token={token}&reset"
+    page, log = open_page(url)
+    page.goto(url, wait_until="load")
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.jp-MarkdownCell .myst aside.myst-admonition').length >= n"
+        " && document.querySelector('details.mlsheet-interview')", arg=boxes, timeout=90_000)
+    report = page.evaluate(_LAB_RENDERING)
+    page.screenshot(path=str(ARTIFACTS / f"lab-{hid}.png"))
+    assert boxes > 0 and report["admonitions"] == boxes, (boxes, report)
+    assert all(t.startswith(("Correction", "Beyond the sheet")) for t in report["titles"]), report["titles"]
+    assert report["rawOptions"] == 0, f"{rel}: directive options shown as text: {report}"
+    assert not report["rawMaths"], f"{rel}: maths left as $...$: {report['rawMaths']}"
+    assert report["interviewCells"] == 1, report
+    assert report["interviewSourceShown"] == 0 and report["interviewPlaceholder"] == 1, \
+        f"{rel}: the interview cell shows its source (and so every answer) in Lab: {report}"
