@@ -204,6 +204,77 @@ def test_dark_mode_is_readable(open_page, site_url, path):
     _assert_clean(log, path)
 
 
+_SNAPSHOT = r"""() => {
+  const CONTROLS = '.widget-slider, .widget-dropdown, .widget-checkbox, .widget-toggle-buttons, .widget-radio';
+  return [...document.querySelectorAll('.widget-subarea')]
+    .filter(s => s.querySelector('img') && s.querySelector(CONTROLS))
+    .map(s => ({
+      marked: s.classList.contains('mlsheet-snapshot'),
+      note: (s.querySelector('.mlsheet-snapshot-note') || {}).innerText || '',
+      link: ((s.querySelector('.mlsheet-snapshot-note a') || {}).href) || '',
+      live: [...s.querySelectorAll(CONTROLS)].filter(c => !c.closest('[inert]')).length,
+      readouts: [...s.querySelectorAll('.widget-readout')].map(r => r.innerText),
+    }));
+}"""
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES[:2] + ["book/03_classical_ml/03_23_1_k_means.html"])
+def test_saved_widgets_are_labelled_snapshots(open_page, site_url, path):
+    """Without a kernel a control that moved would leave the plot behind: every saved Explorer says it is a
+    snapshot, links to how to run it live, and its controls cannot be moved (pointer or keyboard)."""
+    if not (SITE / path).is_file():
+        pytest.skip(f"{path} is not in the site")
+    page, log = _load(open_page, site_url, path)
+    before = page.evaluate(_SNAPSHOT)
+    assert before, f"{path}: no saved widget with controls and a plot"
+    for w in before:
+        assert w["marked"] and "Snapshot" in w["note"], w
+        assert w["link"].endswith("book/appendix/run_locally.html") and page.request.get(w["link"]).ok, w
+        assert w["live"] == 0, f"{path}: {w['live']} controls still respond"
+    handle = page.locator(".mlsheet-snapshot .widget-slider .noUi-handle").first
+    if handle.count():
+        handle.click(force=True)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("End")
+        page.wait_for_timeout(200)
+        assert [w["readouts"] for w in page.evaluate(_SNAPSHOT)] == [w["readouts"] for w in before], \
+            f"{path}: a slider of a snapshot moved"
+    _assert_clean(log, path)
+
+
+_LAYOUT = r"""() => {
+  const wide = [...document.querySelectorAll('div.cell_input pre, div.cell_output pre')]
+    .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
+    .map(p => p.textContent.split('\n').sort((a, b) => b.length - a.length)[0].slice(0, 80));
+  const plots = [...document.querySelectorAll('.widget-subarea img')].map(img => {
+    const area = img.closest('.widget-subarea').getBoundingClientRect(), r = img.getBoundingClientRect();
+    return {width: Math.round(r.width), natural: img.naturalWidth, overflow: Math.round(r.right - area.right)};
+  });
+  return {wide, plots};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_code_wraps_and_plots_stay_readable(open_page, site_url, width):
+    """At 1280 px no code cell scrolls sideways and every plot fits its column; at 390 px a plot keeps its
+    size (the widget scrolls instead), so its labels stay readable."""
+    path = "book/03_classical_ml/03_23_1_k_means.html"
+    if not (SITE / path).is_file():
+        pytest.skip(f"{path} is not in the site")
+    page, log = _load(open_page, site_url, path)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.wait_for_timeout(300)
+    report = page.evaluate(_LAYOUT)
+    page.screenshot(path=str(ARTIFACTS / f"layout-{width}.png"))
+    assert report["plots"], report
+    if width >= 1200:
+        assert not report["wide"], f"code cells that scroll sideways at {width} px: {report['wide'][:3]}"
+        assert all(p["overflow"] <= 1 for p in report["plots"]), report["plots"]
+    else:
+        assert all(p["width"] >= 0.99 * p["natural"] for p in report["plots"]), report["plots"]
+    _assert_clean(log, path)
+
+
 # -- search -------------------------------------------------------------------------------------------
 
 def test_search_finds_a_known_term(open_page, site_url):

@@ -8,6 +8,9 @@
  *    site's own folder instead, so a missing module is a local 404 rather than a request to another host.
  * 3. The widget base package typesets labels with the MathJax 2 API (MathJax.Hub.Queue) while Sphinx loads
  *    MathJax 3: bridge that call to MathJax 3, with $...$ in a label turned into \(...\) first.
+ * 4. Without a kernel a saved widget cannot redraw, so a control that moved would leave the plot behind. Every
+ *    saved widget with controls is marked a snapshot: its controls are made inert (no pointer, no keyboard focus)
+ *    and a one-line note above it says so and links to the page that explains how to run it live.
  */
 (function () {
   "use strict";
@@ -56,8 +59,49 @@
     }
   }
 
+  var CONTROLS = ".widget-slider, .widget-dropdown, .widget-checkbox, .widget-toggle-buttons, .widget-radio, " +
+    ".widget-play, .widget-button, .widget-text, .widget-select";
+  var runLocally = staticRoot.replace(/_static\/$/, "") + "book/appendix/run_locally.html";
+
+  function markSnapshot(subarea) {
+    if (subarea.classList.contains("mlsheet-snapshot")) {
+      return;
+    }
+    var controls = subarea.querySelectorAll(CONTROLS);
+    if (!controls.length || !subarea.querySelector("img")) {
+      return;
+    }
+    subarea.classList.add("mlsheet-snapshot");
+    for (var i = 0; i < controls.length; i++) {
+      controls[i].setAttribute("inert", "");
+      controls[i].setAttribute("title", "Snapshot: run the notebook to move this control");
+    }
+    var note = document.createElement("p");
+    note.className = "mlsheet-snapshot-note";
+    note.appendChild(document.createTextNode("Snapshot of the stored run: the controls show the settings of the " +
+      "plot and do not move here. "));
+    var link = document.createElement("a");
+    link.href = runLocally;
+    link.textContent = "Run the notebook to explore it live.";
+    note.appendChild(link);
+    subarea.insertBefore(note, subarea.firstChild);
+  }
+
+  function markAll() {
+    var areas = document.querySelectorAll(".widget-subarea");
+    for (var i = 0; i < areas.length; i++) {
+      markSnapshot(areas[i]);
+    }
+  }
+
+  function watchWidgets() {
+    markAll();
+    new MutationObserver(markAll).observe(document.body, { childList: true, subtree: true });
+  }
+
   // MathJax 3 is loaded with `defer`, so it has replaced window.MathJax by DOMContentLoaded; the widgets
   // render on `load`, after both.
   installHub();
   document.addEventListener("DOMContentLoaded", installHub);
+  document.addEventListener("DOMContentLoaded", watchWidgets);
 })();
