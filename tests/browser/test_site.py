@@ -275,6 +275,26 @@ def test_code_wraps_and_plots_stay_readable(open_page, site_url, width):
     _assert_clean(log, path)
 
 
+def test_dark_mode_widgets_keep_their_colours(open_page, site_url):
+    """In dark mode a widget is one light card: its plot is not dimmed by the theme's image filter, and its
+    slider tracks and native inputs are drawn for a light background."""
+    path = "book/03_classical_ml/03_23_1_k_means.html"
+    if not (SITE / path).is_file():
+        pytest.skip(f"{path} is not in the site")
+    page, log = _load(open_page, site_url, path, dark=True)
+    styles = page.evaluate("""() => {
+      const area = document.querySelector('.widget-subarea');
+      const img = area.querySelector('img'), track = area.querySelector('.noUi-target');
+      return {filter: getComputedStyle(img).filter, panel: getComputedStyle(area).backgroundColor,
+              scheme: getComputedStyle(area).colorScheme,
+              track: track ? getComputedStyle(track).backgroundColor : null};
+    }""")
+    assert styles["filter"] == "none", styles
+    assert styles["panel"] == "rgb(255, 255, 255)" and styles["scheme"] == "light", styles
+    assert styles["track"] in (None, "rgb(215, 221, 227)"), styles
+    _assert_clean(log, path)
+
+
 # -- search -------------------------------------------------------------------------------------------
 
 def test_search_finds_a_known_term(open_page, site_url):
