@@ -114,10 +114,19 @@ test-browser: $(STAMP)
 
 # Mutation test (mlsheet_utils/mutation.py): every implementation a notebook presents is perturbed in turn (its
 # outputs off by 0.1%) and the notebook re-executed; a notebook where a mutant survives fails the target.
+# `NB=` given but empty (an unset shell variable) is a mistake, not a request for every notebook: refuse it.
+define refuse_empty_nb
+	@if [ "$(origin NB)" = "command line" ] && [ -z "$(strip $(NB))" ]; then \
+		echo "NB= is empty: name the notebooks (NB=\"a.ipynb b.ipynb\"), or leave NB out for all of them" >&2; \
+		exit 2; fi
+endef
+
 mutate: $(STAMP)
+	$(refuse_empty_nb)
 	$(PY) -m mlsheet_utils.checks.mutation -j $(JOBS) $(NB)
 
 execute: $(STAMP)
+	$(refuse_empty_nb)
 	$(PY) -m mlsheet_utils.tools.book execute -j $(JOBS) $(NB)
 
 toc: $(STAMP)

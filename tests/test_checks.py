@@ -136,3 +136,13 @@ def test_numerical_gradient_validates_eps():
         checks.numerical_gradient(lambda x: 0.0, [1.0], eps=0.0)
 
 
+
+
+def test_derivation_labels_typeset_their_dollar_maths():
+    from mlsheet_utils.checks.symbolic import label_latex
+
+    assert label_latex("plain words") == r"\text{plain words:}"          # the stored outputs of every page
+    assert label_latex(r"Var of the mean, $\sigma^2/n$") == r"\text{Var of the mean, }{\sigma^2/n}\text{:}"
+    assert label_latex(r"$\lVert A\rVert_F^2$ for $n = 3$") == r"{\lVert A\rVert_F^2}\text{ for }{n = 3}\text{:}"
+    with pytest.raises(ValueError, match="unmatched"):
+        label_latex("half $maths")

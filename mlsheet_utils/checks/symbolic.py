@@ -83,9 +83,23 @@ def check_step(start, expected, label: str | None = None, *, result=None, show: 
     return expected
 
 
+def label_latex(label: str) -> str:
+    r"""A derivation label as LaTeX: words as ``\text{...}``, the ``$...$`` parts as maths, then a colon.
+
+    ``"Var of the mean, $\sigma^2/n$"`` becomes ``\text{Var of the mean, }{\sigma^2/n}\text{:}``, so a label
+    typesets its symbols like the rest of the page; a label without ``$`` is ``\text{label:}``. An odd number of
+    ``$`` is an error (a label half in maths).
+    """
+    parts = label.split("$")
+    if len(parts) % 2 == 0:
+        raise ValueError(f"label {label!r} has an unmatched '$'")
+    parts[-1] += ":"
+    return "".join(f"{{{part}}}" if i % 2 else rf"\text{{{part}}}" for i, part in enumerate(parts) if part)
+
+
 def show_math(latex: str, label: str | None = None) -> None:
-    """Display a LaTeX string as math, with an optional plain-text label in front."""
+    """Display a LaTeX string as math, with an optional label in front (see :func:`label_latex`)."""
     from IPython.display import Math, display
 
-    prefix = rf"\text{{{label}:}}\quad " if label else ""
+    prefix = label_latex(label) + r"\quad " if label else ""
     display(Math(prefix + latex))
