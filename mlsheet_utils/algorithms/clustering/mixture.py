@@ -8,7 +8,13 @@
   :class:`GMMParams` of every iteration);
 - :func:`gmm_n_parameters`, :func:`bic`, :func:`aic`, :func:`gmm_bic`, :func:`gmm_aic`  model selection;
 - :func:`gmm_criteria`            one mixture fitted per candidate number of components, each scored
-  (:class:`GMMCriteria`).
+  (:class:`GMMCriteria`);
+- :func:`full_covariances`, :func:`typed_covariances`  between the (k, d, d) matrices the kernels use and the
+  compact storage of each covariance type (``"full"``, ``"tied"``, ``"diag"``, ``"spherical"``);
+- :class:`GMM`                    the estimator in scikit-learn's shape (``fit``, ``predict``, ``predict_proba``,
+  ``score_samples``, ``bic``), with the four covariance types and several starts;
+- :func:`soft_kmeans`             EM with equal weights and one fixed covariance :math:`\\sigma^2 I`: k-means in the
+  limit :math:`\\sigma\\to 0`.
 
 The public functions validate their arguments once; the EM loop runs on private kernels (``_e_step``,
 ``_m_step``) that do not check them again at every iteration.
@@ -25,6 +31,8 @@ from mlsheet_utils.validation import as_array, check_float, check_int, check_ran
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 _INITS = ("kmeans", "points")
+#: The covariance types, from the most to the least flexible (scikit-learn's names).
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
 
 # -- validation -------------------------------------------------------------------------------------------
@@ -44,6 +52,12 @@ def _check_params(X: np.ndarray, weights, means, covariances):
     if not np.allclose(covariances, np.swapaxes(covariances, 1, 2), atol=1e-10):
         raise ValueError("covariances must be symmetric")
     return weights, means, covariances
+
+
+def _check_covariance_type(covariance_type) -> str:
+    if covariance_type not in COVARIANCE_TYPES:
+        raise ValueError(f"covariance_type must be one of {COVARIANCE_TYPES}, got {covariance_type!r}")
+    return covariance_type
 
 
 def _check_resp(X: np.ndarray, resp) -> np.ndarray:
@@ -92,14 +106,33 @@ def _e_step(X, weights, means, covariances) -> tuple[np.ndarray, float]:
     return np.exp(log_joint - log_norm[:, None]), float(log_norm.sum())
 
 
-def _m_step(X: np.ndarray, resp: np.ndarray, reg_covar: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _constrain(covs: np.ndarray, nk: np.ndarray, covariance_type: str) -> np.ndarray:
+    """Project per-component covariances (k, d, d) onto a covariance type; the result is still (k, d, d).
+
+    ``tied`` pools them weighted by the counts ``nk``, ``diag`` keeps the diagonals, ``spherical`` keeps
+    :math:`\\operatorname{tr}\\Sigma_k / d` times the identity.
+    """
+    if covariance_type == "full":
+        return covs
+    d = covs.shape[1]
+    if covariance_type == "tied":
+        pooled = np.tensordot(nk, covs, axes=1) / nk.sum()      # (d, d)
+        return np.repeat(pooled[None], covs.shape[0], axis=0)
+    diag = np.diagonal(covs, axis1=1, axis2=2)                   # (k, d)
+    if covariance_type == "spherical":
+        diag = np.repeat(diag.mean(axis=1, keepdims=True), d, axis=1)
+    return diag[:, :, None] * np.eye(d)[None]
+
+
+def _m_step(X: np.ndarray, resp: np.ndarray, reg_covar: float,
+            covariance_type: str = "full") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`m_step` on validated arguments (the kernel the EM loop calls)."""
     nk = resp.sum(axis=0) + 10 * np.finfo(float).eps            # (k,), guards 0/0 for an empty component
     means = resp.T @ X / nk[:, None]                             # (k, d)
     diff = X[None, :, :] - means[:, None, :]                     # (k, n, d)
     weighted = resp.T[:, :, None] * diff                         # (k, n, d)
     covs = np.swapaxes(weighted, 1, 2) @ diff / nk[:, None, None]
-    covs += reg_covar * np.eye(X.shape[1])[None]
+    covs = _constrain(covs, nk, covariance_type) + reg_covar * np.eye(X.shape[1])[None]
     return nk / nk.sum(), means, covs
 
 
@@ -180,12 +213,22 @@ def e_step(X, weights, means, covariances) -> tuple[np.ndarray, float]:
     return _e_step(X, weights, means, covariances)
 
 
-def m_step(X, resp, reg_covar: float = 1e-6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def m_step(X, resp, reg_covar: float = 1e-6,
+           covariance_type: str = "full") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """M step: the parameters that maximise :math:`Q(\\theta\\mid\\theta^{(t)})` for fixed responsibilities.
 
     .. math::
         N_k = \\sum_i r_{ik},\\quad \\pi_k = \\frac{N_k}{n},\\quad \\mu_k = \\frac{1}{N_k}\\sum_i r_{ik} x_i,\\quad
-        \\Sigma_k = \\frac{1}{N_k}\\sum_i r_{ik}(x_i-\\mu_k)(x_i-\\mu_k)^\\top + \\varepsilon I
+        S_k = \\frac{1}{N_k}\\sum_i r_{ik}(x_i-\\mu_k)(x_i-\\mu_k)^\\top
+
+    and the covariance that maximises :math:`Q` within the covariance type, plus the floor
+    :math:`\\varepsilon I`:
+
+    - ``"full"``: :math:`\\Sigma_k = S_k`;
+    - ``"tied"`` (one :math:`\\Sigma` shared): :math:`\\Sigma = \\sum_k \\frac{N_k}{n} S_k`;
+    - ``"diag"``: :math:`\\Sigma_k = \\operatorname{diag}(S_k)`, the per-coordinate weighted variances;
+    - ``"spherical"`` (:math:`\\sigma_k^2 I`): :math:`\\sigma_k^2 = \\operatorname{tr}(S_k)/d
+      = \\frac{1}{d N_k}\\sum_i r_{ik}\\lVert x_i-\\mu_k\\rVert^2`.
 
     The floor :math:`\\varepsilon` = ``reg_covar`` keeps a component that sits on one point from collapsing to
     a singular covariance (infinite likelihood). A tiny constant is added to :math:`N_k` against 0/0.
@@ -195,15 +238,17 @@ def m_step(X, resp, reg_covar: float = 1e-6) -> tuple[np.ndarray, np.ndarray, np
     X : array_like, shape (n, d)
     resp : array_like, shape (n, k), non-negative
     reg_covar : float >= 0
+    covariance_type : {"full", "tied", "diag", "spherical"}
 
     Returns
     -------
-    weights (k,), means (k, d), covariances (k, d, d)
+    weights (k,), means (k, d), covariances (k, d, d) (every type expanded to full matrices; see
+    :func:`typed_covariances` for scikit-learn's compact storage)
     """
     X = as_array(X, "X", ndim=2)
     resp = _check_resp(X, resp)
     reg_covar = check_float(reg_covar, "reg_covar", low=0)
-    return _m_step(X, resp, reg_covar)
+    return _m_step(X, resp, reg_covar, _check_covariance_type(covariance_type))
 
 
 def em_lower_bound(X, resp, weights, means, covariances) -> float:
@@ -264,6 +309,8 @@ class GMMResult:
     converged : bool
     params : tuple of GMMParams
         The parameters behind each entry of ``history`` when ``keep_params=True``, else empty.
+    covariance_type : str
+        The constraint the covariances were fitted under (they are stored as full (k, d, d) matrices).
     """
 
     weights: np.ndarray
@@ -274,6 +321,7 @@ class GMMResult:
     n_iter: int
     converged: bool
     params: tuple[GMMParams, ...] = ()
+    covariance_type: str = "full"
 
     @property
     def log_likelihood(self) -> float:
@@ -281,20 +329,21 @@ class GMMResult:
         return float(self.history[-1])
 
 
-def _start(X: np.ndarray, k: int, init: str, rng: np.random.Generator, reg_covar: float):
+def _start(X: np.ndarray, k: int, init: str, rng: np.random.Generator, reg_covar: float,
+           covariance_type: str = "full"):
     """Starting weights, means and covariances for ``k`` components (validated arguments)."""
     n, d = X.shape
     if init == "kmeans":
         km = kmeans(X, k, rng=rng, max_iter=100)
-        weights, _, covariances = _m_step(X, np.eye(k)[km.labels], reg_covar)
+        weights, _, covariances = _m_step(X, np.eye(k)[km.labels], reg_covar, covariance_type)
         return weights, km.centroids, covariances
     means = X[rng.choice(n, k, replace=False)]
-    cov = np.cov(X.T, bias=True).reshape(d, d) + reg_covar * np.eye(d)
-    return np.full(k, 1.0 / k), means, np.repeat(cov[None], k, axis=0)
+    cov = _constrain(np.cov(X.T, bias=True).reshape(1, d, d), np.ones(1), covariance_type)[0]
+    return np.full(k, 1.0 / k), means, np.repeat((cov + reg_covar * np.eye(d))[None], k, axis=0)
 
 
 def _em_loop(X, weights, means, covariances, max_iter: int, tol: float, reg_covar: float,
-             keep_params: bool) -> GMMResult:
+             keep_params: bool, covariance_type: str = "full") -> GMMResult:
     """The EM loop of :func:`gmm_em` on validated arguments: E step at the start, then M and E steps."""
     n = X.shape[0]
     params = [GMMParams(weights.copy(), means.copy(), covariances.copy())] if keep_params else []
@@ -302,7 +351,7 @@ def _em_loop(X, weights, means, covariances, max_iter: int, tol: float, reg_cova
     history = [ll]
     converged, n_iter = False, 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
-        weights, means, covariances = _m_step(X, resp, reg_covar)
+        weights, means, covariances = _m_step(X, resp, reg_covar, covariance_type)
         resp, ll = _e_step(X, weights, means, covariances)
         history.append(ll)
         if keep_params:
@@ -310,13 +359,14 @@ def _em_loop(X, weights, means, covariances, max_iter: int, tol: float, reg_cova
         if abs(history[-1] - history[-2]) / n < tol:
             converged = True
             break
-    return GMMResult(weights, means, covariances, resp, np.array(history), n_iter, converged, tuple(params))
+    return GMMResult(weights, means, covariances, resp, np.array(history), n_iter, converged, tuple(params),
+                     covariance_type)
 
 
 def gmm_em(X, k: int | None = None, *, weights=None, means=None, covariances=None, init: str = "kmeans",
            max_iter: int = 100, tol: float = 1e-8, reg_covar: float = 1e-6, rng=0,
-           keep_params: bool = False) -> GMMResult:
-    """Fit a Gaussian mixture with full covariances by expectation maximisation.
+           keep_params: bool = False, covariance_type: str = "full") -> GMMResult:
+    """Fit a Gaussian mixture by expectation maximisation (full covariances unless ``covariance_type`` says).
 
     Each iteration runs an M step (:func:`m_step`) on the current responsibilities, then an E step
     (:func:`e_step`). With ``reg_covar = 0`` the log-likelihood
@@ -346,6 +396,9 @@ def gmm_em(X, k: int | None = None, *, weights=None, means=None, covariances=Non
     rng : int or numpy.random.Generator
     keep_params : bool
         Store the parameters of every iteration in ``params`` (for plots).
+    covariance_type : {"full", "tied", "diag", "spherical"}
+        The constraint of every M step (:func:`m_step`) and of the k-means or ``"points"`` start; starting
+        ``covariances`` given by the caller are used as they are (full (k, d, d) matrices).
 
     Returns
     -------
@@ -353,6 +406,7 @@ def gmm_em(X, k: int | None = None, *, weights=None, means=None, covariances=Non
     """
     X = as_array(X, "X", ndim=2)
     n, d = X.shape
+    covariance_type = _check_covariance_type(covariance_type)
     max_iter = check_int(max_iter, "max_iter", low=0)
     tol = check_float(tol, "tol", low=0)
     reg_covar = check_float(reg_covar, "reg_covar", low=0)
@@ -362,7 +416,7 @@ def gmm_em(X, k: int | None = None, *, weights=None, means=None, covariances=Non
         if k is None:
             raise ValueError("gmm_em: give k or means")
         k = check_int(k, "k", low=1, high=n)
-        w0, means, c0 = _start(X, k, init, check_random_state(rng), reg_covar)
+        w0, means, c0 = _start(X, k, init, check_random_state(rng), reg_covar, covariance_type)
         weights = w0 if weights is None else weights
         covariances = c0 if covariances is None else covariances
     else:
@@ -373,22 +427,28 @@ def gmm_em(X, k: int | None = None, *, weights=None, means=None, covariances=Non
         if weights is None:
             weights = np.full(k, 1.0 / k)
         if covariances is None:
-            covariances = np.repeat(np.cov(X.T, bias=True).reshape(1, d, d) + reg_covar * np.eye(d), k, 0)
+            cov = _constrain(np.cov(X.T, bias=True).reshape(1, d, d), np.ones(1), covariance_type)
+            covariances = np.repeat(cov + reg_covar * np.eye(d), k, 0)
     weights, means, covariances = _check_params(X, weights, means, covariances)
-    return _em_loop(X, weights, means, covariances, max_iter, tol, reg_covar, bool(keep_params))
+    return _em_loop(X, weights, means, covariances, max_iter, tol, reg_covar, bool(keep_params), covariance_type)
 
 
 # -- information criteria ---------------------------------------------------------------------------------
 
-def gmm_n_parameters(k: int, d: int) -> int:
-    """Free parameters of a full-covariance Gaussian mixture with ``k`` components in ``d`` dimensions.
+def gmm_n_parameters(k: int, d: int, covariance_type: str = "full") -> int:
+    """Free parameters of a Gaussian mixture with ``k`` components in ``d`` dimensions.
 
-    .. math:: \\underbrace{k d}_{\\text{means}} + \\underbrace{k\\,\\tfrac{d(d+1)}{2}}_{\\text{covariances}}
+    .. math:: \\underbrace{k d}_{\\text{means}} + \\underbrace{c}_{\\text{covariances}}
         + \\underbrace{k - 1}_{\\text{weights}}
+
+    with :math:`c = k\\,\\tfrac{d(d+1)}{2}` (``"full"``), :math:`\\tfrac{d(d+1)}{2}` (``"tied"``), :math:`k d`
+    (``"diag"``) or :math:`k` (``"spherical"``).
     """
     k = check_int(k, "k", low=1)
     d = check_int(d, "d", low=1)
-    return k * d + k * d * (d + 1) // 2 + k - 1
+    covariance_type = _check_covariance_type(covariance_type)
+    cov = {"full": k * d * (d + 1) // 2, "tied": d * (d + 1) // 2, "diag": k * d, "spherical": k}[covariance_type]
+    return k * d + cov + k - 1
 
 
 def bic(log_likelihood: float, n_params: int, n: int) -> float:
@@ -428,15 +488,16 @@ def _fitted_log_likelihood(X, result: GMMResult) -> tuple[np.ndarray, float]:
 
 def gmm_bic(X, result: GMMResult) -> float:
     """BIC of a mixture fitted by :func:`gmm_em`, on data ``X`` of shape (n, d): :math:`k\\ln n - 2\\ln\\hat L`
-    with :math:`k` from :func:`gmm_n_parameters` (the value of scikit-learn's ``GaussianMixture.bic``)."""
+    with :math:`k` from :func:`gmm_n_parameters` for the fit's covariance type (the value of scikit-learn's
+    ``GaussianMixture.bic``)."""
     X, ll = _fitted_log_likelihood(X, result)
-    return bic(ll, gmm_n_parameters(result.means.shape[0], X.shape[1]), X.shape[0])
+    return bic(ll, gmm_n_parameters(result.means.shape[0], X.shape[1], result.covariance_type), X.shape[0])
 
 
 def gmm_aic(X, result: GMMResult) -> float:
     """AIC of a mixture fitted by :func:`gmm_em`, on data ``X`` of shape (n, d): :math:`2k - 2\\ln\\hat L`."""
     X, ll = _fitted_log_likelihood(X, result)
-    return aic(ll, gmm_n_parameters(result.means.shape[0], X.shape[1]))
+    return aic(ll, gmm_n_parameters(result.means.shape[0], X.shape[1], result.covariance_type))
 
 
 @dataclass(frozen=True)
@@ -461,22 +522,22 @@ class GMMCriteria:
 
 
 def gmm_criteria(X, ks=range(1, 7), *, starts=(0, 1), max_iter: int = 60, tol: float = 1e-3,
-                 reg_covar: float = 1e-6) -> GMMCriteria:
-    """Fit a full-covariance Gaussian mixture for each candidate number of components and score it.
+                 reg_covar: float = 1e-6, covariance_type: str = "full") -> GMMCriteria:
+    """Fit a Gaussian mixture for each candidate number of components and score it.
 
     For each :math:`K` in ``ks``, EM runs from a k-means start for every seed in ``starts`` and the run with
     the highest log-likelihood is kept; then
 
     .. math:: \\mathrm{BIC}_K = p_K\\ln n - 2\\ln\\hat L_K, \\qquad \\mathrm{AIC}_K = 2p_K - 2\\ln\\hat L_K
 
-    with :math:`p_K` = :func:`gmm_n_parameters` (K, d). The smallest value wins.
+    with :math:`p_K` = :func:`gmm_n_parameters` (K, d, covariance_type). The smallest value wins.
 
     Parameters
     ----------
     X : array_like, shape (n, d)
     ks : iterable of int, each in [1, n], not empty
     starts : iterable of int seeds (not empty), one k-means start each
-    max_iter, tol, reg_covar : as in :func:`gmm_em`
+    max_iter, tol, reg_covar, covariance_type : as in :func:`gmm_em`
 
     Returns
     -------
@@ -493,12 +554,259 @@ def gmm_criteria(X, ks=range(1, 7), *, starts=(0, 1), max_iter: int = 60, tol: f
     max_iter = check_int(max_iter, "max_iter", low=0)
     tol = check_float(tol, "tol", low=0)
     reg_covar = check_float(reg_covar, "reg_covar", low=0)
+    covariance_type = _check_covariance_type(covariance_type)
     fits = []
     for K in ks:
-        runs = [_em_loop(X, *_start(X, K, "kmeans", check_random_state(s), reg_covar), max_iter, tol, reg_covar,
-                         False) for s in starts]
+        runs = [_em_loop(X, *_start(X, K, "kmeans", check_random_state(s), reg_covar, covariance_type), max_iter,
+                         tol, reg_covar, False, covariance_type) for s in starts]
         fits.append(max(runs, key=lambda r: r.log_likelihood))
     loglik = np.array([f.log_likelihood for f in fits])
-    n_par = np.array([gmm_n_parameters(K, d) for K in ks])
+    n_par = np.array([gmm_n_parameters(K, d, covariance_type) for K in ks])
     return GMMCriteria(np.array(ks), loglik, n_par, n_par * np.log(n) - 2.0 * loglik, 2.0 * n_par - 2.0 * loglik,
                        tuple(fits))
+
+
+# -- covariance types and the estimator ---------------------------------------------------------------------
+
+def full_covariances(covariances, covariance_type: str, k: int, d: int) -> np.ndarray:
+    """Expand the compact covariances of a covariance type to ``k`` full (d, d) matrices.
+
+    scikit-learn's storage: ``"full"`` (k, d, d); ``"tied"`` one (d, d) shared by every component; ``"diag"``
+    (k, d), the variances :math:`\\Sigma_k = \\operatorname{diag}(v_k)`; ``"spherical"`` (k,), the variances
+    :math:`\\Sigma_k = \\sigma_k^2 I_d`.
+
+    Parameters
+    ----------
+    covariances : array_like, the compact form above
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    k, d : int >= 1, the number of components and the dimension
+
+    Returns
+    -------
+    ndarray, shape (k, d, d)
+    """
+    covariance_type = _check_covariance_type(covariance_type)
+    k = check_int(k, "k", low=1)
+    d = check_int(d, "d", low=1)
+    ndim = {"full": 3, "tied": 2, "diag": 2, "spherical": 1}[covariance_type]
+    return _expand(as_array(covariances, "covariances", ndim=ndim), covariance_type, k, d)
+
+
+def _expand(cov: np.ndarray, covariance_type: str, k: int, d: int) -> np.ndarray:
+    """:func:`full_covariances` on validated arguments (checks only the shape)."""
+    shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[covariance_type]
+    if cov.shape != shape:
+        raise ValueError(f"covariances for covariance_type={covariance_type!r} with {k} components in {d} "
+                         f"dimensions must have shape {shape}, got {cov.shape}")
+    if covariance_type == "full":
+        return cov
+    if covariance_type == "tied":
+        return np.repeat(cov[None], k, axis=0)
+    if covariance_type == "diag":
+        return cov[:, :, None] * np.eye(d)[None]
+    return cov[:, None, None] * np.eye(d)[None]
+
+
+def typed_covariances(covariances, covariance_type: str) -> np.ndarray:
+    """The compact storage of ``k`` full covariance matrices (k, d, d) for a covariance type.
+
+    ``"full"`` returns them as they are, ``"tied"`` the first (d, d) (all are equal under that type),
+    ``"diag"`` the diagonals (k, d), ``"spherical"`` the first diagonal entries (k,): the inverse of
+    :func:`full_covariances` on matrices of that type, and the shapes of scikit-learn's ``covariances_``.
+    """
+    covariance_type = _check_covariance_type(covariance_type)
+    covs = as_array(covariances, "covariances", ndim=3)
+    if covariance_type == "full":
+        return covs
+    if covariance_type == "tied":
+        return covs[0]
+    if covariance_type == "diag":
+        return np.diagonal(covs, axis1=1, axis2=2).copy()
+    return covs[:, 0, 0].copy()
+
+
+@dataclass
+class GMM:
+    """A Gaussian mixture fitted by EM, in scikit-learn's shape (its ``GaussianMixture``).
+
+    The model is :math:`p(x) = \\sum_k \\pi_k\\,\\mathcal N(x\\mid\\mu_k,\\Sigma_k)`; ``fit`` runs EM
+    (:func:`m_step` under ``covariance_type``, then the E step) from ``n_init`` starts and keeps the one with the
+    highest log-likelihood.
+
+    Parameters
+    ----------
+    n_components : int >= 1
+    covariance_type : {"full", "tied", "diag", "spherical"}
+    tol : float >= 0, stop when the mean log-likelihood rises by less than ``tol``
+    reg_covar : float >= 0, added to every covariance's diagonal
+    max_iter : int >= 0
+    n_init : int >= 1, starts tried
+    init : {"kmeans", "points"}, how a start is drawn (see :func:`gmm_em`), with ``rng``
+    weights_init, means_init, covariances_init : array_like, optional
+        A given start, shapes (k,), (k, d) and the compact form of the covariance type (see
+        :func:`full_covariances`); with ``means_init`` the weights default to uniform and the covariances to
+        the data's covariance under the type.
+    rng : int or numpy.random.Generator
+
+    Attributes
+    ----------
+    weights_ (k,), means_ (k, d), covariances_ (compact form of the type, as scikit-learn stores it)
+    converged_ : bool, n_iter_ : int
+    history_ : ndarray, the log-likelihood (summed over the data) after each iteration of the kept start
+    log_likelihood_ : float, at the fitted parameters
+    """
+
+    n_components: int = 1
+    covariance_type: str = "full"
+    tol: float = 1e-3
+    reg_covar: float = 1e-6
+    max_iter: int = 100
+    n_init: int = 1
+    init: str = "kmeans"
+    weights_init: object = None
+    means_init: object = None
+    covariances_init: object = None
+    rng: object = 0
+
+    def fit(self, X, y=None) -> "GMM":
+        """Fit to ``X`` (n, d); ``y`` is ignored. Returns ``self``."""
+        X = as_array(X, "X", ndim=2)
+        n, d = X.shape
+        k = check_int(self.n_components, "n_components", low=1, high=n)
+        ctype = _check_covariance_type(self.covariance_type)
+        tol = check_float(self.tol, "tol", low=0)
+        reg_covar = check_float(self.reg_covar, "reg_covar", low=0)
+        max_iter = check_int(self.max_iter, "max_iter", low=0)
+        n_init = check_int(self.n_init, "n_init", low=1)
+        if self.init not in _INITS:
+            raise ValueError(f"init must be one of {_INITS}, got {self.init!r}")
+        rng = check_random_state(self.rng)
+        start = None
+        if self.means_init is not None:
+            means = as_array(self.means_init, "means_init", ndim=2)
+            if means.shape != (k, d):
+                raise ValueError(f"means_init must have shape ({k}, {d}), got {means.shape}")
+            weights = np.full(k, 1.0 / k) if self.weights_init is None else self.weights_init
+            if self.covariances_init is None:
+                cov = _constrain(np.cov(X.T, bias=True).reshape(1, d, d), np.ones(1), ctype)
+                covs = np.repeat(cov + reg_covar * np.eye(d), k, 0)
+            else:
+                ndim = {"full": 3, "tied": 2, "diag": 2, "spherical": 1}[ctype]
+                covs = _expand(as_array(self.covariances_init, "covariances_init", ndim=ndim), ctype, k, d)
+            start = _check_params(X, weights, means, covs)
+        best = None
+        for _ in range(n_init):
+            params = start if start is not None else _start(X, k, self.init, rng, reg_covar, ctype)
+            run = _em_loop(X, *params, max_iter, tol, reg_covar, False, ctype)
+            if best is None or run.log_likelihood > best.log_likelihood:
+                best = run
+        self.weights_, self.means_ = best.weights, best.means
+        self.covariances_ = typed_covariances(best.covariances, ctype)
+        self.converged_, self.n_iter_ = best.converged, best.n_iter
+        self.history_, self.log_likelihood_ = best.history, best.log_likelihood
+        return self
+
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not hasattr(self, "means_"):
+            raise ValueError("this GMM is not fitted yet; call fit(X) first")
+        k, d = self.means_.shape
+        return self.weights_, self.means_, _expand(np.asarray(self.covariances_), self.covariance_type, k, d)
+
+    def _check_X(self, X) -> np.ndarray:
+        X = as_array(X, "X", ndim=2)
+        if X.shape[1] != self.means_.shape[1]:
+            raise ValueError(f"X must have {self.means_.shape[1]} columns like the fitted data, got {X.shape[1]}")
+        return X
+
+    def score_samples(self, X) -> np.ndarray:
+        """:math:`\\log p(x_i)` for every row of ``X`` (n, d), shape (n,)."""
+        w, m, c = self._fitted()
+        X = self._check_X(X)
+        return _logsumexp_rows(_log_joint(X, w, m, c))
+
+    def score(self, X) -> float:
+        """Mean log-likelihood per point of ``X`` (scikit-learn's ``score``)."""
+        return float(self.score_samples(X).mean())
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Responsibilities :math:`p(z=k\\mid x_i)`, shape (n, k), rows summing to 1."""
+        w, m, c = self._fitted()
+        return _e_step(self._check_X(X), w, m, c)[0]
+
+    def predict(self, X) -> np.ndarray:
+        """The most responsible component of every row (hard assignment), shape (n,)."""
+        return self.predict_proba(X).argmax(axis=1)
+
+    def n_parameters(self) -> int:
+        """Free parameters of the fitted model (:func:`gmm_n_parameters`)."""
+        self._fitted()
+        k, d = self.means_.shape
+        return gmm_n_parameters(k, d, self.covariance_type)
+
+    def bic(self, X) -> float:
+        """:math:`p\\ln n - 2\\ln\\hat L` on ``X`` (lower is better)."""
+        X = as_array(X, "X", ndim=2)
+        return bic(float(self.score_samples(X).sum()), self.n_parameters(), X.shape[0])
+
+    def aic(self, X) -> float:
+        """:math:`2p - 2\\ln\\hat L` on ``X`` (lower is better)."""
+        return aic(float(self.score_samples(X).sum()), self.n_parameters())
+
+
+# -- the hard-assignment limit ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SoftKMeansResult:
+    """Output of :func:`soft_kmeans`: centres (k, d), responsibilities (n, k), iterations run, converged."""
+
+    centers: np.ndarray
+    resp: np.ndarray
+    n_iter: int
+    converged: bool
+
+
+def soft_kmeans(X, init, sigma: float, *, max_iter: int = 100, tol: float = 0.0) -> SoftKMeansResult:
+    """EM for a mixture with equal weights and one fixed covariance :math:`\\sigma^2 I`; only the means move.
+
+    .. math::
+        r_{ik} = \\frac{\\exp(-\\lVert x_i-\\mu_k\\rVert^2 / 2\\sigma^2)}
+                      {\\sum_j \\exp(-\\lVert x_i-\\mu_j\\rVert^2 / 2\\sigma^2)},\\qquad
+        \\mu_k \\leftarrow \\frac{\\sum_i r_{ik} x_i}{\\sum_i r_{ik}}
+
+    As :math:`\\sigma\\to 0` each :math:`r_{ik}` tends to 1 for the nearest centre and 0 for the others, and the
+    two steps become Lloyd's assignment and update: k-means is this algorithm's limit. A centre whose
+    responsibilities all underflow to zero keeps its place (as an empty k-means cluster does).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    init : array_like, shape (k, d), the starting centres
+    sigma : float > 0
+    max_iter : int >= 0
+    tol : float >= 0, stop when no centre moves farther than ``tol``
+
+    Returns
+    -------
+    SoftKMeansResult
+    """
+    X = as_array(X, "X", ndim=2)
+    C = as_array(init, "init", ndim=2).copy()
+    if C.shape[1] != X.shape[1]:
+        raise ValueError(f"init must have {X.shape[1]} columns like X, got shape {C.shape}")
+    k = check_int(C.shape[0], "k", low=1, high=X.shape[0])
+    sigma = check_float(sigma, "sigma", low=0, low_open=True)
+    max_iter = check_int(max_iter, "max_iter", low=0)
+    tol = check_float(tol, "tol", low=0)
+    weights, covs = np.full(k, 1.0 / k), np.repeat((sigma ** 2 * np.eye(X.shape[1]))[None], k, axis=0)
+    resp, _ = _e_step(X, weights, C, covs)
+    converged, n_iter = False, 0
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
+        nk = resp.sum(axis=0)
+        new = np.where(nk[:, None] > 0, resp.T @ X / np.where(nk > 0, nk, 1.0)[:, None], C)
+        shift = np.sqrt(((new - C) ** 2).sum(axis=1)).max()
+        C = new
+        resp, _ = _e_step(X, weights, C, covs)
+        if shift <= tol:
+            converged = True
+            break
+    return SoftKMeansResult(C, resp, n_iter, converged)

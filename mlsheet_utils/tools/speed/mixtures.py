@@ -4,13 +4,14 @@ import warnings
 
 import numpy as np
 from scipy import optimize, stats
+from sklearn import metrics
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.mixture import GaussianMixture
 
 from mlsheet_utils import data
 from mlsheet_utils.algorithms import linear
-from mlsheet_utils.algorithms.clustering import mixture
+from mlsheet_utils.algorithms.clustering import evaluation, mixture
 from mlsheet_utils.algorithms.probability import divergences, variational
 from mlsheet_utils.tools.speed import SpeedPair
 
@@ -52,6 +53,38 @@ def _bic_args(n):
     return X, fit, gm
 
 
+def _diag_args(n):
+    """``n`` points around three centres, the first three as starting means, unit starting variances."""
+    X, m0 = _em_args(n)
+    return X, m0, np.ones((3, 2))
+
+
+def _our_diag_gmm(X, m0, v0):
+    return mixture.GMM(3, covariance_type="diag", tol=0.0, max_iter=40, weights_init=_EM_START["weights"],
+                       means_init=m0, covariances_init=v0).fit(X).covariances_
+
+
+def _sklearn_diag_gmm(X, m0, v0):
+    gm = GaussianMixture(3, covariance_type="diag", means_init=m0, weights_init=_EM_START["weights"],
+                         precisions_init=1.0 / v0, max_iter=40, tol=0.0)
+    with warnings.catch_warnings():               # tol=0: both run exactly 40 iterations
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return gm.fit(X).covariances_
+
+
+def _labelled_args(n):
+    """``n`` points around three centres, labelled by their centre."""
+    g = np.random.default_rng(1)
+    labels = g.integers(3, size=n)
+    return _EM_MEANS[labels] + g.standard_normal((n, 2)), labels
+
+
+def _two_labellings(n):
+    """Two random labellings of ``n`` points into 5 and 7 clusters."""
+    g = np.random.default_rng(2)
+    return g.integers(5, size=n), g.integers(7, size=n)
+
+
 def _regression_args(n):
     """A standard-normal design (n, 8) and a noisy response."""
     g = np.random.default_rng(n)
@@ -82,6 +115,12 @@ PAIRS = [
               _sklearn_em, _em_args, small=300, large=20_000),
     SpeedPair("1.18", "GMM BIC vs GaussianMixture.bic", lambda X, fit, gm: mixture.gmm_bic(X, fit),
               lambda X, fit, gm: gm.bic(X), _bic_args, small=180, large=300_000),
+    SpeedPair("3.23.2", "GMM, diagonal covariances (40 iterations) vs scikit-learn GaussianMixture",
+              _our_diag_gmm, _sklearn_diag_gmm, _diag_args, small=300, large=20_000),
+    SpeedPair("3.23", "silhouette score vs sklearn.metrics.silhouette_score", evaluation.silhouette_score,
+              metrics.silhouette_score, _labelled_args, small=300, large=3_000),
+    SpeedPair("3.23", "adjusted Rand index vs sklearn.metrics.adjusted_rand_score", evaluation.adjusted_rand_index,
+              metrics.adjusted_rand_score, _two_labellings, small=300, large=1_000_000),
     SpeedPair("1.19", "OLS via QR vs sklearn LinearRegression", lambda X, y: linear.ols(X, y)[0],
               lambda X, y: LinearRegression().fit(X, y).coef_, _regression_args, small=60, large=200_000),
     SpeedPair("1.19", "ridge via SVD vs sklearn Ridge", lambda X, y: linear.ridge(X, y, 3.0)[0],
