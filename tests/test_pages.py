@@ -115,9 +115,10 @@ def test_cells_hidden_on_the_site_are_collapsed_in_lab():
     setup = {"cell_type": "code", "source": "import numpy", "metadata": {"tags": ["setup", "hide-input"]}}
     sweep = {"cell_type": "code", "source": "check_sweep(ex)", "metadata": {"tags": ["widget-check", "hide-input"]}}
     plain = {"cell_type": "code", "source": "x = 1", "metadata": {"tags": ["derivation"]}}
-    assert pages.cell_visibility(interview) == {"tags": ["interview", "remove-input"], "jupyter": {"source_hidden": True}}
+    hidden = {"source_hidden": True}
+    assert pages.cell_visibility(interview) == {"tags": ["interview", "remove-input"], "jupyter": hidden}
     assert pages.cell_visibility(setup)["jupyter"] == {"source_hidden": True}
-    assert pages.cell_visibility(sweep) == {"tags": ["widget-check", "remove-cell"], "jupyter": {"source_hidden": True}}
+    assert pages.cell_visibility(sweep) == {"tags": ["widget-check", "remove-cell"], "jupyter": hidden}
     assert pages.cell_visibility(plain) == plain["metadata"]
     nb = {"cells": [interview, plain, {"cell_type": "markdown", "source": "x", "metadata": {}}, sweep]}
     assert pages.unsynced_cells(nb) == [0, 3]

@@ -7,12 +7,21 @@
 - :mod:`~mlsheet_utils.algorithms.calculus`        finite-difference derivatives, Taylor polynomials, chain rules;
 - :mod:`~mlsheet_utils.algorithms.convexity`       Jensen gaps, log-sum-exp;
 - :mod:`~mlsheet_utils.algorithms.optim`           Newton, constrained problems, projections, Lipschitz constants;
+- :mod:`~mlsheet_utils.algorithms.optim_paths`     optimiser trajectories on 2-D test functions;
 - :mod:`~mlsheet_utils.algorithms.preprocessing`   feature scaling;
 - :mod:`~mlsheet_utils.algorithms.neighbors`       k-nearest neighbours, k-d trees;
 - :mod:`~mlsheet_utils.algorithms.dimensionality`  volumes, shells and distance concentration in high dimension;
-- :mod:`~mlsheet_utils.algorithms.clustering`      k-means and Gaussian mixtures;
+- :mod:`~mlsheet_utils.algorithms.clustering`      k-means, Gaussian mixtures, spectral clustering, DBSCAN,
+  self-organising maps, cluster validity;
+- :mod:`~mlsheet_utils.algorithms.embedding`       t-SNE;
 - :mod:`~mlsheet_utils.algorithms.linear`          least squares, ridge, logistic regression and their diagnostics;
 - :mod:`~mlsheet_utils.algorithms.bayes_linear`    Bayesian linear regression: posterior, predictive, evidence;
+- :mod:`~mlsheet_utils.algorithms.gaussian_process`  Gaussian process regression, marginal likelihood, fitting;
+- :mod:`~mlsheet_utils.algorithms.uncertainty`     ensembles, conformal intervals, coverage, temperature scaling;
+- :mod:`~mlsheet_utils.algorithms.model_selection`, :mod:`~mlsheet_utils.algorithms.feature_selection`
+  cross-validation, early stopping, learning curves; filter, wrapper and embedded feature selection;
+- :mod:`~mlsheet_utils.algorithms.augmentation`, :mod:`~mlsheet_utils.algorithms.synthesis`   data
+  augmentation and synthetic data;
 - :mod:`~mlsheet_utils.algorithms.regularization`  lasso and elastic net by coordinate descent, paths, L1 balls;
 - :mod:`~mlsheet_utils.algorithms.bias_variance`   exact and Monte Carlo bias-variance decompositions;
 - :mod:`~mlsheet_utils.algorithms.kernels`, :mod:`~mlsheet_utils.algorithms.svm`   kernels, soft-margin SVM by SMO;
@@ -22,7 +31,7 @@
 - :mod:`~mlsheet_utils.algorithms.metrics`         classification, ranking, calibration and regression metrics;
 - :mod:`~mlsheet_utils.algorithms.imbalance`       resampling, SMOTE, class weights, cost thresholds;
 - :mod:`~mlsheet_utils.algorithms.nn`              neural networks: functional pieces, layers, losses, optimisers,
-  initialisers, training, attention;
+  initialisers, training, attention, a small reverse-mode autodiff;
 - :mod:`~mlsheet_utils.algorithms.rl`              tabular reinforcement learning.
 
 Rules of the house: algorithm code never imports display code (:mod:`mlsheet_utils.explore`); randomness enters
