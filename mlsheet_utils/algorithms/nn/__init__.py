@@ -12,6 +12,7 @@
   ``update(grads, state, params) -> (params, state)``;
 - :mod:`.init`        zeros, normal, Xavier/Glorot and He/Kaiming (uniform and normal) initialisers;
 - :mod:`.train`       ``fit`` (the minibatch training loop) and its ``History``, ``minibatches``.
+- :mod:`.autodiff`    reverse-mode autodiff on a graph of ``Node``s (topological sort, ``backward``, counted flops).
 
 Parameters are plain arrays (dicts of arrays, lists of dicts for ``Sequential``) passed in and out, never held
 by a layer. Nothing here imports JAX: the automatic-differentiation references live in
