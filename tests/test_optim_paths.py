@@ -1,4 +1,4 @@
-"""Optimiser trajectories and test problems of mlsheet_utils.algorithms.optim_paths against JAX, optax and closed forms."""
+"""Trajectories and test problems of mlsheet_utils.algorithms.optim_paths against JAX, optax and closed forms."""
 
 import jax
 
