@@ -304,7 +304,25 @@ def test_search_finds_a_known_term(open_page, site_url):
     page.wait_for_selector("#search-results ul.search li a", timeout=20_000)
     hrefs = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(a => a.href)")
     assert any("03_23_1_k_means" in h for h in hrefs), hrefs
+    page.wait_for_selector("#search-results ul.search li p.context", timeout=20_000)
+    page.wait_for_timeout(1000)
+    summaries = page.eval_on_selector_all("#search-results ul.search li p.context", "els => els.map(p => p.innerText)")
+    raw = [t for t in summaries if re.search(r"\\\(|\\frac|\\begin|\$\$|\bimport \w|\bdef \w+\(|np\.\w+\(", t)]
+    assert not raw, f"search summaries show raw TeX or code: {raw[:3]}"
     _assert_clean(log, "search.html")
+
+
+def test_wide_tables_stay_within_the_page(open_page, site_url):
+    """The performance page's tables scroll inside the article at 1280 px instead of running off the page."""
+    path = "book/appendix/performance.html"
+    page, log = _load(open_page, site_url, path)
+    over = page.evaluate("""() => {
+      const article = document.querySelector('article.bd-article').getBoundingClientRect();
+      return [...document.querySelectorAll('article table')]
+        .map(t => Math.round(t.getBoundingClientRect().right - article.right)).filter(d => d > 1);
+    }""")
+    assert not over, f"{path}: tables past the article's edge by {over} px"
+    _assert_clean(log, path)
 
 
 # -- reader features ----------------------------------------------------------------------------------
