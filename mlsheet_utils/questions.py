@@ -39,12 +39,12 @@ class Interview:
 
 
 def interview(questions: Sequence[tuple[str, str]], *, minimum: int = 3) -> Interview:
-    """Render interview questions, each answer hidden in a ``<details>`` block.
+    r"""Render interview questions, each answer hidden in a ``<details>`` block.
 
     Parameters
     ----------
     questions : sequence of ``(question, answer)`` pairs
-        Both are short HTML fragments; inline math goes in ``\\( ... \\)``.
+        Both are short HTML fragments; inline math goes in ``\( ... \)``.
     minimum : int
         Fewest questions a section may have.
     """

@@ -117,3 +117,20 @@ def _prose(path: Path):
 def test_package_prose_names_no_sections_or_timings(path):
     hits = [f"line {line}: {m.group(0)!r}" for line, text in _prose(path) for rx in _STALE for m in rx.finditer(text)]
     assert not hits, "sections and timings go stale in a docstring or comment: " + "; ".join(hits)
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_maths_in_docstrings_is_written_raw(path):
+    """Pages show package source (``show_source``): a docstring's TeX must read ``\\frac``, not ``\\\\frac``, so a
+    triple-quoted string with escaped backslashes is written as a raw string instead."""
+    import io
+    import tokenize
+
+    bad = []
+    for tok in tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline):
+        if tok.type != tokenize.STRING:
+            continue
+        prefix = re.match(r"[a-zA-Z]*", tok.string).group(0).lower()
+        if tok.string[len(prefix):].startswith(('"""', "'''")) and "r" not in prefix and "\\\\" in tok.string:
+            bad.append(f"line {tok.start[0]}")
+    assert not bad, f"write these strings as r\"\"\"...\"\"\" with single backslashes: {', '.join(bad)}"

@@ -248,7 +248,7 @@ def test_layers_validate_their_inputs(make, kwargs, match):
 @pytest.mark.parametrize("make,match", [
     (lambda: L.Linear(0, 2), "n_in must be >= 1"),
     (lambda: L.Linear(2, 2, weight_init="glorot"), "weight_init must be one of"),
-    (lambda: L.Activation("swish"), "name must be one of"),
+    (lambda: L.Activation("not_an_activation"), "name must be one of"),
     (lambda: L.Dropout(1.0), "rate must be < 1"),
     (lambda: L.LayerNorm(3, eps=0.0), "eps must be > 0"),
     (lambda: L.BatchNorm(3, momentum=0.0), "momentum must be > 0"),
@@ -398,3 +398,132 @@ def test_fit_validates(change, match):
             "batch_size": 2, "rng": 0, **change}
     with pytest.raises(ValueError, match=match):
         train.fit(**args)
+
+
+# -- normalisation: the shared kernels, RMSNorm, residual blocks ---------------------------------------------
+
+def jax_rms(x, axes, eps):
+    return x / jnp.sqrt(jnp.mean(x**2, axis=axes, keepdims=True) + eps)
+
+
+@pytest.mark.parametrize("axis,center", [(-1, True), (0, True), ((0, 1), True), (-1, False), ((1, 2), False)])
+def test_normalize_and_its_backward_match_jax(axis, center):
+    rng = np.random.default_rng(12)
+    for _ in range(3):
+        x = rng.normal(1.0, 2.0, size=tuple(int(s) for s in rng.integers(2, 5, size=3)))
+        eps = float(rng.choice([1e-5, 1e-2]))
+        out = L.normalize(x, axis, eps, center=center)
+        kernel = jax_normalize if center else jax_rms
+        ref = lambda x, eps=eps, kernel=kernel: kernel(x, axis, eps)  # noqa: E731
+        y_ref, pull = jax.vjp(ref, jnp.asarray(x))
+        np.testing.assert_allclose(out.x_hat, y_ref, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(out.x_hat, (x - out.mean) * out.inv_std, rtol=RTOL, atol=ATOL)
+        g = rng.standard_normal(x.shape)
+        np.testing.assert_allclose(L.normalize_backward(g, out.x_hat, out.inv_std, axis, center=center),
+                                   pull(jnp.asarray(g))[0], rtol=1e-9, atol=1e-11)
+
+
+def test_rms_norm_matches_jax_over_random_shapes():
+    rng = np.random.default_rng(13)
+    for _ in range(3):
+        n = int(rng.integers(1, 7))
+        layer = L.RMSNorm(n, eps=float(rng.choice([1e-5, 1e-3])))
+        params = {"gamma": rng.standard_normal(n)}
+        assert_matches_jax(layer, params, rng.normal(1, 2, random_shape(rng, n)),
+                           lambda x, p, eps=layer.eps: p["gamma"] * jax_rms(x, -1, eps), rng)
+
+
+@pytest.mark.parametrize("placement", ["pre", "post"])
+def test_residual_block_matches_jax(placement):
+    rng = np.random.default_rng(14)
+    body = L.Sequential(L.Linear(4, 6), L.Activation("tanh"), L.Linear(6, 4))
+    block = L.Residual(body, L.LayerNorm(4), placement)
+    params = block.init_params(1)
+    params["norm"] = {"gamma": rng.normal(1, 0.3, 4), "beta": rng.normal(0, 0.3, 4)}
+    x = rng.standard_normal((3, 2, 4))
+
+    def ref(x, p):
+        f = lambda h: jnp.tanh(h @ p["body"][0]["W"] + p["body"][0]["b"]) @ p["body"][2]["W"] + p["body"][2]["b"]  # noqa: E731
+        n = lambda h: p["norm"]["gamma"] * jax_normalize(h, -1, 1e-5) + p["norm"]["beta"]  # noqa: E731
+        return x + f(n(x)) if placement == "pre" else n(x + f(x))
+
+    y, cache = block.forward(x, params)
+    r = rng.standard_normal(y.shape)
+    dx, grads = block.backward(r, cache)
+    jp = {"body": [{k: jnp.asarray(v) for k, v in q.items()} for q in params["body"]],
+          "norm": {k: jnp.asarray(v) for k, v in params["norm"].items()}}
+    y_ref, pull = jax.vjp(ref, jnp.asarray(x), jp)
+    dx_ref, g_ref = pull(jnp.asarray(r))
+    np.testing.assert_allclose(y, y_ref, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(dx, dx_ref, rtol=RTOL, atol=ATOL)
+    for k in ("gamma", "beta"):
+        np.testing.assert_allclose(grads["norm"][k], g_ref["norm"][k], rtol=RTOL, atol=ATOL)
+    for mine, theirs in zip(grads["body"], g_ref["body"]):
+        for k in mine:
+            np.testing.assert_allclose(mine[k], theirs[k], rtol=RTOL, atol=ATOL)
+
+
+def test_batch_norm_running_state_matches_equinox_once_aligned():
+    import equinox as eqx
+
+    rng = np.random.default_rng(15)
+    m, n, T = 0.2, 6, 4
+    layer = L.BatchNorm(3, momentum=m)
+    running = layer.init_running()
+    model, state = eqx.nn.make_with_state(eqx.nn.BatchNorm)(3, "batch", momentum=1 - m, mode="batch")
+    step = jax.vmap(model, axis_name="batch", in_axes=(0, None), out_axes=(0, None))
+    for _ in range(T):
+        x = rng.normal(-2, 3, (n, 3))
+        y, cache = layer.forward(x, layer.init_params())
+        running = layer.update_running(running, cache)
+        y_eqx, state = step(jnp.asarray(x), state)
+        np.testing.assert_allclose(y, y_eqx, rtol=RTOL, atol=ATOL)
+    mean, var = (np.asarray(a) for a in state.get(model.batch_state_index))
+    start = (1 - m) ** T                    # equinox averages the biased variance; both start from (0, 1)
+    np.testing.assert_allclose(running["mean"], mean, rtol=1e-12)
+    np.testing.assert_allclose(running["var"] - start, (var - start) * n / (n - 1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: L.normalize(np.ones((2, 3)), 2), "axis 2 is out of range"),
+    (lambda: L.normalize(np.ones((2, 3)), (0, "a")), "axis must be an int or a non-empty tuple"),
+    (lambda: L.normalize(np.ones((2, 3)), -1, 0.0), "eps must be > 0"),
+    (lambda: L.normalize(3.0), "at least one dimension"),
+    (lambda: L.normalize(np.array([1.0, np.nan])), "x contains NaN"),
+    (lambda: L.normalize_backward(np.ones((2, 3)), np.ones((3, 2)), np.ones((3, 1))), "g must have the shape"),
+    (lambda: L.normalize_backward(np.ones((2, 3)), np.ones((2, 3)), np.ones((3, 1))), "does not broadcast"),
+    (lambda: L.RMSNorm(0), "n_features must be >= 1"),
+    (lambda: L.Residual(L.Linear(3, 3), L.LayerNorm(3), "middle"), "placement must be 'pre' or 'post'"),
+    (lambda: L.Residual("linear", L.LayerNorm(3)), "body must be a Layer"),
+    (lambda: L.Residual(L.Linear(3, 3), L.LayerNorm(3)).forward(np.ones((2, 3)), {"body": {}}),
+     r"keys \['body', 'norm'\]"),
+    (lambda: L.Residual(L.Linear(3, 2), L.LayerNorm(3)).forward(
+        np.ones((2, 3)), L.Residual(L.Linear(3, 2), L.LayerNorm(3)).init_params()), "body must keep"),
+])
+def test_normalisation_pieces_validate(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_batch_norm_trace_follows_the_closed_form_average():
+    rng = np.random.default_rng(16)
+    m, T = 0.3, 6
+    layer = L.BatchNorm(2, momentum=m)
+    params = {"gamma": np.array([2.0, 0.5]), "beta": np.array([0.1, -1.0])}
+    batches, probe = rng.normal(1.0, 2.0, (T, 5, 2)), np.array([0.5, 3.0])
+    tr = L.batch_norm_trace(layer, params, batches, probe)
+    w = m * (1 - m) ** np.arange(T - 1, -1, -1)                  # EMA weights of the T batches
+    mean = w @ batches.mean(axis=1)
+    var = (1 - m) ** T + w @ batches.var(axis=1, ddof=1)
+    np.testing.assert_allclose(tr.running_mean[-1], mean, rtol=1e-12)
+    np.testing.assert_allclose(tr.running_var[-1], var, rtol=1e-12)
+    np.testing.assert_allclose(tr.eval_probe[-1], params["gamma"] * (probe - mean) / np.sqrt(var + 1e-5)
+                               + params["beta"], rtol=1e-12)
+    first = np.vstack([probe, batches[0, 1:]])
+    expected = params["gamma"] * (probe - first.mean(0)) / np.sqrt(first.var(0) + 1e-5) + params["beta"]
+    np.testing.assert_allclose(tr.train_probe[0], expected, rtol=1e-12)
+    assert tr.batch_mean.shape == (T, 2)
+    with pytest.raises(ValueError, match=r"batches must have shape \(T, N, 2\)"):
+        L.batch_norm_trace(layer, params, np.ones((3, 4, 3)), probe)
+    with pytest.raises(ValueError, match="layer must be a BatchNorm"):
+        L.batch_norm_trace(L.LayerNorm(2), params, batches, probe)

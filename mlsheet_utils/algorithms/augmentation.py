@@ -1,4 +1,4 @@
-"""Data augmentation: label-preserving transformations of training inputs (images, series, feature vectors).
+r"""Data augmentation: label-preserving transformations of training inputs (images, series, feature vectors).
 
 Images are greyscale arrays of shape ``(n, h, w)`` (a single ``(h, w)`` image is also accepted and returned as a
 batch of one). Pixel coordinates are ``(row, column)``; the centre of an image is ``((h - 1) / 2, (w - 1) / 2)``.
@@ -15,14 +15,14 @@ Geometry:
 
 Intensity and occlusion:
 
-- :func:`brightness_contrast`  :math:`x' = \\operatorname{clip}(c\\,(x - \\bar x) + \\bar x + b)`;
-- :func:`gaussian_noise`       :math:`x' = x + \\sigma\\varepsilon`, :math:`\\varepsilon \\sim \\mathcal N(0, I)`;
+- :func:`brightness_contrast`  :math:`x' = \operatorname{clip}(c\,(x - \bar x) + \bar x + b)`;
+- :func:`gaussian_noise`       :math:`x' = x + \sigma\varepsilon`, :math:`\varepsilon \sim \mathcal N(0, I)`;
 - :func:`cutout`               zero a random square of every image (a :class:`Cutout`).
 
 Between samples and along time:
 
 - :func:`mixup`      convex combinations of pairs of inputs and of their one-hot labels, weights from
-  :math:`\\mathrm{Beta}(\\alpha, \\alpha)` (a :class:`Mixup`);
+  :math:`\mathrm{Beta}(\alpha, \alpha)` (a :class:`Mixup`);
 - :func:`time_warp`  read a 1-D series at smoothly stretched and compressed times (a :class:`TimeWarp`).
 
 Public functions validate their input once and raise ``ValueError`` naming the argument.
@@ -83,11 +83,11 @@ def _translate(X: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
 
 
 def translate(images, dy, dx) -> np.ndarray:
-    """Shift images by whole pixels, down by ``dy`` and right by ``dx``, filling the uncovered pixels with 0.
+    r"""Shift images by whole pixels, down by ``dy`` and right by ``dx``, filling the uncovered pixels with 0.
 
-    It is what padding by :math:`p` zeros on every side and cropping an :math:`h \\times w` window at offset
+    It is what padding by :math:`p` zeros on every side and cropping an :math:`h \times w` window at offset
     :math:`(p - d_y, p - d_x)` produce:
-    :math:`x'_{r,c} = x_{r - d_y,\\, c - d_x}` inside the image, 0 elsewhere.
+    :math:`x'_{r,c} = x_{r - d_y,\, c - d_x}` inside the image, 0 elsewhere.
 
     Parameters
     ----------
@@ -150,18 +150,18 @@ def random_crop(images, pad: int, rng=0) -> Cropped:
 
 
 def affine_matrix(angle: float = 0.0, scale: float = 1.0, shear: float = 0.0) -> np.ndarray:
-    """The 2x2 map :math:`A` from an output pixel's offset to the input offset it reads, in (row, column)
+    r"""The 2x2 map :math:`A` from an output pixel's offset to the input offset it reads, in (row, column)
     coordinates about the image centre, for a counter-clockwise rotation by ``angle`` degrees, a zoom by
     ``scale`` and a horizontal shear ``shear``.
 
-    The forward map (input to output) is :math:`F = R_\\theta\\, S\\, H` with
-    :math:`S = sI`, :math:`H = \\begin{pmatrix}1 & 0\\\\ -k & 1\\end{pmatrix}` (column moves by :math:`-k` times
+    The forward map (input to output) is :math:`F = R_\theta\, S\, H` with
+    :math:`S = sI`, :math:`H = \begin{pmatrix}1 & 0\\ -k & 1\end{pmatrix}` (column moves by :math:`-k` times
     the row, the top of the image leans right) and, in (row, column) order with rows pointing down,
-    :math:`R_\\theta = \\begin{pmatrix}\\cos\\theta & -\\sin\\theta\\\\ \\sin\\theta & \\cos\\theta\\end{pmatrix}`;
+    :math:`R_\theta = \begin{pmatrix}\cos\theta & -\sin\theta\\ \sin\theta & \cos\theta\end{pmatrix}`;
     resampling needs its inverse,
 
-    .. math:: A = F^{-1} = H^{-1} S^{-1} R_\\theta^\\top,\\qquad
-              H^{-1} = \\begin{pmatrix}1 & 0\\\\ k & 1\\end{pmatrix}.
+    .. math:: A = F^{-1} = H^{-1} S^{-1} R_\theta^\top,\qquad
+              H^{-1} = \begin{pmatrix}1 & 0\\ k & 1\end{pmatrix}.
 
     ``scale > 1`` enlarges the content (and crops it), ``scale < 1`` shrinks it (and pads with zeros).
 
@@ -202,13 +202,13 @@ def _bilinear(X: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 
 def warp_affine(images, matrix) -> np.ndarray:
-    """Resample images under a linear map about the centre: output pixel :math:`p` takes the bilinear
+    r"""Resample images under a linear map about the centre: output pixel :math:`p` takes the bilinear
     interpolation of the input at :math:`A (p - c) + c`, with zeros outside the image.
 
-    With :math:`(r, c) = (r_0 + f_r, c_0 + f_c)`, :math:`0 \\le f < 1`,
+    With :math:`(r, c) = (r_0 + f_r, c_0 + f_c)`, :math:`0 \le f < 1`,
 
-    .. math:: x'(p) = (1-f_r)(1-f_c)\\,x_{r_0 c_0} + (1-f_r)f_c\\,x_{r_0, c_0+1} + f_r(1-f_c)\\,x_{r_0+1, c_0}
-              + f_r f_c\\,x_{r_0+1, c_0+1},
+    .. math:: x'(p) = (1-f_r)(1-f_c)\,x_{r_0 c_0} + (1-f_r)f_c\,x_{r_0, c_0+1} + f_r(1-f_c)\,x_{r_0+1, c_0}
+              + f_r f_c\,x_{r_0+1, c_0+1},
 
     where pixels outside the image are 0 (so content fades into the border instead of stopping at it).
     This is ``scipy.ndimage.affine_transform(x, A, offset=c - A c, order=1, mode="grid-constant")``.
@@ -237,9 +237,9 @@ def warp_affine(images, matrix) -> np.ndarray:
 
 def brightness_contrast(images, brightness: float = 0.0, contrast: float = 1.0, *, low: float = 0.0,
                         high: float = 16.0) -> np.ndarray:
-    """Change each image's contrast about its own mean, add a brightness offset, clip to the pixel range.
+    r"""Change each image's contrast about its own mean, add a brightness offset, clip to the pixel range.
 
-    .. math:: x' = \\operatorname{clip}_{[\\ell, u]}\\big(c\\,(x - \\bar x) + \\bar x + b\\big),
+    .. math:: x' = \operatorname{clip}_{[\ell, u]}\big(c\,(x - \bar x) + \bar x + b\big),
 
     so before clipping the mean moves by :math:`b` and the standard deviation is multiplied by :math:`c`.
 
@@ -264,8 +264,8 @@ def brightness_contrast(images, brightness: float = 0.0, contrast: float = 1.0, 
 
 
 def gaussian_noise(images, sigma: float, rng=0) -> np.ndarray:
-    """Add independent Gaussian noise to every entry: :math:`x' = x + \\sigma\\varepsilon`,
-    :math:`\\varepsilon \\sim \\mathcal N(0, I)`; no clipping, so the noise stays exactly Gaussian.
+    r"""Add independent Gaussian noise to every entry: :math:`x' = x + \sigma\varepsilon`,
+    :math:`\varepsilon \sim \mathcal N(0, I)`; no clipping, so the noise stays exactly Gaussian.
 
     Parameters
     ----------
@@ -326,13 +326,13 @@ def cutout(images, size: int, rng=0) -> Cutout:
 
 @dataclass(frozen=True)
 class Mixup:
-    """The output of :func:`mixup`.
+    r"""The output of :func:`mixup`.
 
     Attributes
     ----------
     X : ndarray, the shape of the input ``X``
     Y : ndarray, shape (n, K): soft labels
-    lam : ndarray, shape (n,): the weight :math:`\\lambda_i` of sample ``i``
+    lam : ndarray, shape (n,): the weight :math:`\lambda_i` of sample ``i``
     partner : ndarray of int, shape (n,): the sample ``j`` it was mixed with
     """
 
@@ -343,14 +343,14 @@ class Mixup:
 
 
 def mixup(X, Y, alpha: float, rng=0) -> Mixup:
-    """Mixup (Zhang et al., 2018): mix every sample with a random partner, inputs and labels alike,
+    r"""Mixup (Zhang et al., 2018): mix every sample with a random partner, inputs and labels alike,
 
-    .. math:: \\tilde x_i = \\lambda_i x_i + (1 - \\lambda_i) x_{\\pi(i)},\\qquad
-              \\tilde y_i = \\lambda_i y_i + (1 - \\lambda_i) y_{\\pi(i)},\\qquad
-              \\lambda_i \\sim \\mathrm{Beta}(\\alpha, \\alpha),
+    .. math:: \tilde x_i = \lambda_i x_i + (1 - \lambda_i) x_{\pi(i)},\qquad
+              \tilde y_i = \lambda_i y_i + (1 - \lambda_i) y_{\pi(i)},\qquad
+              \lambda_i \sim \mathrm{Beta}(\alpha, \alpha),
 
-    with :math:`\\pi` a random permutation. Small :math:`\\alpha` puts :math:`\\lambda` near 0 or 1 (little
-    mixing); :math:`\\alpha = 1` makes it uniform.
+    with :math:`\pi` a random permutation. Small :math:`\alpha` puts :math:`\lambda` near 0 or 1 (little
+    mixing); :math:`\alpha = 1` makes it uniform.
 
     Parameters
     ----------
@@ -392,11 +392,11 @@ class TimeWarp:
 
 
 def time_warp(series, strength: float, n_knots: int = 4, rng=0) -> TimeWarp:
-    """Time warping: read a series at a random, increasing, piecewise-linear time map :math:`\\tau(t)` of
-    :math:`[0, T-1]` onto itself, interpolating linearly between samples, :math:`x'(t) = x(\\tau(t))`.
+    r"""Time warping: read a series at a random, increasing, piecewise-linear time map :math:`\tau(t)` of
+    :math:`[0, T-1]` onto itself, interpolating linearly between samples, :math:`x'(t) = x(\tau(t))`.
 
     The map's slope on each of ``n_knots + 1`` equal pieces is :math:`e^{s z_k}` with
-    :math:`z_k \\sim \\mathcal N(0, 1)`, rescaled so the pieces still cover :math:`[0, T-1]`: slopes above 1
+    :math:`z_k \sim \mathcal N(0, 1)`, rescaled so the pieces still cover :math:`[0, T-1]`: slopes above 1
     speed the series up there, below 1 slow it down, and the end points stay put.
 
     Parameters

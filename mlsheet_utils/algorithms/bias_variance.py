@@ -1,28 +1,28 @@
-"""Bias and variance of a regression learner: exactly for linear smoothers, by Monte Carlo for any learner.
+r"""Bias and variance of a regression learner: exactly for linear smoothers, by Monte Carlo for any learner.
 
-The model of the data is :math:`y = f(x) + \\varepsilon` with :math:`\\mathbb{E}\\varepsilon = 0`,
-:math:`\\operatorname{Var}\\varepsilon = \\sigma^2`, the training inputs fixed and the noise drawn afresh for every
-training set. At a test input :math:`x_0` the expected squared error of a learner :math:`\\hat f` splits as
+The model of the data is :math:`y = f(x) + \varepsilon` with :math:`\mathbb{E}\varepsilon = 0`,
+:math:`\operatorname{Var}\varepsilon = \sigma^2`, the training inputs fixed and the noise drawn afresh for every
+training set. At a test input :math:`x_0` the expected squared error of a learner :math:`\hat f` splits as
 
-.. math:: \\mathbb{E}\\big[(y_0 - \\hat f(x_0))^2\\big]
-          = \\underbrace{\\big(\\mathbb{E}\\hat f(x_0) - f(x_0)\\big)^2}_{\\text{bias}^2}
-          + \\underbrace{\\operatorname{Var}\\hat f(x_0)}_{\\text{variance}} + \\underbrace{\\sigma^2}_{\\text{noise}},
+.. math:: \mathbb{E}\big[(y_0 - \hat f(x_0))^2\big]
+          = \underbrace{\big(\mathbb{E}\hat f(x_0) - f(x_0)\big)^2}_{\text{bias}^2}
+          + \underbrace{\operatorname{Var}\hat f(x_0)}_{\text{variance}} + \underbrace{\sigma^2}_{\text{noise}},
 
 and every quantity below is that split averaged over the test inputs.
 
 The polynomial learner:
 
-- :func:`legendre_features`  Legendre polynomials :math:`P_1, \\dots, P_d` of inputs in :math:`[-1, 1]`, by
+- :func:`legendre_features`  Legendre polynomials :math:`P_1, \dots, P_d` of inputs in :math:`[-1, 1]`, by
   Bonnet's recurrence;
 - :class:`PolynomialRidge`   the estimator (``fit``, ``predict``): those features, an unpenalised intercept and
-  a ridge penalty :math:`\\lambda` (solved by :func:`mlsheet_utils.algorithms.linear.ridge`).
+  a ridge penalty :math:`\lambda` (solved by :func:`mlsheet_utils.algorithms.linear.ridge`).
 
-Exact results for a linear smoother :math:`\\hat y(X_{\\text{eval}}) = S y`:
+Exact results for a linear smoother :math:`\hat y(X_{\text{eval}}) = S y`:
 
 - :func:`ridge_smoother`          the matrix :math:`S` of ridge regression with an unpenalised intercept;
 - :func:`smoother_decomposition`  bias, variance, noise and expected error from :math:`S` (a
-  :class:`BiasVariance`): bias :math:`= S f - f_{\\text{eval}}`,
-  variance :math:`= \\sigma^2 \\operatorname{diag}(SS^\\top)`;
+  :class:`BiasVariance`): bias :math:`= S f - f_{\text{eval}}`,
+  variance :math:`= \sigma^2 \operatorname{diag}(SS^\top)`;
 - :func:`mc_moments`              mean and standard deviation of the Monte Carlo estimates of
   :func:`bias_variance_mc` for a linear smoother with Gaussian noise (a :class:`MonteCarloMoments`).
 
@@ -71,12 +71,12 @@ def _legendre(x: np.ndarray, degree: int) -> np.ndarray:
 
 
 def legendre_features(x, degree: int) -> np.ndarray:
-    """Legendre polynomials :math:`P_1(x), \\dots, P_d(x)` of one input, without the constant :math:`P_0 = 1`.
+    r"""Legendre polynomials :math:`P_1(x), \dots, P_d(x)` of one input, without the constant :math:`P_0 = 1`.
 
-    Bonnet's recurrence :math:`(k+1) P_{k+1}(x) = (2k+1)\\,x\\,P_k(x) - k\\,P_{k-1}(x)`, from
+    Bonnet's recurrence :math:`(k+1) P_{k+1}(x) = (2k+1)\,x\,P_k(x) - k\,P_{k-1}(x)`, from
     :math:`P_0 = 1, P_1 = x`. On :math:`[-1, 1]` the columns are orthogonal under the uniform weight and bounded
-    by one, so a design of degree 15 is well conditioned where the monomials :math:`x, \\dots, x^{15}` are not.
-    The features span the same functions as the monomials, so least squares (:math:`\\lambda = 0`) fits the
+    by one, so a design of degree 15 is well conditioned where the monomials :math:`x, \dots, x^{15}` are not.
+    The features span the same functions as the monomials, so least squares (:math:`\lambda = 0`) fits the
     same polynomial in either basis; a ridge penalty on these coefficients is a different penalty.
 
     Parameters
@@ -95,10 +95,10 @@ def legendre_features(x, degree: int) -> np.ndarray:
 
 
 class PolynomialRidge:
-    """Polynomial regression of one input with a ridge penalty: the book's learner of adjustable complexity.
+    r"""Polynomial regression of one input with a ridge penalty: the book's learner of adjustable complexity.
 
-    Fits :math:`\\hat f(x) = b + \\sum_{k=1}^{d} w_k P_k(x)` (Legendre polynomials, :func:`legendre_features`)
-    by minimising :math:`\\sum_i (y_i - \\hat f(x_i))^2 + \\lambda \\lVert w\\rVert^2`, the intercept :math:`b`
+    Fits :math:`\hat f(x) = b + \sum_{k=1}^{d} w_k P_k(x)` (Legendre polynomials, :func:`legendre_features`)
+    by minimising :math:`\sum_i (y_i - \hat f(x_i))^2 + \lambda \lVert w\rVert^2`, the intercept :math:`b`
     unpenalised, with :func:`mlsheet_utils.algorithms.linear.ridge` (scikit-learn's ``Ridge`` scaling: no
     :math:`1/n` in front of the squared error). ``degree=0`` fits the mean of ``y``; ``alpha=0`` is least
     squares (the minimum-norm solution when the degree reaches the number of points).
@@ -107,7 +107,7 @@ class PolynomialRidge:
     ----------
     degree : int >= 0
     alpha : float >= 0
-        The penalty :math:`\\lambda`.
+        The penalty :math:`\lambda`.
 
     Attributes
     ----------
@@ -136,7 +136,7 @@ class PolynomialRidge:
         return self
 
     def predict(self, X) -> np.ndarray:
-        """Predictions :math:`b + \\sum_k w_k P_k(x)`, shape (m,), for inputs of shape (m,) or (m, 1)."""
+        r"""Predictions :math:`b + \sum_k w_k P_k(x)`, shape (m,), for inputs of shape (m,) or (m, 1)."""
         if not hasattr(self, "coef_"):
             raise ValueError("PolynomialRidge is not fitted yet: call fit(X, y) first")
         x = _inputs(X, "X")
@@ -144,19 +144,19 @@ class PolynomialRidge:
 
 
 def ridge_smoother(X_train, X_eval, alpha: float, *, fit_intercept: bool = True) -> np.ndarray:
-    """The linear map from training targets to ridge predictions: :math:`\\hat y(X_{\\text{eval}}) = S\\,y`.
+    r"""The linear map from training targets to ridge predictions: :math:`\hat y(X_{\text{eval}}) = S\,y`.
 
-    Ridge regression is linear in :math:`y`. With the training columns centred, :math:`X_c = X - \\mathbf 1\\bar x^\\top
-    = U D V^\\top` (thin SVD) and an unpenalised intercept,
+    Ridge regression is linear in :math:`y`. With the training columns centred, :math:`X_c = X - \mathbf 1\bar x^\top
+    = U D V^\top` (thin SVD) and an unpenalised intercept,
 
-    .. math:: S = \\tfrac1n \\mathbf 1 \\mathbf 1^\\top
-              + (X_{\\text{eval}} - \\mathbf 1 \\bar x^\\top)\\, V\\,
-                \\operatorname{diag}\\!\\Big(\\frac{d_i}{d_i^2 + \\lambda}\\Big) U^\\top .
+    .. math:: S = \tfrac1n \mathbf 1 \mathbf 1^\top
+              + (X_{\text{eval}} - \mathbf 1 \bar x^\top)\, V\,
+                \operatorname{diag}\!\Big(\frac{d_i}{d_i^2 + \lambda}\Big) U^\top .
 
-    On the training inputs themselves it is :math:`S = \\tfrac1n\\mathbf 1\\mathbf 1^\\top + U\\operatorname{diag}(
-    d_i^2/(d_i^2+\\lambda))U^\\top`: each singular direction is shrunk by :math:`d_i^2/(d_i^2+\\lambda)`, and
-    :math:`\\operatorname{tr} S` (the effective degrees of freedom) falls from :math:`1 + \\operatorname{rank} X_c`
-    at :math:`\\lambda = 0` towards 1. At :math:`\\lambda = 0` directions with :math:`d_i` at round-off level are
+    On the training inputs themselves it is :math:`S = \tfrac1n\mathbf 1\mathbf 1^\top + U\operatorname{diag}(
+    d_i^2/(d_i^2+\lambda))U^\top`: each singular direction is shrunk by :math:`d_i^2/(d_i^2+\lambda)`, and
+    :math:`\operatorname{tr} S` (the effective degrees of freedom) falls from :math:`1 + \operatorname{rank} X_c`
+    at :math:`\lambda = 0` towards 1. At :math:`\lambda = 0` directions with :math:`d_i` at round-off level are
     dropped (the minimum-norm least-squares fit, as :func:`mlsheet_utils.algorithms.linear.ridge` does).
 
     Parameters
@@ -164,7 +164,7 @@ def ridge_smoother(X_train, X_eval, alpha: float, *, fit_intercept: bool = True)
     X_train : array_like, shape (n, p), p may be 0 (intercept only)
     X_eval : array_like, shape (m, p)
     alpha : float >= 0
-        :math:`\\lambda`, in scikit-learn's ``Ridge`` scaling.
+        :math:`\lambda`, in scikit-learn's ``Ridge`` scaling.
     fit_intercept : bool
 
     Returns
@@ -194,22 +194,22 @@ def ridge_smoother(X_train, X_eval, alpha: float, *, fit_intercept: bool = True)
 
 @dataclass(frozen=True)
 class BiasVariance:
-    """The exact split of the expected squared error of a linear smoother, averaged over the evaluation points.
+    r"""The exact split of the expected squared error of a linear smoother, averaged over the evaluation points.
 
     Attributes
     ----------
     bias2 : float
-        :math:`\\frac1m\\sum_j (\\mathbb{E}\\hat y_j - f_j)^2`.
+        :math:`\frac1m\sum_j (\mathbb{E}\hat y_j - f_j)^2`.
     variance : float
-        :math:`\\frac1m\\sum_j \\operatorname{Var}\\hat y_j = \\frac{\\sigma^2}{m}\\operatorname{tr}(SS^\\top)`.
+        :math:`\frac1m\sum_j \operatorname{Var}\hat y_j = \frac{\sigma^2}{m}\operatorname{tr}(SS^\top)`.
     noise : float
-        :math:`\\sigma^2`.
+        :math:`\sigma^2`.
     expected_error : float
         ``bias2 + variance + noise``: the expected squared error against a fresh noisy target.
     bias : ndarray, shape (m,)
-        :math:`Sf_{\\text{train}} - f_{\\text{eval}}`, point by point.
+        :math:`Sf_{\text{train}} - f_{\text{eval}}`, point by point.
     pointwise_variance : ndarray, shape (m,)
-        :math:`\\sigma^2\\sum_i S_{ji}^2`, point by point.
+        :math:`\sigma^2\sum_i S_{ji}^2`, point by point.
     """
 
     bias2: float
@@ -233,15 +233,15 @@ def _smoother_args(S, f_train, f_eval, noise_sd):
 
 
 def smoother_decomposition(S, f_train, f_eval, noise_sd: float) -> BiasVariance:
-    """Bias, variance and noise of the linear smoother :math:`\\hat y = S y` when :math:`y = f + \\sigma\\varepsilon`.
+    r"""Bias, variance and noise of the linear smoother :math:`\hat y = S y` when :math:`y = f + \sigma\varepsilon`.
 
-    Linearity gives everything in closed form: :math:`\\mathbb{E}\\hat y = S f_{\\text{train}}`, so the bias is
-    :math:`(S f_{\\text{train}} - f_{\\text{eval}})`, and :math:`\\operatorname{Cov}\\hat y = \\sigma^2 S S^\\top`,
-    so the average variance is :math:`\\sigma^2 \\operatorname{tr}(SS^\\top)/m`. Evaluated on the training inputs
+    Linearity gives everything in closed form: :math:`\mathbb{E}\hat y = S f_{\text{train}}`, so the bias is
+    :math:`(S f_{\text{train}} - f_{\text{eval}})`, and :math:`\operatorname{Cov}\hat y = \sigma^2 S S^\top`,
+    so the average variance is :math:`\sigma^2 \operatorname{tr}(SS^\top)/m`. Evaluated on the training inputs
     (``f_eval = f_train``, :math:`S` square) this is :math:`(S - I) f` and
-    :math:`\\sigma^2\\operatorname{tr}(SS^\\top)/n`;
+    :math:`\sigma^2\operatorname{tr}(SS^\top)/n`;
     for least squares with :math:`p` columns and an intercept, :math:`S` is a projection of rank :math:`p + 1` and
-    the variance is :math:`\\sigma^2 (p+1)/n`.
+    the variance is :math:`\sigma^2 (p+1)/n`.
 
     Parameters
     ----------
@@ -252,7 +252,7 @@ def smoother_decomposition(S, f_train, f_eval, noise_sd: float) -> BiasVariance:
     f_eval : array_like, shape (m,)
         The noiseless function at the evaluation inputs.
     noise_sd : float >= 0
-        :math:`\\sigma`.
+        :math:`\sigma`.
 
     Returns
     -------
@@ -267,15 +267,15 @@ def smoother_decomposition(S, f_train, f_eval, noise_sd: float) -> BiasVariance:
 
 @dataclass(frozen=True)
 class MonteCarloMoments:
-    """Mean and standard deviation of the estimates :func:`bias_variance_mc` returns, for a linear smoother.
+    r"""Mean and standard deviation of the estimates :func:`bias_variance_mc` returns, for a linear smoother.
 
     Attributes
     ----------
     bias2_mean, bias2_sd : float
-        Of the plug-in :math:`\\widehat{\\text{bias}^2}`, whose mean exceeds the true bias\\ :sup:`2` by
+        Of the plug-in :math:`\widehat{\text{bias}^2}`, whose mean exceeds the true bias\ :sup:`2` by
         variance / ``n_sets`` (the mean prediction is itself noisy).
     variance_mean, variance_sd : float
-        Of :math:`\\widehat{\\text{variance}}` (divisor ``n_sets``), whose mean is
+        Of :math:`\widehat{\text{variance}}` (divisor ``n_sets``), whose mean is
         :math:`(1 - 1/R)` times the true variance.
     """
 
@@ -286,20 +286,20 @@ class MonteCarloMoments:
 
 
 def mc_moments(S, f_train, f_eval, noise_sd: float, n_sets: int) -> MonteCarloMoments:
-    """Sampling distribution of the Monte Carlo bias and variance estimates of a linear smoother.
+    r"""Sampling distribution of the Monte Carlo bias and variance estimates of a linear smoother.
 
-    With Gaussian noise the :math:`R` predictions are :math:`\\hat y_r = b + f_{\\text{eval}} + z_r`,
-    :math:`z_r \\sim \\mathcal N(0, \\Sigma)`, :math:`\\Sigma = \\sigma^2 S S^\\top` (shape (m, m)), and both
-    estimates are Gaussian quadratic forms (:math:`\\operatorname{Var}(z^\\top A z) = 2\\operatorname{tr}((A\\Sigma)^2)
-    + 4\\mu^\\top A\\Sigma A\\mu`):
+    With Gaussian noise the :math:`R` predictions are :math:`\hat y_r = b + f_{\text{eval}} + z_r`,
+    :math:`z_r \sim \mathcal N(0, \Sigma)`, :math:`\Sigma = \sigma^2 S S^\top` (shape (m, m)), and both
+    estimates are Gaussian quadratic forms (:math:`\operatorname{Var}(z^\top A z) = 2\operatorname{tr}((A\Sigma)^2)
+    + 4\mu^\top A\Sigma A\mu`):
 
-    .. math:: \\widehat{\\text{bias}^2} = \\tfrac1m\\lVert b + \\bar z\\rVert^2:\\quad
-              \\text{mean } \\tfrac1m\\big(\\lVert b\\rVert^2 + \\operatorname{tr}\\Sigma/R\\big),\\quad
-              \\text{variance } \\tfrac{1}{m^2}\\big(2\\operatorname{tr}(\\Sigma^2)/R^2 + 4 b^\\top\\Sigma b/R\\big);
+    .. math:: \widehat{\text{bias}^2} = \tfrac1m\lVert b + \bar z\rVert^2:\quad
+              \text{mean } \tfrac1m\big(\lVert b\rVert^2 + \operatorname{tr}\Sigma/R\big),\quad
+              \text{variance } \tfrac{1}{m^2}\big(2\operatorname{tr}(\Sigma^2)/R^2 + 4 b^\top\Sigma b/R\big);
 
-    .. math:: \\widehat{\\text{variance}} = \\tfrac{1}{mR}\\sum_r\\lVert z_r - \\bar z\\rVert^2:\\quad
-              \\text{mean } \\tfrac{R-1}{mR}\\operatorname{tr}\\Sigma,\\quad
-              \\text{variance } \\tfrac{2(R-1)}{m^2R^2}\\operatorname{tr}(\\Sigma^2).
+    .. math:: \widehat{\text{variance}} = \tfrac{1}{mR}\sum_r\lVert z_r - \bar z\rVert^2:\quad
+              \text{mean } \tfrac{R-1}{mR}\operatorname{tr}\Sigma,\quad
+              \text{variance } \tfrac{2(R-1)}{m^2R^2}\operatorname{tr}(\Sigma^2).
 
     These are the standard errors a Monte Carlo check is judged by.
 
@@ -329,21 +329,21 @@ def mc_moments(S, f_train, f_eval, noise_sd: float, n_sets: int) -> MonteCarloMo
 
 @dataclass(frozen=True)
 class BiasVarianceMC:
-    """A Monte Carlo split of the expected squared error over ``R`` noisy training sets.
+    r"""A Monte Carlo split of the expected squared error over ``R`` noisy training sets.
 
     Attributes
     ----------
     bias2 : float
-        :math:`\\frac1m\\sum_j(\\bar y_j - f_j)^2` with :math:`\\bar y_j` the mean prediction over the sets.
+        :math:`\frac1m\sum_j(\bar y_j - f_j)^2` with :math:`\bar y_j` the mean prediction over the sets.
     variance : float
-        :math:`\\frac{1}{mR}\\sum_{r,j}(\\hat y_{rj} - \\bar y_j)^2`.
+        :math:`\frac{1}{mR}\sum_{r,j}(\hat y_{rj} - \bar y_j)^2`.
     noise : float
-        :math:`\\sigma^2`.
+        :math:`\sigma^2`.
     error_vs_f : float
-        :math:`\\frac{1}{mR}\\sum_{r,j}(\\hat y_{rj} - f_j)^2`, equal to ``bias2 + variance`` up to round-off.
+        :math:`\frac{1}{mR}\sum_{r,j}(\hat y_{rj} - f_j)^2`, equal to ``bias2 + variance`` up to round-off.
     test_error : float
-        :math:`\\frac{1}{mR}\\sum_{r,j}(y^{\\text{test}}_{rj} - \\hat y_{rj})^2` against fresh noisy targets: its
-        expectation is bias\\ :sup:`2` + variance + noise.
+        :math:`\frac{1}{mR}\sum_{r,j}(y^{\text{test}}_{rj} - \hat y_{rj})^2` against fresh noisy targets: its
+        expectation is bias\ :sup:`2` + variance + noise.
     mean_prediction : ndarray, shape (m,)
     predictions : ndarray, shape (R, m)
     """
@@ -359,16 +359,16 @@ class BiasVarianceMC:
 
 def bias_variance_mc(estimator, X_train, f_train, X_test, f_test, noise_sd: float, *, n_sets: int = 200,
                      rng=0) -> BiasVarianceMC:
-    """Estimate bias\\ :sup:`2`, variance and noise of any learner by refitting it on ``n_sets`` training sets.
+    r"""Estimate bias\ :sup:`2`, variance and noise of any learner by refitting it on ``n_sets`` training sets.
 
     Training set :math:`r` keeps the inputs ``X_train`` and draws new targets
-    :math:`y_r = f_{\\text{train}} + \\sigma\\varepsilon_r`; the learner is fitted to it and predicts at
+    :math:`y_r = f_{\text{train}} + \sigma\varepsilon_r`; the learner is fitted to it and predicts at
     ``X_test``. All normal draws are made up front, in this order: the training noise, shape
     ``(n_sets, n)``, then the test noise, shape ``(n_sets, m)``; so the same ``rng`` reproduces them.
 
-    The plug-in estimates are biased by the finite number of sets: :math:`\\mathbb{E}\\,\\widehat{\\text{bias}^2}
-    = \\text{bias}^2 + \\text{variance}/R` and :math:`\\mathbb{E}\\,\\widehat{\\text{variance}} = (1 - 1/R)\\,
-    \\text{variance}` (:func:`mc_moments` gives their spread for a linear smoother).
+    The plug-in estimates are biased by the finite number of sets: :math:`\mathbb{E}\,\widehat{\text{bias}^2}
+    = \text{bias}^2 + \text{variance}/R` and :math:`\mathbb{E}\,\widehat{\text{variance}} = (1 - 1/R)\,
+    \text{variance}` (:func:`mc_moments` gives their spread for a linear smoother).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Calculus the pages check their derivations with: derivatives, Taylor polynomials, curvature and backprop.
+r"""Calculus the pages check their derivations with: derivatives, Taylor polynomials, curvature and backprop.
 
 Finite differences (every one *central*):
 
@@ -7,11 +7,11 @@ Finite differences (every one *central*):
 - :func:`numerical_hessian`, :func:`hvp`: second derivatives and Hessian-vector products;
 - :func:`central_difference`: the derivative of an elementwise function at many points at once.
 
-A central difference has truncation error :math:`O(\\varepsilon^2)`: halving the step divides the error by about
-four, until floating-point round-off (of order :math:`u/\\varepsilon` for first derivatives and
-:math:`u/\\varepsilon^2` for second derivatives, with :math:`u \\approx 2.2\\times10^{-16}`) takes over. The
-default steps balance the two terms: :math:`\\varepsilon \\approx u^{1/3} \\approx 6\\times10^{-6}` for first
-derivatives and :math:`\\varepsilon \\approx u^{1/4} \\approx 10^{-4}` for second derivatives.
+A central difference has truncation error :math:`O(\varepsilon^2)`: halving the step divides the error by about
+four, until floating-point round-off (of order :math:`u/\varepsilon` for first derivatives and
+:math:`u/\varepsilon^2` for second derivatives, with :math:`u \approx 2.2\times10^{-16}`) takes over. The
+default steps balance the two terms: :math:`\varepsilon \approx u^{1/3} \approx 6\times10^{-6}` for first
+derivatives and :math:`\varepsilon \approx u^{1/4} \approx 10^{-4}` for second derivatives.
 
 Taylor polynomials:
 
@@ -76,15 +76,15 @@ def _evaluate_raw(f: Callable, points: np.ndarray, vectorized: bool, name: str) 
 
 
 def numerical_jacobian(f: Callable, x, *, eps: float = 1e-6, vectorized: bool = False) -> np.ndarray:
-    """Jacobian of a vector function by central differences.
+    r"""Jacobian of a vector function by central differences.
 
     .. math::
 
-        J_{ij} = \\frac{\\partial f_i}{\\partial x_j}(x)
-        \\approx \\frac{f_i(x + \\varepsilon e_j) - f_i(x - \\varepsilon e_j)}{2\\varepsilon},
-        \\qquad \\text{error} = \\frac{\\varepsilon^2}{6}\\,\\partial_j^3 f_i(\\xi) = O(\\varepsilon^2).
+        J_{ij} = \frac{\partial f_i}{\partial x_j}(x)
+        \approx \frac{f_i(x + \varepsilon e_j) - f_i(x - \varepsilon e_j)}{2\varepsilon},
+        \qquad \text{error} = \frac{\varepsilon^2}{6}\,\partial_j^3 f_i(\xi) = O(\varepsilon^2).
 
-    All :math:`2n` perturbed points are built at once as the rows of :math:`x \\pm \\varepsilon I`; with
+    All :math:`2n` perturbed points are built at once as the rows of :math:`x \pm \varepsilon I`; with
     ``vectorized=True`` they go through ``f`` in a single call.
 
     Parameters
@@ -116,10 +116,10 @@ def numerical_jacobian(f: Callable, x, *, eps: float = 1e-6, vectorized: bool = 
 
 
 def gradient(f: Callable, x, *, eps: float = 1e-6) -> np.ndarray:
-    """Gradient of a scalar function by central differences (wraps :func:`checks.numerical_gradient`).
+    r"""Gradient of a scalar function by central differences (wraps :func:`checks.numerical_gradient`).
 
-    .. math:: \\nabla f(x)_i \\approx \\frac{f(x+\\varepsilon e_i) - f(x-\\varepsilon e_i)}{2\\varepsilon}
-              + O(\\varepsilon^2)
+    .. math:: \nabla f(x)_i \approx \frac{f(x+\varepsilon e_i) - f(x-\varepsilon e_i)}{2\varepsilon}
+              + O(\varepsilon^2)
 
     Parameters
     ----------
@@ -137,10 +137,10 @@ def gradient(f: Callable, x, *, eps: float = 1e-6) -> np.ndarray:
 
 
 def jvp(f: Callable, x, v, *, eps: float = 1e-6) -> np.ndarray:
-    """Jacobian-vector product :math:`J(x)\\,v` from two evaluations of ``f``, without forming :math:`J`.
+    r"""Jacobian-vector product :math:`J(x)\,v` from two evaluations of ``f``, without forming :math:`J`.
 
-    .. math:: J(x)\\,v \\approx \\frac{f(x + \\varepsilon v) - f(x - \\varepsilon v)}{2\\varepsilon}
-              + O(\\varepsilon^2 \\lVert v \\rVert^3)
+    .. math:: J(x)\,v \approx \frac{f(x + \varepsilon v) - f(x - \varepsilon v)}{2\varepsilon}
+              + O(\varepsilon^2 \lVert v \rVert^3)
 
     Parameters
     ----------
@@ -165,19 +165,19 @@ def jvp(f: Callable, x, v, *, eps: float = 1e-6) -> np.ndarray:
 
 def numerical_hessian(f: Callable, x, *, eps: float = 1e-4, grad: Callable | None = None,
                       vectorized: bool = False) -> np.ndarray:
-    """Hessian of a scalar function by central differences.
+    r"""Hessian of a scalar function by central differences.
 
     Without ``grad``, second differences of ``f`` (the mixed stencil also gives the diagonal):
 
     .. math::
 
-        H_{ij} \\approx \\frac{f(x+\\varepsilon e_i+\\varepsilon e_j) - f(x+\\varepsilon e_i-\\varepsilon e_j)
-        - f(x-\\varepsilon e_i+\\varepsilon e_j) + f(x-\\varepsilon e_i-\\varepsilon e_j)}{4\\varepsilon^2}
-        + O(\\varepsilon^2),
+        H_{ij} \approx \frac{f(x+\varepsilon e_i+\varepsilon e_j) - f(x+\varepsilon e_i-\varepsilon e_j)
+        - f(x-\varepsilon e_i+\varepsilon e_j) + f(x-\varepsilon e_i-\varepsilon e_j)}{4\varepsilon^2}
+        + O(\varepsilon^2),
 
-    which costs :math:`4n^2` evaluations, has round-off of order :math:`u|f|/\\varepsilon^2`, and is symmetric
+    which costs :math:`4n^2` evaluations, has round-off of order :math:`u|f|/\varepsilon^2`, and is symmetric
     by construction. With an analytic ``grad``, the Jacobian of the gradient by central differences
-    (:math:`2n` gradient calls, round-off :math:`u/\\varepsilon`), symmetrised as :math:`(H + H^\\top)/2`.
+    (:math:`2n` gradient calls, round-off :math:`u/\varepsilon`), symmetrised as :math:`(H + H^\top)/2`.
 
     Parameters
     ----------
@@ -220,12 +220,12 @@ def numerical_hessian(f: Callable, x, *, eps: float = 1e-4, grad: Callable | Non
 
 
 def hvp(grad: Callable, x, v, *, eps: float = 1e-6) -> np.ndarray:
-    """Hessian-vector product :math:`H(x)\\,v` from two gradient calls, by central differences.
+    r"""Hessian-vector product :math:`H(x)\,v` from two gradient calls, by central differences.
 
     .. math::
 
-        H(x)\\,v \\approx \\frac{\\nabla f(x+\\varepsilon v) - \\nabla f(x-\\varepsilon v)}{2\\varepsilon}
-        + O(\\varepsilon^2)
+        H(x)\,v \approx \frac{\nabla f(x+\varepsilon v) - \nabla f(x-\varepsilon v)}{2\varepsilon}
+        + O(\varepsilon^2)
 
     Costs two gradients, :math:`O(n)` memory, instead of the :math:`O(n^2)` Hessian.
 
@@ -245,7 +245,7 @@ def hvp(grad: Callable, x, v, *, eps: float = 1e-6) -> np.ndarray:
 
 
 def taylor_coefficients(f, a: float, order: int, *, symbol: sp.Symbol | None = None) -> np.ndarray:
-    """The coefficients :math:`c_k = f^{(k)}(a)/k!`, :math:`k = 0, \\dots, K`, of the Taylor polynomial.
+    r"""The coefficients :math:`c_k = f^{(k)}(a)/k!`, :math:`k = 0, \dots, K`, of the Taylor polynomial.
 
     Parameters
     ----------
@@ -289,14 +289,14 @@ def taylor_coefficients(f, a: float, order: int, *, symbol: sp.Symbol | None = N
 
 
 def taylor_polynomial(f, a: float, order: int, x, *, symbol: sp.Symbol | None = None) -> np.ndarray:
-    """Evaluate the degree-``order`` Taylor polynomial of ``f`` about ``a`` on the points ``x``.
+    r"""Evaluate the degree-``order`` Taylor polynomial of ``f`` about ``a`` on the points ``x``.
 
     .. math::
 
-        T_K(x) = \\sum_{k=0}^{K} \\frac{f^{(k)}(a)}{k!}(x-a)^k, \\qquad
-        f(x) - T_K(x) = \\frac{f^{(K+1)}(\\xi)}{(K+1)!}(x-a)^{K+1}
+        T_K(x) = \sum_{k=0}^{K} \frac{f^{(k)}(a)}{k!}(x-a)^k, \qquad
+        f(x) - T_K(x) = \frac{f^{(K+1)}(\xi)}{(K+1)!}(x-a)^{K+1}
 
-    for some :math:`\\xi` between :math:`a` and :math:`x` (Lagrange's remainder, when :math:`f` is
+    for some :math:`\xi` between :math:`a` and :math:`x` (Lagrange's remainder, when :math:`f` is
     :math:`K+1` times differentiable there). Evaluated by Horner's rule.
 
     Parameters
@@ -315,13 +315,13 @@ def taylor_polynomial(f, a: float, order: int, x, *, symbol: sp.Symbol | None = 
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x, *, eps: float = 1e-6) -> np.ndarray:
-    """Central-difference gradient of a scalar function.
+    r"""Central-difference gradient of a scalar function.
 
     .. math::
-        \\frac{\\partial f}{\\partial x_i} \\approx
-        \\frac{f(x + \\varepsilon e_i) - f(x - \\varepsilon e_i)}{2\\varepsilon}
+        \frac{\partial f}{\partial x_i} \approx
+        \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon}
 
-    The truncation error is :math:`O(\\varepsilon^2)`.
+    The truncation error is :math:`O(\varepsilon^2)`.
 
     Parameters
     ----------
@@ -564,16 +564,16 @@ def dense_tanh(W, b, x) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DenseVJP:
-    """Gradients of a loss through :func:`dense_tanh`, given the upstream gradient ``u = dL/dy``.
+    r"""Gradients of a loss through :func:`dense_tanh`, given the upstream gradient ``u = dL/dy``.
 
     Attributes
     ----------
     dx : ndarray, shape (n,)
-        :math:`\\partial L/\\partial x = W^\\top \\delta`.
+        :math:`\partial L/\partial x = W^\top \delta`.
     dW : ndarray, shape (m, n)
-        :math:`\\partial L/\\partial W = \\delta x^\\top`.
+        :math:`\partial L/\partial W = \delta x^\top`.
     db : ndarray, shape (m,)
-        :math:`\\partial L/\\partial b = \\delta`, with :math:`\\delta = u \\odot (1 - y^2)`.
+        :math:`\partial L/\partial b = \delta`, with :math:`\delta = u \odot (1 - y^2)`.
     """
 
     dx: np.ndarray

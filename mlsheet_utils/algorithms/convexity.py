@@ -1,13 +1,13 @@
-"""Convex functions and Jensen's inequality: the gap it bounds, and the log-sum-exp it bounds.
+r"""Convex functions and Jensen's inequality: the gap it bounds, and the log-sum-exp it bounds.
 
-For convex :math:`f` and any random variable :math:`X` with a mean, :math:`f(\\mathbb{E}X) \\le \\mathbb{E}f(X)`
+For convex :math:`f` and any random variable :math:`X` with a mean, :math:`f(\mathbb{E}X) \le \mathbb{E}f(X)`
 (reversed for concave :math:`f`).
 
 - :func:`discrete_jensen`: both sides exactly, for a distribution on finitely many values (:class:`JensenPair`);
-- :func:`jensen_gap`: the gap :math:`\\mathbb{E}f(X) - f(\\mathbb{E}X)` estimated from samples, with its
+- :func:`jensen_gap`: the gap :math:`\mathbb{E}f(X) - f(\mathbb{E}X)` estimated from samples, with its
   delta-method standard error (:class:`JensenGapEstimate`);
-- :func:`logsumexp`: :math:`\\log\\sum_i e^{x_i}` without overflow, which Jensen's inequality bounds by
-  :math:`\\bar x + \\log n` below and :math:`\\max_i x_i + \\log n` above (re-exported by
+- :func:`logsumexp`: :math:`\log\sum_i e^{x_i}` without overflow, which Jensen's inequality bounds by
+  :math:`\bar x + \log n` below and :math:`\max_i x_i + \log n` above (re-exported by
   :mod:`mlsheet_utils.algorithms.nn.functional`, where its gradient is the softmax).
 """
 
@@ -25,14 +25,14 @@ __all__ = ["JensenPair", "discrete_jensen", "JensenGapEstimate", "jensen_gap", "
 
 @dataclass(frozen=True)
 class JensenPair:
-    """The two sides of Jensen's inequality for one distribution.
+    r"""The two sides of Jensen's inequality for one distribution.
 
     Attributes
     ----------
     f_of_mean : float
-        :math:`f(\\mathbb{E}X)`.
+        :math:`f(\mathbb{E}X)`.
     mean_of_f : float
-        :math:`\\mathbb{E}f(X)`.
+        :math:`\mathbb{E}f(X)`.
     """
 
     f_of_mean: float
@@ -77,12 +77,12 @@ def discrete_jensen(f: Callable[[np.ndarray], np.ndarray], values, probs) -> Jen
 
 @dataclass(frozen=True)
 class JensenGapEstimate:
-    """A Monte-Carlo estimate of the Jensen gap.
+    r"""A Monte-Carlo estimate of the Jensen gap.
 
     Attributes
     ----------
     gap : float
-        The plug-in estimate :math:`\\overline{f(x)} - f(\\bar x)`.
+        The plug-in estimate :math:`\overline{f(x)} - f(\bar x)`.
     se : float
         Its delta-method standard error.
     """

@@ -724,7 +724,7 @@ class ALSResult:
     objective: np.ndarray
 
     def predict(self, users, items) -> np.ndarray:
-        """Predicted entries :math:`\\mu + b_u + c_i + p_u^\\top q_i` for paired index arrays ``users``, ``items``."""
+        r"""Predicted entries :math:`\mu + b_u + c_i + p_u^\top q_i` for paired index arrays ``users``, ``items``."""
         users, items = np.asarray(users, dtype=int), np.asarray(items, dtype=int)
         return (self.mean + self.user_bias[users] + self.item_bias[items]
                 + np.sum(self.user_factors[users] * self.item_factors[items], axis=-1))

@@ -1,6 +1,6 @@
-"""The geometry behind the curse of dimensionality: volumes, shells, edge lengths and concentrating distances.
+r"""The geometry behind the curse of dimensionality: volumes, shells, edge lengths and concentrating distances.
 
-- :func:`ball_volume`          volume of the d-ball of radius r, :math:`\\pi^{d/2} r^d / \\Gamma(d/2 + 1)`;
+- :func:`ball_volume`          volume of the d-ball of radius r, :math:`\pi^{d/2} r^d / \Gamma(d/2 + 1)`;
 - :func:`ball_cube_ratio`      share of the cube :math:`[-1, 1]^d` taken by its inscribed unit ball;
 - :func:`shell_fraction`       share of the unit cube (or unit ball) within ``eps`` of its boundary;
 - :func:`edge_length`          edge of the sub-cube that holds a given share of uniform data in the unit cube;
@@ -42,9 +42,9 @@ def _fraction(value, name: str) -> np.ndarray:
 
 
 def ball_volume(d, r=1.0, *, log: bool = False) -> np.ndarray:
-    """Volume of the ball of radius ``r`` in :math:`\\mathbb R^d` (its natural logarithm with ``log=True``).
+    r"""Volume of the ball of radius ``r`` in :math:`\mathbb R^d` (its natural logarithm with ``log=True``).
 
-    .. math:: V_d(r) = \\frac{\\pi^{d/2}}{\\Gamma(d/2 + 1)}\\, r^d
+    .. math:: V_d(r) = \frac{\pi^{d/2}}{\Gamma(d/2 + 1)}\, r^d
 
     computed as ``exp(d/2 log(pi) + d log(r) - gammaln(d/2 + 1))``. It peaks at ``d = 5`` for ``r = 1`` and
     falls faster than any exponential afterwards; the volume underflows to 0 for ``d`` in the hundreds, its
@@ -55,7 +55,7 @@ def ball_volume(d, r=1.0, *, log: bool = False) -> np.ndarray:
     d : int or array_like of int >= 1
     r : float or array_like, > 0
     log : bool
-        Return :math:`\\ln V_d(r)`.
+        Return :math:`\ln V_d(r)`.
 
     Returns
     -------
@@ -70,10 +70,10 @@ def ball_volume(d, r=1.0, *, log: bool = False) -> np.ndarray:
 
 
 def ball_cube_ratio(d, *, log: bool = False) -> np.ndarray:
-    """Share of the cube :math:`[-1, 1]^d` inside the unit ball it encloses, :math:`V_d(1) / 2^d` (its natural
+    r"""Share of the cube :math:`[-1, 1]^d` inside the unit ball it encloses, :math:`V_d(1) / 2^d` (its natural
     logarithm with ``log=True``).
 
-    It is 1 for ``d = 1``, :math:`\\pi/4` for ``d = 2`` and tends to 0: almost all of a high-dimensional cube
+    It is 1 for ``d = 1``, :math:`\pi/4` for ``d = 2`` and tends to 0: almost all of a high-dimensional cube
     lies in its corners, farther than 1 from the centre.
     """
     d = _dims(d)
@@ -82,14 +82,14 @@ def ball_cube_ratio(d, *, log: bool = False) -> np.ndarray:
 
 
 def shell_fraction(d, eps, shape: str = "cube") -> np.ndarray:
-    """Share of the volume within ``eps`` of the boundary.
+    r"""Share of the volume within ``eps`` of the boundary.
 
-    - ``"cube"``: the unit cube :math:`[0, 1]^d` minus the inner cube of side :math:`1 - 2\\varepsilon`,
-      :math:`1 - (1 - 2\\varepsilon)^d`, for :math:`0 \\le \\varepsilon \\le 1/2`;
-    - ``"ball"``: the unit ball minus the ball of radius :math:`1 - \\varepsilon`,
-      :math:`1 - (1 - \\varepsilon)^d`, for :math:`0 \\le \\varepsilon \\le 1`.
+    - ``"cube"``: the unit cube :math:`[0, 1]^d` minus the inner cube of side :math:`1 - 2\varepsilon`,
+      :math:`1 - (1 - 2\varepsilon)^d`, for :math:`0 \le \varepsilon \le 1/2`;
+    - ``"ball"``: the unit ball minus the ball of radius :math:`1 - \varepsilon`,
+      :math:`1 - (1 - \varepsilon)^d`, for :math:`0 \le \varepsilon \le 1`.
 
-    Both tend to 1 as ``d`` grows for any fixed :math:`\\varepsilon > 0`: the volume moves to the surface.
+    Both tend to 1 as ``d`` grows for any fixed :math:`\varepsilon > 0`: the volume moves to the surface.
     """
     d = _dims(d)
     if shape not in ("cube", "ball"):
@@ -116,12 +116,12 @@ def edge_length(fraction, d) -> np.ndarray:
 
 
 def median_nn_distance(n, d) -> np.ndarray:
-    """Median distance from the centre of the unit ball to the nearest of ``n`` uniform points in the ball.
+    r"""Median distance from the centre of the unit ball to the nearest of ``n`` uniform points in the ball.
 
-    A uniform point has :math:`P(\\lVert x\\rVert \\le r) = r^d`, so the nearest of ``n`` independent ones is
+    A uniform point has :math:`P(\lVert x\rVert \le r) = r^d`, so the nearest of ``n`` independent ones is
     farther than ``r`` with probability :math:`(1 - r^d)^n`; setting that to 1/2 gives
 
-    .. math:: m(n, d) = \\left(1 - 2^{-1/n}\\right)^{1/d}.
+    .. math:: m(n, d) = \left(1 - 2^{-1/n}\right)^{1/d}.
 
     Parameters
     ----------
@@ -136,10 +136,10 @@ def median_nn_distance(n, d) -> np.ndarray:
 
 
 def sample_ball(n: int, d: int, rng=0) -> np.ndarray:
-    """``n`` points drawn uniformly from the unit ball in :math:`\\mathbb R^d`, shape (n, d).
+    r"""``n`` points drawn uniformly from the unit ball in :math:`\mathbb R^d`, shape (n, d).
 
     A standard normal vector gives a uniform direction; the radius :math:`U^{1/d}` has the ball's radial law
-    :math:`P(R \\le r) = r^d`.
+    :math:`P(R \le r) = r^d`.
     """
     n = check_int(n, "n", low=1)
     d = check_int(d, "d", low=1)
@@ -150,9 +150,9 @@ def sample_ball(n: int, d: int, rng=0) -> np.ndarray:
 
 
 def isometric_embedding(X, d: int, rng=0) -> np.ndarray:
-    """Place the rows of ``X`` (n, p) in :math:`\\mathbb R^d`, ``d >= p``, by a random map with orthonormal rows.
+    r"""Place the rows of ``X`` (n, p) in :math:`\mathbb R^d`, ``d >= p``, by a random map with orthonormal rows.
 
-    :math:`x \\mapsto x A` with :math:`A A^\\top = I_p` keeps every distance: the points keep their
+    :math:`x \mapsto x A` with :math:`A A^\top = I_p` keeps every distance: the points keep their
     intrinsic dimension ``p`` whatever ``d`` is. ``A`` is the transposed Q factor of a Gaussian (d, p)
     matrix.
 
@@ -168,10 +168,10 @@ def isometric_embedding(X, d: int, rng=0) -> np.ndarray:
 
 
 def pairwise_distances(X) -> np.ndarray:
-    """The Euclidean distances between all pairs of rows, ``i < j`` in row-major order (SciPy's ``pdist``).
+    r"""The Euclidean distances between all pairs of rows, ``i < j`` in row-major order (SciPy's ``pdist``).
 
-    Squared distances come from one matrix product (:math:`\\lVert x\\rVert^2 - 2x^\\top y + \\lVert y
-    \\rVert^2`), clipped at zero against round-off.
+    Squared distances come from one matrix product (:math:`\lVert x\rVert^2 - 2x^\top y + \lVert y
+    \rVert^2`), clipped at zero against round-off.
 
     Parameters
     ----------
@@ -190,7 +190,7 @@ def pairwise_distances(X) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DistanceSummary:
-    """How spread out the pairwise distances of a point set are.
+    r"""How spread out the pairwise distances of a point set are.
 
     Attributes
     ----------
@@ -199,7 +199,7 @@ class DistanceSummary:
     min, max : float
         The nearest and the farthest pair.
     contrast : float
-        The relative contrast :math:`(D_{\\max} - D_{\\min}) / D_{\\min}`; it tends to 0 when distances
+        The relative contrast :math:`(D_{\max} - D_{\min}) / D_{\min}`; it tends to 0 when distances
         concentrate.
     """
 

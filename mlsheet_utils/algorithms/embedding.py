@@ -1,10 +1,10 @@
-"""t-SNE, exact: :func:`conditional_probabilities` (a binary search for each point's Gaussian width that
+r"""t-SNE, exact: :func:`conditional_probabilities` (a binary search for each point's Gaussian width that
 matches the perplexity), :func:`joint_probabilities` (the symmetrised :math:`P`), :func:`student_t_affinities`
 (the heavy-tailed :math:`Q`), :func:`kl_divergence` and its gradient :func:`kl_gradient`, the optimiser
 :func:`tsne_optimize` (early exaggeration, momentum, per-coordinate gains) and the estimator :class:`TSNE`.
 
-Notation: :math:`n` points :math:`x_i \\in \\mathbb{R}^d` are embedded as :math:`y_i \\in \\mathbb{R}^k`
-(usually :math:`k = 2`); :math:`P` and :math:`Q` are :math:`n \\times n` with a zero diagonal and sum to one.
+Notation: :math:`n` points :math:`x_i \in \mathbb{R}^d` are embedded as :math:`y_i \in \mathbb{R}^k`
+(usually :math:`k = 2`); :math:`P` and :math:`Q` are :math:`n \times n` with a zero diagonal and sum to one.
 """
 
 from __future__ import annotations
@@ -32,14 +32,14 @@ def squared_euclidean(X: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Conditionals:
-    """Output of :func:`conditional_probabilities`.
+    r"""Output of :func:`conditional_probabilities`.
 
     Attributes
     ----------
     P : ndarray, shape (n, n)
         Row :math:`i` is :math:`p_{j|i}`; each row sums to one, the diagonal is zero.
     beta : ndarray, shape (n,)
-        The precisions :math:`\\beta_i = 1 / (2\\sigma_i^2)` found by the search.
+        The precisions :math:`\beta_i = 1 / (2\sigma_i^2)` found by the search.
     entropy : ndarray, shape (n,)
         :math:`H(P_i)` in nats; :math:`e^{H(P_i)}` is the perplexity reached.
     """
@@ -50,7 +50,7 @@ class Conditionals:
 
     @property
     def sigma(self) -> np.ndarray:
-        """The Gaussian widths :math:`\\sigma_i = (2\\beta_i)^{-1/2}`, shape (n,)."""
+        r"""The Gaussian widths :math:`\sigma_i = (2\beta_i)^{-1/2}`, shape (n,)."""
         return 1.0 / np.sqrt(2.0 * self.beta)
 
 
@@ -66,16 +66,16 @@ def _rows(D2: np.ndarray, beta: np.ndarray):
 
 
 def conditional_probabilities(D2, perplexity: float, *, tol: float = 1e-5, max_steps: int = 100) -> Conditionals:
-    """Gaussian conditionals whose perplexity matches ``perplexity``, by bisection on each precision.
+    r"""Gaussian conditionals whose perplexity matches ``perplexity``, by bisection on each precision.
 
     .. math::
-        p_{j|i} = \\frac{\\exp(-\\beta_i \\lVert x_i - x_j\\rVert^2)}{\\sum_{k \\ne i}
-        \\exp(-\\beta_i \\lVert x_i - x_k\\rVert^2)}, \\qquad
-        H(P_i) = -\\sum_j p_{j|i} \\log p_{j|i} = \\log \\mathrm{Perp},
+        p_{j|i} = \frac{\exp(-\beta_i \lVert x_i - x_j\rVert^2)}{\sum_{k \ne i}
+        \exp(-\beta_i \lVert x_i - x_k\rVert^2)}, \qquad
+        H(P_i) = -\sum_j p_{j|i} \log p_{j|i} = \log \mathrm{Perp},
 
-    with :math:`\\beta_i = 1/(2\\sigma_i^2)`. :math:`H` falls as :math:`\\beta_i` grows, so each row starts at
-    :math:`\\beta_i = 1`, doubles or halves it until the target is bracketed, then bisects, stopping when
-    :math:`|H - \\log \\mathrm{Perp}| \\le` ``tol`` or after ``max_steps`` steps (scikit-learn's rule, done on
+    with :math:`\beta_i = 1/(2\sigma_i^2)`. :math:`H` falls as :math:`\beta_i` grows, so each row starts at
+    :math:`\beta_i = 1`, doubles or halves it until the target is bracketed, then bisects, stopping when
+    :math:`|H - \log \mathrm{Perp}| \le` ``tol`` or after ``max_steps`` steps (scikit-learn's rule, done on
     all rows at once).
 
     Parameters
@@ -130,11 +130,11 @@ def _conditionals(D2: np.ndarray, perplexity: float, tol: float, max_steps: int)
 
 
 def joint_probabilities(X, perplexity: float = 30.0) -> np.ndarray:
-    """The symmetric input affinities of t-SNE, shape (n, n).
+    r"""The symmetric input affinities of t-SNE, shape (n, n).
 
     .. math::
-        p_{ij} = \\frac{p_{j|i} + p_{i|j}}{2n}, \\qquad \\sum_{i \\ne j} p_{ij} = 1,
-        \\qquad \\sum_j p_{ij} \\ge \\frac{1}{2n},
+        p_{ij} = \frac{p_{j|i} + p_{i|j}}{2n}, \qquad \sum_{i \ne j} p_{ij} = 1,
+        \qquad \sum_j p_{ij} \ge \frac{1}{2n},
 
     with :math:`p_{j|i}` from :func:`conditional_probabilities` on the squared Euclidean distances of ``X``.
     Off-diagonal entries are floored at machine epsilon (as in scikit-learn); the diagonal is zero.
@@ -174,10 +174,10 @@ def _student_t(Y: np.ndarray):
 
 
 def student_t_affinities(Y) -> np.ndarray:
-    """The output affinities of t-SNE, a Student-t (Cauchy) kernel, shape (n, n).
+    r"""The output affinities of t-SNE, a Student-t (Cauchy) kernel, shape (n, n).
 
     .. math::
-        q_{ij} = \\frac{(1 + \\lVert y_i - y_j\\rVert^2)^{-1}}{\\sum_{k \\ne l} (1 + \\lVert y_k - y_l\\rVert^2)^{-1}}
+        q_{ij} = \frac{(1 + \lVert y_i - y_j\rVert^2)^{-1}}{\sum_{k \ne l} (1 + \lVert y_k - y_l\rVert^2)^{-1}}
 
     Parameters
     ----------
@@ -217,7 +217,7 @@ def _grad(P: np.ndarray, Y: np.ndarray, W: np.ndarray, Q: np.ndarray) -> np.ndar
 
 
 def kl_divergence(P, Y) -> float:
-    """The t-SNE objective :math:`C = KL(P \\| Q) = \\sum_{i \\ne j} p_{ij} \\log (p_{ij} / q_{ij})`.
+    r"""The t-SNE objective :math:`C = KL(P \| Q) = \sum_{i \ne j} p_{ij} \log (p_{ij} / q_{ij})`.
 
     Parameters
     ----------
@@ -233,11 +233,11 @@ def kl_divergence(P, Y) -> float:
 
 
 def kl_gradient(P, Y) -> np.ndarray:
-    """Gradient of :func:`kl_divergence` with respect to the embedding, shape (n, k).
+    r"""Gradient of :func:`kl_divergence` with respect to the embedding, shape (n, k).
 
     .. math::
-        \\frac{\\partial C}{\\partial y_i} = 4 \\sum_j (p_{ij} - q_{ij})\\,(y_i - y_j)\\,
-        (1 + \\lVert y_i - y_j\\rVert^2)^{-1}
+        \frac{\partial C}{\partial y_i} = 4 \sum_j (p_{ij} - q_{ij})\,(y_i - y_j)\,
+        (1 + \lVert y_i - y_j\rVert^2)^{-1}
 
     Parameters
     ----------
@@ -255,12 +255,12 @@ def kl_gradient(P, Y) -> np.ndarray:
 
 @dataclass(frozen=True)
 class TSNERun:
-    """Output of :func:`tsne_optimize`.
+    r"""Output of :func:`tsne_optimize`.
 
     Attributes
     ----------
     embedding : ndarray, shape (n, k), the final :math:`Y`
-    kl : float, :math:`KL(P \\| Q)` of the final embedding (with the true, unexaggerated :math:`P`)
+    kl : float, :math:`KL(P \| Q)` of the final embedding (with the true, unexaggerated :math:`P`)
     snapshots : ndarray, shape (s, n, k), :math:`Y` after the iterations in ``snapshot_iters``
     snapshot_iters : ndarray, shape (s,), int
     kl_history : ndarray, shape (s,), the KL of each snapshot
@@ -276,16 +276,16 @@ class TSNERun:
 def tsne_optimize(P, Y0, *, n_iter: int = 1000, learning_rate: float = 200.0, early_exaggeration: float = 12.0,
                   exaggeration_iter: int = 250, momentum: tuple[float, float] = (0.5, 0.8), min_gain: float = 0.01,
                   record_every: int = 0) -> TSNERun:
-    """Gradient descent on :func:`kl_divergence`, in two stages as in scikit-learn's exact t-SNE.
+    r"""Gradient descent on :func:`kl_divergence`, in two stages as in scikit-learn's exact t-SNE.
 
     Every step, with :math:`g` the gradient for the current (possibly exaggerated) :math:`P`:
 
     .. math::
-        \\text{gain} \\leftarrow \\begin{cases}\\text{gain} + 0.2 & \\text{if } \\operatorname{sign} g \\ne
-        \\operatorname{sign} u \\\\ 0.8\\,\\text{gain} & \\text{otherwise}\\end{cases}, \\quad
-        u \\leftarrow \\mu\\,u - \\eta\\,\\max(\\text{gain}, \\text{min\\_gain})\\,g, \\quad Y \\leftarrow Y + u.
+        \text{gain} \leftarrow \begin{cases}\text{gain} + 0.2 & \text{if } \operatorname{sign} g \ne
+        \operatorname{sign} u \\ 0.8\,\text{gain} & \text{otherwise}\end{cases}, \quad
+        u \leftarrow \mu\,u - \eta\,\max(\text{gain}, \text{min\_gain})\,g, \quad Y \leftarrow Y + u.
 
-    Stage 1 (``exaggeration_iter`` steps) uses :math:`\\alpha P` with :math:`\\alpha` = ``early_exaggeration``
+    Stage 1 (``exaggeration_iter`` steps) uses :math:`\alpha P` with :math:`\alpha` = ``early_exaggeration``
     and momentum ``momentum[0]``; stage 2 the true :math:`P` and ``momentum[1]``. The update :math:`u` and the
     gains restart at the stage change. Every step is taken (no early stop).
 
@@ -349,11 +349,11 @@ def _optimize(P, Y, n_iter, learning_rate, alpha, n_exag, mom, min_gain, record_
 
 @dataclass
 class TSNE:
-    """Exact t-SNE in scikit-learn's shape: ``TSNE(perplexity=30).fit(X).embedding_``.
+    r"""Exact t-SNE in scikit-learn's shape: ``TSNE(perplexity=30).fit(X).embedding_``.
 
     ``fit`` builds :math:`P` with :func:`joint_probabilities`, starts from
-    :math:`y_i \\sim \\mathcal{N}(0, 10^{-8} I)` drawn with ``rng`` (or from ``init``), and runs
-    :func:`tsne_optimize`. ``learning_rate="auto"`` is :math:`\\max(n / (4\\alpha), 50)` (scikit-learn's rule).
+    :math:`y_i \sim \mathcal{N}(0, 10^{-8} I)` drawn with ``rng`` (or from ``init``), and runs
+    :func:`tsne_optimize`. ``learning_rate="auto"`` is :math:`\max(n / (4\alpha), 50)` (scikit-learn's rule).
 
     Parameters
     ----------

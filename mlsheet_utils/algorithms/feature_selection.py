@@ -71,9 +71,9 @@ def _classes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # -- filters --------------------------------------------------------------------------------------------------
 
 def variance_threshold(X, threshold: float = 0.0) -> np.ndarray:
-    """Mask of the columns whose (population) variance is above ``threshold``.
+    r"""Mask of the columns whose (population) variance is above ``threshold``.
 
-    .. math:: \\operatorname{keep}_j = \\Big[\\tfrac1n\\sum_i (x_{ij} - \\bar x_j)^2 > t\\Big]
+    .. math:: \operatorname{keep}_j = \Big[\tfrac1n\sum_i (x_{ij} - \bar x_j)^2 > t\Big]
 
     With :math:`t = 0` it drops constant columns, which no model can use. It ignores the labels, so it can
     only remove what is useless for every task; variances depend on units, so compare them only between
@@ -97,10 +97,10 @@ def variance_threshold(X, threshold: float = 0.0) -> np.ndarray:
 
 
 def pearson_scores(X, y) -> np.ndarray:
-    """Pearson correlation of every column with ``y``.
+    r"""Pearson correlation of every column with ``y``.
 
-    .. math:: r_j = \\frac{\\sum_i (x_{ij} - \\bar x_j)(y_i - \\bar y)}
-                          {\\sqrt{\\sum_i (x_{ij} - \\bar x_j)^2}\\sqrt{\\sum_i (y_i - \\bar y)^2}}
+    .. math:: r_j = \frac{\sum_i (x_{ij} - \bar x_j)(y_i - \bar y)}
+                          {\sqrt{\sum_i (x_{ij} - \bar x_j)^2}\sqrt{\sum_i (y_i - \bar y)^2}}
 
     It sees linear dependence only: :math:`y = x^2` with :math:`x` symmetric about zero has :math:`r = 0`.
     A constant column gets 0.
@@ -120,9 +120,9 @@ def pearson_scores(X, y) -> np.ndarray:
 
 
 def drop_correlated(X, threshold: float = 0.9) -> np.ndarray:
-    """Mask of columns kept by a greedy redundancy filter: a column goes when it is too correlated with a kept one.
+    r"""Mask of columns kept by a greedy redundancy filter: a column goes when it is too correlated with a kept one.
 
-    Columns are visited in order; column :math:`j` is kept when :math:`|r_{jk}| \\le t` for every column
+    Columns are visited in order; column :math:`j` is kept when :math:`|r_{jk}| \le t` for every column
     :math:`k < j` already kept. The result has no kept pair above :math:`t`, and every dropped column has a kept
     partner above it (so little information is lost when the pair is nearly collinear). The order decides which
     of a pair survives: put the columns you prefer first.
@@ -163,14 +163,14 @@ class TestScores:
 
 
 def chi2_scores(X, y) -> TestScores:
-    """Chi-squared statistic of each non-negative feature against the classes (scikit-learn's ``chi2``).
+    r"""Chi-squared statistic of each non-negative feature against the classes (scikit-learn's ``chi2``).
 
     Treat feature :math:`j` as counts spread over the classes: the observed total in class :math:`c` is
-    :math:`O_{cj} = \\sum_{i: y_i = c} x_{ij}`; if the feature ignored the class, the class would receive its
-    share of the feature's total, :math:`E_{cj} = \\pi_c \\sum_i x_{ij}` with :math:`\\pi_c` the class frequency.
+    :math:`O_{cj} = \sum_{i: y_i = c} x_{ij}`; if the feature ignored the class, the class would receive its
+    share of the feature's total, :math:`E_{cj} = \pi_c \sum_i x_{ij}` with :math:`\pi_c` the class frequency.
 
-    .. math:: \\chi^2_j = \\sum_c \\frac{(O_{cj} - E_{cj})^2}{E_{cj}}, \\qquad
-              p_j = P\\big(\\chi^2_{K-1} \\ge \\chi^2_j\\big)
+    .. math:: \chi^2_j = \sum_c \frac{(O_{cj} - E_{cj})^2}{E_{cj}}, \qquad
+              p_j = P\big(\chi^2_{K-1} \ge \chi^2_j\big)
 
     For a 0/1 feature this is Pearson's test on the 2 x K table without its "feature absent" row, so it is not
     the full contingency-table test.
@@ -196,16 +196,16 @@ def chi2_scores(X, y) -> TestScores:
 
 
 def anova_f(X, y) -> TestScores:
-    """One-way ANOVA F statistic of each feature across the classes (scikit-learn's ``f_classif``).
+    r"""One-way ANOVA F statistic of each feature across the classes (scikit-learn's ``f_classif``).
 
-    With :math:`K` classes of sizes :math:`n_c` and means :math:`\\bar x_{cj}`,
+    With :math:`K` classes of sizes :math:`n_c` and means :math:`\bar x_{cj}`,
 
-    .. math:: F_j = \\frac{\\sum_c n_c(\\bar x_{cj} - \\bar x_j)^2 / (K - 1)}
-                          {\\sum_c\\sum_{i \\in c}(x_{ij} - \\bar x_{cj})^2 / (n - K)},
-              \\qquad p_j = P\\big(F_{K-1,\\,n-K} \\ge F_j\\big):
+    .. math:: F_j = \frac{\sum_c n_c(\bar x_{cj} - \bar x_j)^2 / (K - 1)}
+                          {\sum_c\sum_{i \in c}(x_{ij} - \bar x_{cj})^2 / (n - K)},
+              \qquad p_j = P\big(F_{K-1,\,n-K} \ge F_j\big):
 
     between-class over within-class variance. It sees differences in class means only. For two classes
-    :math:`F = t^2` (the pooled two-sample t test) and :math:`F = (n-2)\\,r^2/(1-r^2)` with :math:`r` the
+    :math:`F = t^2` (the pooled two-sample t test) and :math:`F = (n-2)\,r^2/(1-r^2)` with :math:`r` the
     correlation of the feature with the 0/1 label, so ranking by :math:`F` is ranking by :math:`|r|`.
 
     Parameters
@@ -235,11 +235,11 @@ def _codes(X: np.ndarray) -> list[np.ndarray]:
 
 
 def mutual_info_discrete(X, y) -> np.ndarray:
-    """Plug-in mutual information between each discrete column and the labels, in nats.
+    r"""Plug-in mutual information between each discrete column and the labels, in nats.
 
-    .. math:: \\hat I(X_j; Y) = \\sum_{a, c} \\hat p(a, c) \\log\\frac{\\hat p(a, c)}{\\hat p(a)\\,\\hat p(c)}
+    .. math:: \hat I(X_j; Y) = \sum_{a, c} \hat p(a, c) \log\frac{\hat p(a, c)}{\hat p(a)\,\hat p(c)}
 
-    with :math:`\\hat p` the frequencies in the data. It is zero exactly when the table of counts is a product
+    with :math:`\hat p` the frequencies in the data. It is zero exactly when the table of counts is a product
     (the empirical distributions are independent) and it sees any dependence, not only a shift in the mean; it is
     biased upwards, by about :math:`(|A|-1)(|C|-1)/(2n)` for a column with :math:`|A|` values, so columns with
     many distinct values look informative on small samples.
@@ -347,12 +347,12 @@ class ForwardPath:
 
 
 def forward_selection(estimator, X, y, n_features: int, folds, *, scoring="accuracy") -> ForwardPath:
-    """Add features one at a time, each time the one whose addition gives the best mean CV score.
+    r"""Add features one at a time, each time the one whose addition gives the best mean CV score.
 
     Step :math:`s` tries every unused feature :math:`j` with the :math:`s - 1` already chosen (columns in their
     original order, as scikit-learn's ``SequentialFeatureSelector(direction="forward")``), scores it by
     :func:`~mlsheet_utils.algorithms.model_selection.cross_val_scores`, and keeps the best (the first one on a
-    tie). It costs :math:`O(p\\,m)` cross-validations for :math:`m` steps, can miss features that help only in
+    tie). It costs :math:`O(p\,m)` cross-validations for :math:`m` steps, can miss features that help only in
     pairs (XOR), and its scores are optimistic for the subset it ends with: the search saw those folds.
 
     Parameters
@@ -470,12 +470,12 @@ class LassoEntry:
 
 
 def lasso_entry_order(X, y, *, n_alphas: int = 200, eps: float = 1e-3) -> LassoEntry:
-    """Rank features by how early they leave zero on the lasso path: the embedded (L1) selection.
+    r"""Rank features by how early they leave zero on the lasso path: the embedded (L1) selection.
 
-    The lasso at penalty :math:`\\alpha` keeps feature :math:`j` at zero while :math:`|x_j^\\top r|/n \\le \\alpha`
-    (:math:`r` the current residual); lowering :math:`\\alpha` from
+    The lasso at penalty :math:`\alpha` keeps feature :math:`j` at zero while :math:`|x_j^\top r|/n \le \alpha`
+    (:math:`r` the current residual); lowering :math:`\alpha` from
     :func:`~mlsheet_utils.algorithms.regularization.alpha_max` lets the features in one by one, most useful
-    first, and the model at any :math:`\\alpha` is fitted and selected in one go. Computed on
+    first, and the model at any :math:`\alpha` is fitted and selected in one go. Computed on
     :func:`~mlsheet_utils.algorithms.regularization.enet_path` over ``n_alphas`` penalties down to ``eps``
     times the largest; two features entering between the same two grid points keep their column order.
     Standardise the columns first: the penalty compares coefficients.

@@ -66,7 +66,7 @@ def _check_gram(K, y, noise_variance):
 
 
 def _factor(K: np.ndarray, y: np.ndarray, noise_variance: float) -> tuple[np.ndarray, np.ndarray]:
-    """Lower Cholesky factor ``L`` of :math:`K + \\sigma_n^2 I` and :math:`\\alpha = (K + \\sigma_n^2 I)^{-1} y`."""
+    r"""Lower Cholesky factor ``L`` of :math:`K + \sigma_n^2 I` and :math:`\alpha = (K + \sigma_n^2 I)^{-1} y`."""
     Ky = K + noise_variance * np.eye(K.shape[0])
     try:
         L = np.linalg.cholesky(Ky)
@@ -77,7 +77,7 @@ def _factor(K: np.ndarray, y: np.ndarray, noise_variance: float) -> tuple[np.nda
 
 
 def _lml(L: np.ndarray, alpha: np.ndarray, y: np.ndarray) -> float:
-    """:math:`-\\frac12 y^\\top\\alpha - \\sum_i \\log L_{ii} - \\frac n2 \\log 2\\pi`."""
+    r""":math:`-\frac12 y^\top\alpha - \sum_i \log L_{ii} - \frac n2 \log 2\pi`."""
     return float(-0.5 * y @ alpha - np.log(np.diag(L)).sum() - 0.5 * y.size * LOG_2PI)
 
 
@@ -105,15 +105,15 @@ def log_marginal_likelihood(K, y, noise_variance: float) -> float:
 
 @dataclass(frozen=True)
 class GPPosterior:
-    """The posterior of :math:`f` at ``m`` test inputs.
+    r"""The posterior of :math:`f` at ``m`` test inputs.
 
     Attributes
     ----------
     mean : ndarray, shape (m,)
-        :math:`K_\\star^\\top \\alpha`.
+        :math:`K_\star^\top \alpha`.
     cov : ndarray, shape (m, m)
-        :math:`K_{\\star\\star} - V^\\top V` with :math:`V = L^{-1} K_\\star`; the noise is not included (add
-        :math:`\\sigma_n^2` to the diagonal for a new observation :math:`y_\\star`).
+        :math:`K_{\star\star} - V^\top V` with :math:`V = L^{-1} K_\star`; the noise is not included (add
+        :math:`\sigma_n^2` to the diagonal for a new observation :math:`y_\star`).
     log_marginal_likelihood : float
         :func:`log_marginal_likelihood` of the training data, from the same factorisation.
     """
@@ -372,7 +372,7 @@ class GaussianProcessRegressor:
     rng: int = 0
 
     def fit(self, X, y) -> "GaussianProcessRegressor":
-        """Factorise :math:`K + \\sigma_n^2 I` for the training data ``X`` (n, d), ``y`` (n,); return ``self``."""
+        r"""Factorise :math:`K + \sigma_n^2 I` for the training data ``X`` (n, d), ``y`` (n,); return ``self``."""
         X, y = _check_xy(X, y)
         ell = check_float(self.length_scale, "length_scale", low=0, low_open=True)
         sf2 = check_float(self.signal_variance, "signal_variance", low=0, low_open=True)

@@ -1,4 +1,4 @@
-"""Learning from imbalanced classes: change the data, weight the loss, or move the threshold.
+r"""Learning from imbalanced classes: change the data, weight the loss, or move the threshold.
 
 Resampling a binary data set (the minority is the less frequent of the two labels; ``ratio`` is the wanted
 minority/majority ratio after resampling):
@@ -21,7 +21,7 @@ Weights, thresholds and probabilities:
 A problem whose answer is known, to check them against:
 
 - :func:`gaussian_classes`      two Gaussian classes with a chosen prevalence;
-- :func:`gaussian_posterior`    their exact :math:`P(y = 1 \\mid x)`.
+- :func:`gaussian_posterior`    their exact :math:`P(y = 1 \mid x)`.
 
 Public functions validate their input once and raise ``ValueError`` naming the argument.
 """
@@ -77,8 +77,8 @@ class Resampled:
 
 
 def random_oversample(X, y, *, ratio: float = 1.0, rng=0) -> Resampled:
-    """Random oversampling: add minority rows drawn with replacement until
-    :math:`n_{\\min} = \\mathrm{round}(\\text{ratio}\\cdot n_{\\max})`.
+    r"""Random oversampling: add minority rows drawn with replacement until
+    :math:`n_{\min} = \mathrm{round}(\text{ratio}\cdot n_{\max})`.
 
     For a loss that is a sum over samples, a row drawn :math:`m` times counts exactly as that row with weight
     :math:`m`: oversampling is class weighting with random integer weights.
@@ -103,8 +103,8 @@ def random_oversample(X, y, *, ratio: float = 1.0, rng=0) -> Resampled:
 
 
 def random_undersample(X, y, *, ratio: float = 1.0, rng=0) -> Resampled:
-    """Random undersampling: keep every minority row and a random subset of
-    :math:`\\mathrm{round}(n_{\\min} / \\text{ratio})` majority rows, drawn without replacement.
+    r"""Random undersampling: keep every minority row and a random subset of
+    :math:`\mathrm{round}(n_{\min} / \text{ratio})` majority rows, drawn without replacement.
 
     Parameters
     ----------
@@ -147,13 +147,13 @@ class SmoteResult:
 
 
 def smote(X, y, *, k: int = 5, ratio: float = 1.0, rng=0) -> SmoteResult:
-    """SMOTE (Chawla et al., 2002): synthesise minority points by interpolation between minority neighbours.
+    r"""SMOTE (Chawla et al., 2002): synthesise minority points by interpolation between minority neighbours.
 
     Each synthetic point picks a minority point :math:`x_i` uniformly at random, one of its :math:`k` nearest
     minority neighbours :math:`x_j` (Euclidean, itself excluded) uniformly at random, and a gap
-    :math:`\\lambda \\sim U[0, 1)`, and returns :math:`x_i + \\lambda (x_j - x_i)`: a point on the segment
+    :math:`\lambda \sim U[0, 1)`, and returns :math:`x_i + \lambda (x_j - x_i)`: a point on the segment
     between two minority points. Points are added until
-    :math:`n_{\\min} = \\mathrm{round}(\\text{ratio}\\cdot n_{\\max})`.
+    :math:`n_{\min} = \mathrm{round}(\text{ratio}\cdot n_{\max})`.
 
     Parameters
     ----------
@@ -207,10 +207,10 @@ class ClassWeights:
 
 
 def balanced_class_weights(y) -> ClassWeights:
-    """Weights :math:`w_c = n / (K\\,n_c)` for :math:`K` classes of sizes :math:`n_c`.
+    r"""Weights :math:`w_c = n / (K\,n_c)` for :math:`K` classes of sizes :math:`n_c`.
 
     Every class then carries the same total weight :math:`n_c w_c = n / K`, and the weights average to one over
-    the samples (:math:`\\sum_c n_c w_c = n`), so the loss keeps its scale.
+    the samples (:math:`\sum_c n_c w_c = n`), so the loss keeps its scale.
 
     Parameters
     ----------
@@ -228,10 +228,10 @@ def balanced_class_weights(y) -> ClassWeights:
 
 
 def cost_threshold(cost_fp: float, cost_fn: float) -> float:
-    """The probability threshold that minimises the expected cost: :math:`t^* = c_{FP} / (c_{FP} + c_{FN})`.
+    r"""The probability threshold that minimises the expected cost: :math:`t^* = c_{FP} / (c_{FP} + c_{FN})`.
 
-    Predicting positive costs :math:`(1 - p)\\,c_{FP}` in expectation, predicting negative :math:`p\\,c_{FN}`;
-    the first is smaller exactly when :math:`p > t^*`. It assumes :math:`p = P(y = 1 \\mid x)` (calibrated).
+    Predicting positive costs :math:`(1 - p)\,c_{FP}` in expectation, predicting negative :math:`p\,c_{FN}`;
+    the first is smaller exactly when :math:`p > t^*`. It assumes :math:`p = P(y = 1 \mid x)` (calibrated).
 
     Parameters
     ----------
@@ -248,14 +248,14 @@ def cost_threshold(cost_fp: float, cost_fn: float) -> float:
 
 
 def prior_shift(p, *, train_prior: float, true_prior: float) -> np.ndarray:
-    """Re-weight probabilities learned at class prior :math:`\\pi'` (e.g. after resampling to 50/50) to the
-    true prior :math:`\\pi`.
+    r"""Re-weight probabilities learned at class prior :math:`\pi'` (e.g. after resampling to 50/50) to the
+    true prior :math:`\pi`.
 
     The class-conditional densities are unchanged, so only the prior odds in Bayes' rule move:
 
-    .. math:: \\operatorname{logit} p = \\operatorname{logit} p' + \\operatorname{logit} \\pi
-              - \\operatorname{logit} \\pi', \\qquad
-              p = \\frac{(\\pi/\\pi')\\,p'}{(\\pi/\\pi')\\,p' + ((1-\\pi)/(1-\\pi'))\\,(1-p')}.
+    .. math:: \operatorname{logit} p = \operatorname{logit} p' + \operatorname{logit} \pi
+              - \operatorname{logit} \pi', \qquad
+              p = \frac{(\pi/\pi')\,p'}{(\pi/\pi')\,p' + ((1-\pi)/(1-\pi'))\,(1-p')}.
 
     Parameters
     ----------
@@ -277,14 +277,14 @@ def prior_shift(p, *, train_prior: float, true_prior: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ThresholdChoice:
-    """The threshold of :func:`min_cost_threshold`.
+    r"""The threshold of :func:`min_cost_threshold`.
 
     Attributes
     ----------
     threshold : float
         Predict positive for scores >= threshold (``inf``: predict nothing positive).
     cost : float
-        Total cost :math:`c_{FP}\\,FP + c_{FN}\\,FN` on the data at that threshold.
+        Total cost :math:`c_{FP}\,FP + c_{FN}\,FN` on the data at that threshold.
     """
 
     threshold: float
@@ -292,8 +292,8 @@ class ThresholdChoice:
 
 
 def min_cost_threshold(y_true, scores, *, cost_fp: float, cost_fn: float) -> ThresholdChoice:
-    """Threshold moving on labelled (validation) data: the score threshold with the least total cost
-    :math:`c_{FP}\\,FP(t) + c_{FN}\\,FN(t)`, over every distinct score and ``+inf``.
+    r"""Threshold moving on labelled (validation) data: the score threshold with the least total cost
+    :math:`c_{FP}\,FP(t) + c_{FN}\,FN(t)`, over every distinct score and ``+inf``.
 
     It needs no calibrated probabilities, only a ranking; ties in cost go to the highest threshold.
 
@@ -317,14 +317,14 @@ def min_cost_threshold(y_true, scores, *, cost_fp: float, cost_fn: float) -> Thr
 
 def gaussian_classes(n: int, prevalence: float, *, separation: float = 2.0, dim: int = 2,
                      rng=0) -> tuple[np.ndarray, np.ndarray]:
-    """Two Gaussian classes: :math:`x \\mid y=0 \\sim N(0, I)`, :math:`x \\mid y=1 \\sim N(\\delta u, I)`,
-    :math:`u = (1, \\dots, 1)/\\sqrt{d}`, with exactly :math:`\\mathrm{round}(\\pi n)` positives, shuffled.
+    r"""Two Gaussian classes: :math:`x \mid y=0 \sim N(0, I)`, :math:`x \mid y=1 \sim N(\delta u, I)`,
+    :math:`u = (1, \dots, 1)/\sqrt{d}`, with exactly :math:`\mathrm{round}(\pi n)` positives, shuffled.
 
     Parameters
     ----------
     n : int >= 2
-    prevalence : float in (0, 1), the share :math:`\\pi` of class 1
-    separation : float >= 0, the distance :math:`\\delta` between the class means
+    prevalence : float in (0, 1), the share :math:`\pi` of class 1
+    separation : float >= 0, the distance :math:`\delta` between the class means
     dim : int >= 1
     rng : int or numpy.random.Generator
 
@@ -349,9 +349,9 @@ def gaussian_classes(n: int, prevalence: float, *, separation: float = 2.0, dim:
 
 
 def gaussian_posterior(X, prevalence: float, *, separation: float = 2.0) -> np.ndarray:
-    """The exact :math:`P(y = 1 \\mid x)` of :func:`gaussian_classes`: a logistic function of :math:`u^\\top x`,
+    r"""The exact :math:`P(y = 1 \mid x)` of :func:`gaussian_classes`: a logistic function of :math:`u^\top x`,
 
-    .. math:: \\operatorname{logit} P(y=1 \\mid x) = \\log\\frac{\\pi}{1-\\pi} + \\delta\\,u^\\top x - \\delta^2/2.
+    .. math:: \operatorname{logit} P(y=1 \mid x) = \log\frac{\pi}{1-\pi} + \delta\,u^\top x - \delta^2/2.
 
     Parameters
     ----------

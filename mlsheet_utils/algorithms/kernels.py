@@ -1,13 +1,13 @@
-"""Kernels and their Gram matrices, for kernel machines (support vector machines, kernel ridge, kernel PCA).
+r"""Kernels and their Gram matrices, for kernel machines (support vector machines, kernel ridge, kernel PCA).
 
-A kernel :math:`k(x, z) = \\langle \\phi(x), \\phi(z) \\rangle` is an inner product in a feature space that is
+A kernel :math:`k(x, z) = \langle \phi(x), \phi(z) \rangle` is an inner product in a feature space that is
 never built; its Gram matrix :math:`K_{ij} = k(x_i, z_j)` is all a kernel method needs.
 
-- :func:`linear_kernel`      :math:`k(x, z) = x^\\top z`;
-- :func:`polynomial_kernel`  :math:`k(x, z) = (\\gamma\\, x^\\top z + c)^d` (scikit-learn's form; :math:`\\gamma = 1`
-  is the textbook :math:`(x^\\top z + c)^d`);
-- :func:`rbf_kernel`         :math:`k(x, z) = \\exp(-\\gamma \\lVert x - z \\rVert^2)`, the Gaussian kernel with
-  :math:`\\gamma = 1 / (2\\sigma^2)`;
+- :func:`linear_kernel`      :math:`k(x, z) = x^\top z`;
+- :func:`polynomial_kernel`  :math:`k(x, z) = (\gamma\, x^\top z + c)^d` (scikit-learn's form; :math:`\gamma = 1`
+  is the textbook :math:`(x^\top z + c)^d`);
+- :func:`rbf_kernel`         :math:`k(x, z) = \exp(-\gamma \lVert x - z \rVert^2)`, the Gaussian kernel with
+  :math:`\gamma = 1 / (2\sigma^2)`;
 - :func:`kernel_matrix`      any of the three by name, as an estimator calls it.
 
 Every function takes rows of ``X`` (n, d) and ``Y`` (m, d) (``Y`` defaults to ``X``) and returns the (n, m) Gram
@@ -34,7 +34,7 @@ def _pair(X, Y) -> tuple[np.ndarray, np.ndarray]:
 
 
 def linear_kernel(X, Y=None) -> np.ndarray:
-    """Gram matrix of the linear kernel, :math:`K_{ij} = x_i^\\top y_j`.
+    r"""Gram matrix of the linear kernel, :math:`K_{ij} = x_i^\top y_j`.
 
     Parameters
     ----------
@@ -50,9 +50,9 @@ def linear_kernel(X, Y=None) -> np.ndarray:
 
 
 def polynomial_kernel(X, Y=None, *, degree: int = 3, coef0: float = 1.0, gamma: float = 1.0) -> np.ndarray:
-    """Gram matrix of the polynomial kernel, :math:`K_{ij} = (\\gamma\\, x_i^\\top y_j + c)^d`.
+    r"""Gram matrix of the polynomial kernel, :math:`K_{ij} = (\gamma\, x_i^\top y_j + c)^d`.
 
-    For an integer :math:`d \\ge 1`, :math:`\\gamma > 0` and :math:`c \\ge 0` it is the inner product of all
+    For an integer :math:`d \ge 1`, :math:`\gamma > 0` and :math:`c \ge 0` it is the inner product of all
     monomials of degree at most :math:`d`, suitably weighted, so every Gram matrix is positive semi-definite; with
     :math:`c < 0` it need not be.
 
@@ -76,10 +76,10 @@ def polynomial_kernel(X, Y=None, *, degree: int = 3, coef0: float = 1.0, gamma: 
 
 
 def rbf_kernel(X, Y=None, *, gamma: float = 1.0) -> np.ndarray:
-    """Gram matrix of the Gaussian (RBF) kernel, :math:`K_{ij} = \\exp(-\\gamma \\lVert x_i - y_j \\rVert^2)`.
+    r"""Gram matrix of the Gaussian (RBF) kernel, :math:`K_{ij} = \exp(-\gamma \lVert x_i - y_j \rVert^2)`.
 
-    With a bandwidth :math:`\\sigma`, :math:`\\gamma = 1 / (2\\sigma^2)`. The squared distances come from one matrix
-    product, :math:`\\lVert x \\rVert^2 - 2 x^\\top y + \\lVert y \\rVert^2`, clipped at zero against round-off.
+    With a bandwidth :math:`\sigma`, :math:`\gamma = 1 / (2\sigma^2)`. The squared distances come from one matrix
+    product, :math:`\lVert x \rVert^2 - 2 x^\top y + \lVert y \rVert^2`, clipped at zero against round-off.
 
     Parameters
     ----------

@@ -1,9 +1,9 @@
-"""Linear-algebra algorithms written from scratch.
+r"""Linear-algebra algorithms written from scratch.
 
 Orthogonality and least squares
 
 - :func:`gram_schmidt`       thin QR by modified (or classical) Gram-Schmidt;
-- :func:`lstsq_qr`           least squares through that QR, :math:`Rx = Q^\\top b`;
+- :func:`lstsq_qr`           least squares through that QR, :math:`Rx = Q^\top b`;
 
 Determinants and rank
 
@@ -18,7 +18,7 @@ Eigenvalues and singular values
   (:class:`PowerIterationResult`);
 - :func:`top_eigh`           the k largest-modulus eigenpairs of a symmetric matrix by power iteration and
   deflation;
-- :func:`svd_via_eigh`       thin SVD from the eigenproblem of :math:`A^\\top A` (:class:`SVDResult`);
+- :func:`svd_via_eigh`       thin SVD from the eigenproblem of :math:`A^\top A` (:class:`SVDResult`);
 - :func:`truncated_svd`, :func:`low_rank_approx`   best rank-k approximation (Eckart-Young);
 - :func:`describe_2x2`       determinant, eigen- and singular decomposition of a 2x2 matrix
   (:class:`Summary2x2`);
@@ -27,9 +27,9 @@ Vector and matrix operations of ML code
 
 - :func:`cross`              batched cross product of 3-vectors;
 - :func:`cosine_similarity`  pairwise cosine similarities of two sets of vectors;
-- :func:`linear_forward`, :func:`linear_backward`   a batched linear layer :math:`Y = XW^\\top + b` and its
+- :func:`linear_forward`, :func:`linear_backward`   a batched linear layer :math:`Y = XW^\top + b` and its
   gradients (:class:`LinearGrads`);
-- :func:`matmul_loops`       :math:`XW^\\top` by three explicit loops, for reading.
+- :func:`matmul_loops`       :math:`XW^\top` by three explicit loops, for reading.
 
 Every public function validates its input like scikit-learn: a wrong shape, NaN or a bad parameter raises
 ``ValueError`` naming the argument.
@@ -312,12 +312,12 @@ def rank_gauss(A, rtol: float | None = None) -> int:
 
 @dataclass(frozen=True)
 class PowerIterationResult:
-    """Output of :func:`power_iteration`.
+    r"""Output of :func:`power_iteration`.
 
     Attributes
     ----------
     value : float
-        The Rayleigh quotient :math:`x_t^\\top A x_t` of the last (unit) iterate.
+        The Rayleigh quotient :math:`x_t^\top A x_t` of the last (unit) iterate.
     vector : ndarray, shape (n,)
         The last unit iterate :math:`x_t`.
     n_iter : int
@@ -325,7 +325,7 @@ class PowerIterationResult:
     converged : bool
         Whether the residual test was met within ``max_iter`` steps.
     residuals : ndarray, shape (n_iter,)
-        ``residuals[t - 1]`` is :math:`\\lVert A x_t - \\lambda_t x_t \\rVert` after step t.
+        ``residuals[t - 1]`` is :math:`\lVert A x_t - \lambda_t x_t \rVert` after step t.
     """
 
     value: float

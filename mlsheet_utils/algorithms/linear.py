@@ -1,21 +1,21 @@
-"""Linear and logistic regression from scratch, and the diagnostics of collinearity.
+r"""Linear and logistic regression from scratch, and the diagnostics of collinearity.
 
 - :func:`ols`                ordinary least squares through a thin QR factorisation (or ``numpy.linalg.lstsq``);
 - :func:`ridge`              ridge regression through the SVD, the intercept left unpenalised;
-- :func:`coef_covariance`    the sampling covariance :math:`\\sigma^2 (X^\\top X)^{-1}` of the OLS coefficients;
+- :func:`coef_covariance`    the sampling covariance :math:`\sigma^2 (X^\top X)^{-1}` of the OLS coefficients;
 - :func:`vif`                variance inflation factors :math:`1 / (1 - R_j^2)`, one auxiliary regression each;
-- :func:`condition_number`   :math:`\\sigma_{\\max} / \\sigma_{\\min}` of the design, optionally with unit-length
+- :func:`condition_number`   :math:`\sigma_{\max} / \sigma_{\min}` of the design, optionally with unit-length
   columns (Belsley's scaling).
 
 Two correlated predictors, many data sets at once (the simulations of collinearity):
 
 - :func:`correlated_design`   two predictors with a given population correlation, from independent normals;
 - :func:`fit_two_predictors`  OLS or ridge slopes of every data set of a batch, by a 2x2 solve each;
-- :func:`simulate_slopes`     draw data sets :math:`y = \\beta_1 x_1 + \\beta_2 x_2 + \\sigma\\varepsilon` and fit them;
-- :func:`two_predictor_risk`  the fixed-design theory: RMSE of :math:`\\hat\\beta_1` for OLS and ridge, sd of
-  :math:`\\hat\\beta_1 + \\hat\\beta_2` (a :class:`TwoPredictorRisk`).
+- :func:`simulate_slopes`     draw data sets :math:`y = \beta_1 x_1 + \beta_2 x_2 + \sigma\varepsilon` and fit them;
+- :func:`two_predictor_risk`  the fixed-design theory: RMSE of :math:`\hat\beta_1` for OLS and ridge, sd of
+  :math:`\hat\beta_1 + \hat\beta_2` (a :class:`TwoPredictorRisk`).
 
-Logistic regression, :math:`P(y=1\\mid x) = \\sigma(\\beta_0 + w^\\top x)`, with scikit-learn's L2 penalty:
+Logistic regression, :math:`P(y=1\mid x) = \sigma(\beta_0 + w^\top x)`, with scikit-learn's L2 penalty:
 
 - :func:`logistic_objective`  the penalised mean cross-entropy, its gradient and Hessian (a
   :class:`LogisticObjective`);
@@ -60,12 +60,12 @@ def _check_method(method: str) -> str:
 
 
 def ols(X, y, *, fit_intercept: bool = True, method: str = "qr") -> tuple[np.ndarray, float]:
-    """Ordinary least squares: :math:`\\hat\\beta = \\arg\\min_\\beta \\lVert y - b - X\\beta\\rVert^2`.
+    r"""Ordinary least squares: :math:`\hat\beta = \arg\min_\beta \lVert y - b - X\beta\rVert^2`.
 
     With an intercept the columns of ``X`` and ``y`` are centred first (the intercept is then
-    :math:`\\bar y - \\bar x^\\top \\hat\\beta`). ``method="qr"`` factorises the (centred) design
-    :math:`X = QR` and solves the triangular system :math:`R\\hat\\beta = Q^\\top y`, which never forms
-    :math:`X^\\top X` and so loses only :math:`\\kappa(X)` digits instead of :math:`\\kappa(X)^2`.
+    :math:`\bar y - \bar x^\top \hat\beta`). ``method="qr"`` factorises the (centred) design
+    :math:`X = QR` and solves the triangular system :math:`R\hat\beta = Q^\top y`, which never forms
+    :math:`X^\top X` and so loses only :math:`\kappa(X)` digits instead of :math:`\kappa(X)^2`.
     ``method="lstsq"`` calls ``numpy.linalg.lstsq`` (SVD), which also returns the minimum-norm solution
     when the design is rank deficient.
 
@@ -107,19 +107,19 @@ def ols(X, y, *, fit_intercept: bool = True, method: str = "qr") -> tuple[np.nda
 
 
 def ridge(X, y, alpha: float, *, fit_intercept: bool = True) -> tuple[np.ndarray, float]:
-    """Ridge regression: :math:`\\hat\\beta_\\lambda = (X^\\top X + \\lambda I)^{-1} X^\\top y`.
+    r"""Ridge regression: :math:`\hat\beta_\lambda = (X^\top X + \lambda I)^{-1} X^\top y`.
 
     With an intercept, ``X`` and ``y`` are centred first so that the intercept is not penalised (as
-    scikit-learn does). The solution is computed from the thin SVD :math:`X = U S V^\\top` as
-    :math:`\\hat\\beta_\\lambda = V\\,\\mathrm{diag}\\big(s_i / (s_i^2 + \\lambda)\\big) U^\\top y`: each direction
-    is shrunk by :math:`s_i^2/(s_i^2+\\lambda)`, most where the design is weakest (small :math:`s_i`).
+    scikit-learn does). The solution is computed from the thin SVD :math:`X = U S V^\top` as
+    :math:`\hat\beta_\lambda = V\,\mathrm{diag}\big(s_i / (s_i^2 + \lambda)\big) U^\top y`: each direction
+    is shrunk by :math:`s_i^2/(s_i^2+\lambda)`, most where the design is weakest (small :math:`s_i`).
 
     Parameters
     ----------
     X : array_like, shape (n, p)
     y : array_like, shape (n,)
     alpha : float >= 0
-        The penalty :math:`\\lambda`; 0 gives the minimum-norm least-squares solution.
+        The penalty :math:`\lambda`; 0 gives the minimum-norm least-squares solution.
     fit_intercept : bool
 
     Returns
@@ -142,16 +142,16 @@ def ridge(X, y, alpha: float, *, fit_intercept: bool = True) -> tuple[np.ndarray
 
 
 def coef_covariance(X, noise_var: float, *, fit_intercept: bool = True) -> np.ndarray:
-    """Sampling covariance of the OLS slopes, :math:`\\sigma^2 (X_c^\\top X_c)^{-1}`, for fixed ``X``.
+    r"""Sampling covariance of the OLS slopes, :math:`\sigma^2 (X_c^\top X_c)^{-1}`, for fixed ``X``.
 
     :math:`X_c` is ``X`` with centred columns when ``fit_intercept`` (the slopes of a model with an intercept),
-    else ``X`` itself. Computed from the QR factor as :math:`\\sigma^2 R^{-1} R^{-\\top}`.
+    else ``X`` itself. Computed from the QR factor as :math:`\sigma^2 R^{-1} R^{-\top}`.
 
     Parameters
     ----------
     X : array_like, shape (n, p), full column rank
     noise_var : float >= 0
-        The noise variance :math:`\\sigma^2`.
+        The noise variance :math:`\sigma^2`.
     fit_intercept : bool
 
     Returns
@@ -170,11 +170,11 @@ def coef_covariance(X, noise_var: float, *, fit_intercept: bool = True) -> np.nd
 
 
 def vif(X) -> np.ndarray:
-    """Variance inflation factors, :math:`\\mathrm{VIF}_j = 1 / (1 - R_j^2)`.
+    r"""Variance inflation factors, :math:`\mathrm{VIF}_j = 1 / (1 - R_j^2)`.
 
     :math:`R_j^2` is the coefficient of determination of regressing column :math:`j` on all the other columns
-    (with an intercept). :math:`\\mathrm{VIF}_j` is the factor by which collinearity multiplies the variance of
-    :math:`\\hat\\beta_j` compared with a design whose columns are uncorrelated; it equals the
+    (with an intercept). :math:`\mathrm{VIF}_j` is the factor by which collinearity multiplies the variance of
+    :math:`\hat\beta_j` compared with a design whose columns are uncorrelated; it equals the
     :math:`j`-th diagonal entry of the inverse correlation matrix of ``X``. A column that is an exact linear
     combination of the others gets ``inf``.
 
@@ -207,9 +207,9 @@ def vif(X) -> np.ndarray:
 
 
 def condition_number(X, *, scale_columns: bool = False) -> float:
-    """Condition number of the design, :math:`\\kappa(X) = \\sigma_{\\max}(X) / \\sigma_{\\min}(X)`.
+    r"""Condition number of the design, :math:`\kappa(X) = \sigma_{\max}(X) / \sigma_{\min}(X)`.
 
-    :math:`\\kappa(X^\\top X) = \\kappa(X)^2`, so forming the normal equations squares it. With
+    :math:`\kappa(X^\top X) = \kappa(X)^2`, so forming the normal equations squares it. With
     ``scale_columns`` every column is first divided by its Euclidean norm (Belsley, Kuh and Welsch), which
     removes the effect of units; values above about 30 signal harmful collinearity.
 
@@ -245,12 +245,12 @@ def _correlated_design(z1: np.ndarray, z2: np.ndarray, rho: float) -> tuple[np.n
 
 
 def correlated_design(z1, z2, rho: float) -> tuple[np.ndarray, np.ndarray]:
-    """Two predictors with population correlation ``rho``, from independent standard normals.
+    r"""Two predictors with population correlation ``rho``, from independent standard normals.
 
-    .. math:: x_1 = z_1, \\qquad x_2 = \\rho z_1 + \\sqrt{1-\\rho^2}\\, z_2
+    .. math:: x_1 = z_1, \qquad x_2 = \rho z_1 + \sqrt{1-\rho^2}\, z_2
 
-    (the Cholesky factor of :math:`\\begin{pmatrix}1&\\rho\\\\ \\rho&1\\end{pmatrix}` applied to
-    :math:`(z_1, z_2)`), so both have unit variance and :math:`\\operatorname{Corr}(x_1, x_2) = \\rho`.
+    (the Cholesky factor of :math:`\begin{pmatrix}1&\rho\\ \rho&1\end{pmatrix}` applied to
+    :math:`(z_1, z_2)`), so both have unit variance and :math:`\operatorname{Corr}(x_1, x_2) = \rho`.
 
     Parameters
     ----------
@@ -276,15 +276,15 @@ def _fit_two_predictors(x1: np.ndarray, x2: np.ndarray, y: np.ndarray, lam: floa
 
 
 def fit_two_predictors(x1, x2, y, lam: float = 0.0) -> np.ndarray:
-    """Slopes of ``y`` on ``(x1, x2)`` with an intercept, for every row of a batch of data sets; ridge if
+    r"""Slopes of ``y`` on ``(x1, x2)`` with an intercept, for every row of a batch of data sets; ridge if
     ``lam`` > 0.
 
-    With :math:`S_{ab} = \\sum_i (a_i - \\bar a)(b_i - \\bar b)` over one row, the slopes solve (Cramer's rule)
+    With :math:`S_{ab} = \sum_i (a_i - \bar a)(b_i - \bar b)` over one row, the slopes solve (Cramer's rule)
 
     .. math::
-        \\begin{pmatrix} S_{11} + \\lambda & S_{12} \\\\ S_{12} & S_{22} + \\lambda \\end{pmatrix}
-        \\begin{pmatrix}\\hat\\beta_1\\\\ \\hat\\beta_2\\end{pmatrix}
-        = \\begin{pmatrix} S_{1y} \\\\ S_{2y} \\end{pmatrix}
+        \begin{pmatrix} S_{11} + \lambda & S_{12} \\ S_{12} & S_{22} + \lambda \end{pmatrix}
+        \begin{pmatrix}\hat\beta_1\\ \hat\beta_2\end{pmatrix}
+        = \begin{pmatrix} S_{1y} \\ S_{2y} \end{pmatrix}
 
     (the intercept is not penalised, as in :func:`ridge`).
 
@@ -307,7 +307,7 @@ def fit_two_predictors(x1, x2, y, lam: float = 0.0) -> np.ndarray:
 
 def simulate_slopes(rho: float, *, n: int = 50, reps: int = 400, lam: float = 0.0, sigma: float = 1.0,
                     beta=(1.0, 1.0), rng=0) -> np.ndarray:
-    """Fit ``reps`` simulated data sets :math:`y = \\beta_1 x_1 + \\beta_2 x_2 + \\sigma\\varepsilon` with
+    r"""Fit ``reps`` simulated data sets :math:`y = \beta_1 x_1 + \beta_2 x_2 + \sigma\varepsilon` with
     predictors of correlation ``rho`` (:func:`correlated_design`, a fresh design for each data set).
 
     Draws ``z1, z2, eps`` as one standard-normal array of shape (3, reps, n) from ``rng``.
@@ -339,13 +339,13 @@ def simulate_slopes(rho: float, *, n: int = 50, reps: int = 400, lam: float = 0.
 
 @dataclass(frozen=True)
 class TwoPredictorRisk:
-    """Output of :func:`two_predictor_risk` (each field shaped like the broadcast inputs).
+    r"""Output of :func:`two_predictor_risk` (each field shaped like the broadcast inputs).
 
     Attributes
     ----------
-    ols_rmse : root-mean-square error (= standard deviation) of the OLS :math:`\\hat\\beta_1`
-    ridge_rmse : root-mean-square error of the ridge :math:`\\hat\\beta_1` (variance plus squared bias)
-    sum_sd : standard deviation of the OLS :math:`\\hat\\beta_1 + \\hat\\beta_2`
+    ols_rmse : root-mean-square error (= standard deviation) of the OLS :math:`\hat\beta_1`
+    ridge_rmse : root-mean-square error of the ridge :math:`\hat\beta_1` (variance plus squared bias)
+    sum_sd : standard deviation of the OLS :math:`\hat\beta_1 + \hat\beta_2`
     """
 
     ols_rmse: np.ndarray | float
@@ -354,20 +354,20 @@ class TwoPredictorRisk:
 
 
 def two_predictor_risk(rho, n, lam, *, sigma: float = 1.0, beta=(1.0, 1.0)) -> TwoPredictorRisk:
-    """Fixed-design theory for two standardised predictors with sample correlation :math:`\\rho`.
+    r"""Fixed-design theory for two standardised predictors with sample correlation :math:`\rho`.
 
-    With :math:`X^\\top X = n\\begin{pmatrix}1&\\rho\\\\ \\rho&1\\end{pmatrix}`, eigenvalues
-    :math:`d_1 = n(1+\\rho)` along :math:`v_1 = (1,1)/\\sqrt2` and :math:`d_2 = n(1-\\rho)` along
-    :math:`v_2 = (1,-1)/\\sqrt2`, and ridge penalty :math:`\\lambda`:
+    With :math:`X^\top X = n\begin{pmatrix}1&\rho\\ \rho&1\end{pmatrix}`, eigenvalues
+    :math:`d_1 = n(1+\rho)` along :math:`v_1 = (1,1)/\sqrt2` and :math:`d_2 = n(1-\rho)` along
+    :math:`v_2 = (1,-1)/\sqrt2`, and ridge penalty :math:`\lambda`:
 
     .. math::
-        \\operatorname{Var}\\hat\\beta_1^{\\rm OLS} = \\frac{\\sigma^2}{n(1-\\rho^2)}, \\qquad
-        \\operatorname{Var}(\\hat\\beta_1+\\hat\\beta_2)^{\\rm OLS} = \\frac{2\\sigma^2}{d_1},
+        \operatorname{Var}\hat\beta_1^{\rm OLS} = \frac{\sigma^2}{n(1-\rho^2)}, \qquad
+        \operatorname{Var}(\hat\beta_1+\hat\beta_2)^{\rm OLS} = \frac{2\sigma^2}{d_1},
 
-        \\operatorname{Var}\\hat\\beta_{1,\\lambda} = \\frac{\\sigma^2}{2}\\Big(\\frac{d_1}{(d_1+\\lambda)^2}
-        + \\frac{d_2}{(d_2+\\lambda)^2}\\Big), \\qquad
-        \\operatorname{bias}\\,\\hat\\beta_{1,\\lambda} = -\\sum_k \\frac{\\lambda}{d_k+\\lambda}
-        (v_k)_1\\, v_k^\\top\\beta
+        \operatorname{Var}\hat\beta_{1,\lambda} = \frac{\sigma^2}{2}\Big(\frac{d_1}{(d_1+\lambda)^2}
+        + \frac{d_2}{(d_2+\lambda)^2}\Big), \qquad
+        \operatorname{bias}\,\hat\beta_{1,\lambda} = -\sum_k \frac{\lambda}{d_k+\lambda}
+        (v_k)_1\, v_k^\top\beta
 
     Parameters
     ----------
@@ -441,13 +441,13 @@ def _logistic_kernel(beta: np.ndarray, A: np.ndarray, y: np.ndarray, lam: np.nda
 
 @dataclass(frozen=True)
 class LogisticObjective:
-    """Output of :func:`logistic_objective`.
+    r"""Output of :func:`logistic_objective`.
 
     Attributes
     ----------
-    value : float, the penalised mean cross-entropy :math:`J(\\beta)`
-    grad : ndarray, shape (p,), :math:`\\nabla J`
-    hess : ndarray, shape (p, p), :math:`\\nabla^2 J`
+    value : float, the penalised mean cross-entropy :math:`J(\beta)`
+    grad : ndarray, shape (p,), :math:`\nabla J`
+    hess : ndarray, shape (p, p), :math:`\nabla^2 J`
     """
 
     value: float
@@ -456,19 +456,19 @@ class LogisticObjective:
 
 
 def logistic_objective(beta, X, y, *, C: float = np.inf, fit_intercept: bool = True) -> LogisticObjective:
-    """The objective of L2-penalised logistic regression, its gradient and its Hessian.
+    r"""The objective of L2-penalised logistic regression, its gradient and its Hessian.
 
-    With :math:`\\tilde x_i = (1, x_i)` (or :math:`x_i` without an intercept), :math:`z_i = \\tilde x_i^\\top\\beta`
-    and :math:`p_i = \\sigma(z_i)`:
+    With :math:`\tilde x_i = (1, x_i)` (or :math:`x_i` without an intercept), :math:`z_i = \tilde x_i^\top\beta`
+    and :math:`p_i = \sigma(z_i)`:
 
     .. math::
-        J(\\beta) = \\frac1n\\sum_{i=1}^n \\big[\\log(1 + e^{z_i}) - y_i z_i\\big]
-                   + \\frac{1}{2Cn}\\lVert w\\rVert^2, \\qquad
-        \\nabla J = \\frac1n \\tilde X^\\top (p - y) + \\frac{1}{Cn}\\,(0, w), \\qquad
-        \\nabla^2 J = \\frac1n \\tilde X^\\top S \\tilde X + \\frac{1}{Cn}\\operatorname{diag}(0, 1, \\dots, 1),
+        J(\beta) = \frac1n\sum_{i=1}^n \big[\log(1 + e^{z_i}) - y_i z_i\big]
+                   + \frac{1}{2Cn}\lVert w\rVert^2, \qquad
+        \nabla J = \frac1n \tilde X^\top (p - y) + \frac{1}{Cn}\,(0, w), \qquad
+        \nabla^2 J = \frac1n \tilde X^\top S \tilde X + \frac{1}{Cn}\operatorname{diag}(0, 1, \dots, 1),
 
-    where :math:`w` is :math:`\\beta` without the intercept and :math:`S = \\operatorname{diag}(p_i(1-p_i))`.
-    The first term is the binary cross-entropy :math:`-\\frac1n\\sum[y_i\\log p_i + (1-y_i)\\log(1-p_i)]`,
+    where :math:`w` is :math:`\beta` without the intercept and :math:`S = \operatorname{diag}(p_i(1-p_i))`.
+    The first term is the binary cross-entropy :math:`-\frac1n\sum[y_i\log p_i + (1-y_i)\log(1-p_i)]`,
     written through the logits so that no probability is rounded to 0 or 1 before its log is taken. This is
     scikit-learn's ``LogisticRegression`` objective (its ``C`` times :math:`n` times ours, the same minimiser);
     ``C=inf`` removes the penalty.
@@ -476,7 +476,7 @@ def logistic_objective(beta, X, y, *, C: float = np.inf, fit_intercept: bool = T
     Parameters
     ----------
     beta : array_like, shape (p,)
-        :math:`(\\beta_0, \\beta_1, \\dots, \\beta_d)` with the intercept first (p = d + 1), or the d slopes
+        :math:`(\beta_0, \beta_1, \dots, \beta_d)` with the intercept first (p = d + 1), or the d slopes
         when ``fit_intercept`` is false.
     X : array_like, shape (n, d)
     y : array_like, shape (n,), labels 0 and 1
@@ -497,17 +497,17 @@ def logistic_objective(beta, X, y, *, C: float = np.inf, fit_intercept: bool = T
 
 @dataclass(frozen=True)
 class LogisticFit:
-    """Output of :func:`logistic_irls` and :func:`logistic_gd`: the last iterate and the whole run.
+    r"""Output of :func:`logistic_irls` and :func:`logistic_gd`: the last iterate and the whole run.
 
     Attributes
     ----------
     coef : ndarray, shape (d,), the slopes :math:`w`
-    intercept : float, :math:`\\beta_0` (0.0 without an intercept)
+    intercept : float, :math:`\beta_0` (0.0 without an intercept)
     n_iter : int, iterations taken
-    converged : bool, whether :math:`\\max_j |\\partial J/\\partial\\beta_j|` fell to ``tol``
-    path : ndarray, shape (n_iter + 1, p), every iterate :math:`\\beta^{(t)}` (intercept first), the start included
+    converged : bool, whether :math:`\max_j |\partial J/\partial\beta_j|` fell to ``tol``
+    path : ndarray, shape (n_iter + 1, p), every iterate :math:`\beta^{(t)}` (intercept first), the start included
     objective : ndarray, shape (n_iter + 1,), the objective at each iterate
-    grad_norm : ndarray, shape (n_iter + 1,), :math:`\\max_j |\\partial J/\\partial\\beta_j|` at each iterate
+    grad_norm : ndarray, shape (n_iter + 1,), :math:`\max_j |\partial J/\partial\beta_j|` at each iterate
     """
 
     coef: np.ndarray
@@ -537,20 +537,20 @@ def _start(beta0, p: int) -> np.ndarray:
 
 def logistic_irls(X, y, *, C: float = 1.0, fit_intercept: bool = True, tol: float = 1e-10,
                   max_iter: int = 100, beta0=None) -> LogisticFit:
-    """Logistic regression by Newton's method, which for this loss is iteratively reweighted least squares.
+    r"""Logistic regression by Newton's method, which for this loss is iteratively reweighted least squares.
 
-    Each iteration solves the Newton system :math:`\\nabla^2 J\\,\\Delta = -\\nabla J` (a Cholesky solve; see
-    :func:`logistic_objective`) and moves to :math:`\\beta + t\\Delta`, halving :math:`t` from 1 until the
+    Each iteration solves the Newton system :math:`\nabla^2 J\,\Delta = -\nabla J` (a Cholesky solve; see
+    :func:`logistic_objective`) and moves to :math:`\beta + t\Delta`, halving :math:`t` from 1 until the
     objective falls enough (Armijo's condition, with an allowance for round-off in the objective); near the
     optimum the full step is taken and convergence is quadratic. The full step is a weighted least-squares fit,
 
     .. math::
-        \\beta^{\\rm new} = (\\tilde X^\\top S \\tilde X + n\\Lambda)^{-1}\\tilde X^\\top S\\,u, \\qquad
-        u = \\tilde X\\beta + S^{-1}(y - p),
+        \beta^{\rm new} = (\tilde X^\top S \tilde X + n\Lambda)^{-1}\tilde X^\top S\,u, \qquad
+        u = \tilde X\beta + S^{-1}(y - p),
 
-    with weights :math:`S = \\operatorname{diag}(p_i(1-p_i))`, working response :math:`u` and
-    :math:`\\Lambda = \\operatorname{diag}(0, \\tfrac{1}{Cn}, \\dots)`: hence the name. The loop stops when
-    :math:`\\max_j|\\partial J/\\partial\\beta_j| \\le` ``tol`` (scikit-learn's ``lbfgs`` criterion, ``gtol``).
+    with weights :math:`S = \operatorname{diag}(p_i(1-p_i))`, working response :math:`u` and
+    :math:`\Lambda = \operatorname{diag}(0, \tfrac{1}{Cn}, \dots)`: hence the name. The loop stops when
+    :math:`\max_j|\partial J/\partial\beta_j| \le` ``tol`` (scikit-learn's ``lbfgs`` criterion, ``gtol``).
 
     On linearly separable data without a penalty (``C=inf``) the objective has no minimiser: it falls towards 0
     as the weights grow along a separating direction, and the gradient vanishes with it, so the run stops at
@@ -607,21 +607,21 @@ def logistic_irls(X, y, *, C: float = 1.0, fit_intercept: bool = True, tol: floa
 
 def logistic_gd(X, y, *, lr: float, n_iter: int, C: float = np.inf, fit_intercept: bool = True,
                 loss: str = "log", beta0=None) -> LogisticFit:
-    """Gradient descent on a logistic model, with the cross-entropy or the squared error as its loss.
+    r"""Gradient descent on a logistic model, with the cross-entropy or the squared error as its loss.
 
-    :math:`\\beta^{(t+1)} = \\beta^{(t)} - \\eta\\,\\nabla J(\\beta^{(t)})` for ``n_iter`` steps, where :math:`J` is
+    :math:`\beta^{(t+1)} = \beta^{(t)} - \eta\,\nabla J(\beta^{(t)})` for ``n_iter`` steps, where :math:`J` is
 
     - ``loss="log"``: the penalised mean cross-entropy of :func:`logistic_objective`, whose gradient with respect
       to the logit :math:`z_i` is :math:`(p_i - y_i)/n`;
-    - ``loss="squared"``: :math:`\\frac1n\\sum_i (p_i - y_i)^2` plus the same penalty, whose gradient with respect
-      to :math:`z_i` is :math:`\\frac2n (p_i - y_i)\\,p_i(1 - p_i)`: it carries the factor :math:`p_i(1-p_i)`,
+    - ``loss="squared"``: :math:`\frac1n\sum_i (p_i - y_i)^2` plus the same penalty, whose gradient with respect
+      to :math:`z_i` is :math:`\frac2n (p_i - y_i)\,p_i(1 - p_i)`: it carries the factor :math:`p_i(1-p_i)`,
       which vanishes when a point is confidently misclassified.
 
     Parameters
     ----------
     X : array_like, shape (n, d)
     y : array_like, shape (n,), labels 0 and 1
-    lr : float > 0, the step size :math:`\\eta`
+    lr : float > 0, the step size :math:`\eta`
     n_iter : int >= 0
     C : float > 0 or inf
     fit_intercept : bool
@@ -660,9 +660,9 @@ def logistic_gd(X, y, *, lr: float, n_iter: int, C: float = np.inf, fit_intercep
 
 @dataclass
 class LogisticRegression:
-    """Binary logistic regression with an L2 penalty, in scikit-learn's shape (fitted by :func:`logistic_irls`).
+    r"""Binary logistic regression with an L2 penalty, in scikit-learn's shape (fitted by :func:`logistic_irls`).
 
-    The model is :math:`P(y=1\\mid x) = \\sigma(\\beta_0 + w^\\top x)`; ``fit`` minimises the objective of
+    The model is :math:`P(y=1\mid x) = \sigma(\beta_0 + w^\top x)`; ``fit`` minimises the objective of
     :func:`logistic_objective`, which has the minimiser of scikit-learn's ``LogisticRegression(C=C)``.
 
     Parameters
@@ -695,7 +695,7 @@ class LogisticRegression:
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        """The logit (log-odds) :math:`\\beta_0 + w^\\top x` of every row, shape (n,)."""
+        r"""The logit (log-odds) :math:`\beta_0 + w^\top x` of every row, shape (n,)."""
         if not hasattr(self, "coef_"):
             raise ValueError("this LogisticRegression is not fitted yet; call fit(X, y) first")
         X, _ = _design(X)
@@ -704,7 +704,7 @@ class LogisticRegression:
         return X @ self.coef_ + self.intercept_
 
     def predict_proba(self, X) -> np.ndarray:
-        """:math:`(P(y=0\\mid x), P(y=1\\mid x))` for every row, shape (n, 2)."""
+        r""":math:`(P(y=0\mid x), P(y=1\mid x))` for every row, shape (n, 2)."""
         z = self.decision_function(X)
         return np.column_stack([scipy.special.expit(-z), scipy.special.expit(z)])
 

@@ -1,4 +1,4 @@
-"""Performance metrics from scratch: counts, curves, areas, probability scores, regression and boxes.
+r"""Performance metrics from scratch: counts, curves, areas, probability scores, regression and boxes.
 
 A binary problem has labels ``y_true`` in {0, 1} (1 is the positive class) and real-valued ``scores``; a sample
 is predicted positive when its score is at least the threshold (scikit-learn's convention).
@@ -15,7 +15,7 @@ Curves and areas
 - :func:`precision_recall_curve`  precision and recall at every threshold (a :class:`PrecisionRecallCurve`);
 - :func:`trapezoid_area`          the area under a piecewise-linear curve;
 - :func:`roc_auc_rank`            ROC-AUC as the Mann-Whitney statistic :math:`U / (n_1 n_0)`, with mid-ranks;
-- :func:`average_precision`       :math:`\\mathrm{AP} = \\sum_n (R_n - R_{n-1}) P_n`;
+- :func:`average_precision`       :math:`\mathrm{AP} = \sum_n (R_n - R_{n-1}) P_n`;
 - :func:`mean_average_precision`  the mean of the per-column AP of a label matrix;
 
 Probabilities
@@ -157,8 +157,8 @@ class BinaryCounts:
         return 0.5 * (self.recall + 1.0 - self.fpr)
 
     def fbeta(self, beta: float = 1.0) -> float:
-        """:math:`F_\\beta = (1+\\beta^2) TP / ((1+\\beta^2) TP + \\beta^2 FN + FP)`, the weighted harmonic mean of
-        precision and recall (recall counts :math:`\\beta` times as much); :math:`F_1 = 2TP / (2TP + FP + FN)`."""
+        r""":math:`F_\beta = (1+\beta^2) TP / ((1+\beta^2) TP + \beta^2 FN + FP)`, the weighted harmonic mean of
+        precision and recall (recall counts :math:`\beta` times as much); :math:`F_1 = 2TP / (2TP + FP + FN)`."""
         b2 = check_float(beta, "beta", low=0, low_open=True) ** 2
         return self._ratio((1 + b2) * self.tp, (1 + b2) * self.tp + b2 * self.fn + self.fp)
 
@@ -215,11 +215,11 @@ def _threshold_counts(y: np.ndarray, s: np.ndarray) -> ThresholdCounts:
 
 
 def threshold_counts(y_true, scores) -> ThresholdCounts:
-    """TP and FP at every distinct score used as a threshold, from one sort: :math:`O(n \\log n)`.
+    r"""TP and FP at every distinct score used as a threshold, from one sort: :math:`O(n \log n)`.
 
     Sorting the scores in decreasing order, the predicted positives at threshold :math:`t` are a prefix of the
     sorted samples, so :math:`TP(t)` is a cumulative sum of the sorted labels taken at the last sample of each
-    group of tied scores (a tie is crossed all at once), and :math:`FP(t) = \\#\\{s \\ge t\\} - TP(t)`.
+    group of tied scores (a tie is crossed all at once), and :math:`FP(t) = \#\{s \ge t\} - TP(t)`.
 
     Parameters
     ----------
@@ -296,7 +296,7 @@ def precision_recall_curve(y_true, scores) -> PrecisionRecallCurve:
 
 
 def trapezoid_area(x, y) -> float:
-    """Area under the polygonal line through ``(x[i], y[i])``: :math:`\\sum_i (x_{i+1}-x_i)(y_{i+1}+y_i)/2`.
+    r"""Area under the polygonal line through ``(x[i], y[i])``: :math:`\sum_i (x_{i+1}-x_i)(y_{i+1}+y_i)/2`.
 
     Parameters
     ----------
@@ -318,12 +318,12 @@ def trapezoid_area(x, y) -> float:
 
 
 def roc_auc_rank(y_true, scores) -> float:
-    """ROC-AUC as the Mann-Whitney statistic: :math:`\\mathrm{AUC} = U / (n_1 n_0)`,
+    r"""ROC-AUC as the Mann-Whitney statistic: :math:`\mathrm{AUC} = U / (n_1 n_0)`,
     :math:`U = R_1 - n_1(n_1+1)/2`.
 
     :math:`R_1` is the sum of the ranks of the positives among all scores (1 = smallest), tied scores sharing
     the mean of their ranks. Then :math:`U` counts the (positive, negative) pairs in which the positive scores
-    higher, a tie counting one half, so :math:`\\mathrm{AUC} = P(S_+ > S_-) + \\tfrac12 P(S_+ = S_-)`.
+    higher, a tie counting one half, so :math:`\mathrm{AUC} = P(S_+ > S_-) + \tfrac12 P(S_+ = S_-)`.
 
     Parameters
     ----------
@@ -345,7 +345,7 @@ def roc_auc_rank(y_true, scores) -> float:
 
 
 def average_precision(y_true, scores, *, n_positives: int | None = None) -> float:
-    """Average precision :math:`\\mathrm{AP} = \\sum_n (R_n - R_{n-1})\\,P_n` over the thresholds, decreasing.
+    r"""Average precision :math:`\mathrm{AP} = \sum_n (R_n - R_{n-1})\,P_n` over the thresholds, decreasing.
 
     Each recall step is weighted by the precision reached at its end: the area under the precision-recall
     curve drawn as a staircase (no linear interpolation, which would be optimistic). A random ranking has
@@ -404,11 +404,11 @@ def mean_average_precision(Y, S) -> float:
 # -- probabilities -----------------------------------------------------------------------------------------------
 
 def log_loss(y_true, p) -> float:
-    """Mean negative log-likelihood of Bernoulli predictions,
-    :math:`-\\frac1n\\sum_i [y_i \\log p_i + (1-y_i)\\log(1-p_i)]`.
+    r"""Mean negative log-likelihood of Bernoulli predictions,
+    :math:`-\frac1n\sum_i [y_i \log p_i + (1-y_i)\log(1-p_i)]`.
 
-    Probabilities are clipped to :math:`[\\epsilon, 1-\\epsilon]` (machine epsilon, as scikit-learn does), so a
-    certain and wrong prediction costs :math:`-\\log\\epsilon \\approx 36` instead of infinity.
+    Probabilities are clipped to :math:`[\epsilon, 1-\epsilon]` (machine epsilon, as scikit-learn does), so a
+    certain and wrong prediction costs :math:`-\log\epsilon \approx 36` instead of infinity.
 
     Parameters
     ----------
@@ -425,7 +425,7 @@ def log_loss(y_true, p) -> float:
 
 
 def brier_score(y_true, p) -> float:
-    """Brier score, the mean squared error of the probabilities: :math:`\\frac1n\\sum_i (p_i - y_i)^2`.
+    r"""Brier score, the mean squared error of the probabilities: :math:`\frac1n\sum_i (p_i - y_i)^2`.
 
     Parameters
     ----------
@@ -443,7 +443,7 @@ def brier_score(y_true, p) -> float:
 
 @dataclass(frozen=True)
 class CalibrationBins:
-    """A reliability diagram's numbers.
+    r"""A reliability diagram's numbers.
 
     Attributes
     ----------
@@ -455,7 +455,7 @@ class CalibrationBins:
     fraction_positive : ndarray, shape (B,)
         Observed frequency of class 1 in each bin (NaN for an empty bin).
     ece : float
-        Expected calibration error :math:`\\sum_b \\frac{n_b}{n}\\,|\\bar y_b - \\bar p_b|`.
+        Expected calibration error :math:`\sum_b \frac{n_b}{n}\,|\bar y_b - \bar p_b|`.
     """
 
     edges: np.ndarray
@@ -466,10 +466,10 @@ class CalibrationBins:
 
 
 def calibration_bins(y_true, p, n_bins: int = 10) -> CalibrationBins:
-    """Bin the predicted probabilities into ``n_bins`` equal-width bins of [0, 1] and compare each bin's mean
+    r"""Bin the predicted probabilities into ``n_bins`` equal-width bins of [0, 1] and compare each bin's mean
     prediction with its observed frequency of positives.
 
-    A calibrated model has :math:`P(y = 1 \\mid p) = p`, so each bin's points lie near the diagonal; the ECE
+    A calibrated model has :math:`P(y = 1 \mid p) = p`, so each bin's points lie near the diagonal; the ECE
     averages the gaps, weighted by the bins' sizes.
 
     Parameters
@@ -500,15 +500,15 @@ def calibration_bins(y_true, p, n_bins: int = 10) -> CalibrationBins:
 
 @dataclass(frozen=True)
 class RegressionMetrics:
-    """Errors of real-valued predictions.
+    r"""Errors of real-valued predictions.
 
     Attributes
     ----------
-    mse : float      :math:`\\frac1n\\sum_i (y_i - \\hat y_i)^2`
-    rmse : float     :math:`\\sqrt{\\mathrm{MSE}}`, in the units of ``y``
-    mae : float      :math:`\\frac1n\\sum_i |y_i - \\hat y_i|`
-    r2 : float       :math:`1 - \\sum_i (y_i-\\hat y_i)^2 / \\sum_i (y_i - \\bar y)^2` (NaN for a constant ``y``)
-    euclidean : float  :math:`\\lVert y - \\hat y\\rVert_2 = \\sqrt{n}\\,\\mathrm{RMSE}`
+    mse : float      :math:`\frac1n\sum_i (y_i - \hat y_i)^2`
+    rmse : float     :math:`\sqrt{\mathrm{MSE}}`, in the units of ``y``
+    mae : float      :math:`\frac1n\sum_i |y_i - \hat y_i|`
+    r2 : float       :math:`1 - \sum_i (y_i-\hat y_i)^2 / \sum_i (y_i - \bar y)^2` (NaN for a constant ``y``)
+    euclidean : float  :math:`\lVert y - \hat y\rVert_2 = \sqrt{n}\,\mathrm{RMSE}`
     """
 
     mse: float
@@ -560,8 +560,8 @@ def _box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def box_iou(a, b) -> np.ndarray:
-    """Intersection over union of every pair of axis-aligned boxes,
-    :math:`|A \\cap B| / (|A| + |B| - |A \\cap B|)`.
+    r"""Intersection over union of every pair of axis-aligned boxes,
+    :math:`|A \cap B| / (|A| + |B| - |A \cap B|)`.
 
     Parameters
     ----------

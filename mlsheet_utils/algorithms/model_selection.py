@@ -1,9 +1,9 @@
-"""Estimating how a model does on data it has not seen: splits, cross-validation, learning curves, early stopping.
+r"""Estimating how a model does on data it has not seen: splits, cross-validation, learning curves, early stopping.
 
 Splits (lists of ``(train_indices, test_indices)`` pairs, the form scikit-learn's ``cv=`` accepts):
 
-- :func:`kfold_split`             :math:`K` contiguous folds of sizes :math:`\\lceil n/K\\rceil` or
-  :math:`\\lfloor n/K\\rfloor`, optionally after a seeded shuffle (scikit-learn's ``KFold``);
+- :func:`kfold_split`             :math:`K` contiguous folds of sizes :math:`\lceil n/K\rceil` or
+  :math:`\lfloor n/K\rfloor`, optionally after a seeded shuffle (scikit-learn's ``KFold``);
 - :func:`stratified_kfold_split`  folds that keep every class's share (scikit-learn's ``StratifiedKFold``).
 
 Scores:
@@ -54,10 +54,10 @@ def _pairs(fold_of: np.ndarray, n_splits: int) -> list[tuple[np.ndarray, np.ndar
 
 def kfold_split(n_samples: int, n_splits: int = 5, *, shuffle: bool = False,
                 rng=0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Split ``range(n_samples)`` into ``n_splits`` test folds; each fold's complement is its training part.
+    r"""Split ``range(n_samples)`` into ``n_splits`` test folds; each fold's complement is its training part.
 
     The samples (in order, or permuted by ``rng`` when ``shuffle``) are cut into consecutive blocks: the first
-    :math:`n \\bmod K` folds hold :math:`\\lfloor n/K\\rfloor + 1` samples, the others :math:`\\lfloor n/K\\rfloor`,
+    :math:`n \bmod K` folds hold :math:`\lfloor n/K\rfloor + 1` samples, the others :math:`\lfloor n/K\rfloor`,
     so every sample is tested exactly once and fold sizes differ by at most one (scikit-learn's ``KFold``;
     its shuffled folds use another generator, so only the unshuffled ones coincide).
 
@@ -85,11 +85,11 @@ def kfold_split(n_samples: int, n_splits: int = 5, *, shuffle: bool = False,
 
 def stratified_kfold_split(y, n_splits: int = 5, *, shuffle: bool = False,
                            rng=0) -> list[tuple[np.ndarray, np.ndarray]]:
-    """K folds in which every class keeps (to within one sample) its share of the whole data set.
+    r"""K folds in which every class keeps (to within one sample) its share of the whole data set.
 
     The allocation is scikit-learn's ``StratifiedKFold``: sort the labels (classes numbered in order of first
     appearance) and deal them round-robin to the folds; fold :math:`k` then receives
-    :math:`a_{kc} = \\#\\{i \\equiv k \\pmod K : \\text{the } i\\text{-th sorted label is } c\\}` samples of class
+    :math:`a_{kc} = \#\{i \equiv k \pmod K : \text{the } i\text{-th sorted label is } c\}` samples of class
     :math:`c`, which differ across folds by at most one. Within a class the samples go, in data order (or
     shuffled by ``rng``), to fold 0 first, then fold 1, and so on. Without stratification a rare class can be
     missing from a fold altogether; with it, each fold's class frequencies match the data's.
@@ -181,12 +181,12 @@ def _xy(X, y) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cross_val_scores(estimator, X, y, folds, *, scoring="accuracy") -> np.ndarray:
-    """The score of ``estimator`` on each held-out fold after fitting it on the rest.
+    r"""The score of ``estimator`` on each held-out fold after fitting it on the rest.
 
-    .. math:: s_k = \\operatorname{score}\\big(y_{T_k},\\ \\hat f_{-k}(X_{T_k})\\big), \\qquad
-              \\hat f_{-k} = \\text{fit on } \\{1..n\\} \\setminus T_k ,
+    .. math:: s_k = \operatorname{score}\big(y_{T_k},\ \hat f_{-k}(X_{T_k})\big), \qquad
+              \hat f_{-k} = \text{fit on } \{1..n\} \setminus T_k ,
 
-    and :math:`\\bar s = \\frac1K\\sum_k s_k` estimates the score of the model fitted on all :math:`n` rows
+    and :math:`\bar s = \frac1K\sum_k s_k` estimates the score of the model fitted on all :math:`n` rows
     (slightly pessimistically: each fit saw only :math:`(K-1)/K` of them). Everything the estimator learns,
     including any preprocessing inside a :class:`Pipeline`, is learned from the training part alone; that is
     what makes the estimate honest.
@@ -319,14 +319,14 @@ class Pipeline:
 
 @dataclass(frozen=True)
 class GDCurve:
-    """Gradient descent on least squares, every iterate and its errors.
+    r"""Gradient descent on least squares, every iterate and its errors.
 
     Attributes
     ----------
     coefs : ndarray, shape (n_iter + 1, p)
-        :math:`w_0 = 0, w_1, \\dots`
+        :math:`w_0 = 0, w_1, \dots`
     intercepts : ndarray, shape (n_iter + 1,)
-        :math:`\\bar y - \\bar x^\\top w_t` (training means).
+        :math:`\bar y - \bar x^\top w_t` (training means).
     train_mse, val_mse : ndarray, shape (n_iter + 1,)
     """
 
@@ -337,22 +337,22 @@ class GDCurve:
 
 
 def gd_validation_curve(X_train, y_train, X_val, y_val, *, lr: float, n_iter: int) -> GDCurve:
-    """Run gradient descent on the training least-squares loss from zero; record both errors at every step.
+    r"""Run gradient descent on the training least-squares loss from zero; record both errors at every step.
 
-    With centred training data :math:`X_c, y_c` the loss :math:`\\frac{1}{2n}\\lVert y_c - X_c w\\rVert^2` is the
-    quadratic :math:`\\tfrac12 w^\\top A w - b^\\top w` (plus a constant) with :math:`A = X_c^\\top X_c/n`,
-    :math:`b = X_c^\\top y_c/n`, and each step is :math:`w_{t+1} = w_t - \\eta(Aw_t - b)`
+    With centred training data :math:`X_c, y_c` the loss :math:`\frac{1}{2n}\lVert y_c - X_c w\rVert^2` is the
+    quadratic :math:`\tfrac12 w^\top A w - b^\top w` (plus a constant) with :math:`A = X_c^\top X_c/n`,
+    :math:`b = X_c^\top y_c/n`, and each step is :math:`w_{t+1} = w_t - \eta(Aw_t - b)`
     (:func:`mlsheet_utils.algorithms.optim.gradient_descent_quadratic`). In the eigenbasis of :math:`A`
-    (eigenvalues :math:`\\lambda_i`) the iterate is the least-squares solution filtered by
-    :math:`1 - (1 - \\eta\\lambda_i)^t`: directions of large :math:`\\lambda_i` are fitted first, weak (noisy) ones
-    last, which is why stopping early acts like a ridge penalty of about :math:`1/(\\eta t)`.
+    (eigenvalues :math:`\lambda_i`) the iterate is the least-squares solution filtered by
+    :math:`1 - (1 - \eta\lambda_i)^t`: directions of large :math:`\lambda_i` are fitted first, weak (noisy) ones
+    last, which is why stopping early acts like a ridge penalty of about :math:`1/(\eta t)`.
 
     Parameters
     ----------
     X_train : array_like, shape (n, p) ; y_train : array_like, shape (n,)
     X_val : array_like, shape (m, p) ; y_val : array_like, shape (m,)
     lr : float > 0
-        :math:`\\eta`; the iterates converge when :math:`\\eta < 2/\\lambda_{\\max}(A)`.
+        :math:`\eta`; the iterates converge when :math:`\eta < 2/\lambda_{\max}(A)`.
     n_iter : int >= 0
 
     Returns

@@ -1,17 +1,17 @@
-"""Naive Bayes classifiers: Gaussian, multinomial and Bernoulli, computed in log space.
+r"""Naive Bayes classifiers: Gaussian, multinomial and Bernoulli, computed in log space.
 
 Naive Bayes assumes the features are independent given the class, so the class-conditional density factorises
 and Bayes' rule gives
 
-.. math:: \\log P(c \\mid x) = \\log P(c) + \\sum_j \\log p(x_j \\mid c) - \\log \\sum_{c'} P(c')
-          \\prod_j p(x_j \\mid c').
+.. math:: \log P(c \mid x) = \log P(c) + \sum_j \log p(x_j \mid c) - \log \sum_{c'} P(c')
+          \prod_j p(x_j \mid c').
 
-Every estimator computes the joint log-likelihood :math:`\\log P(c) + \\sum_j \\log p(x_j \\mid c)` and normalises
+Every estimator computes the joint log-likelihood :math:`\log P(c) + \sum_j \log p(x_j \mid c)` and normalises
 it with log-sum-exp, so a product of thousands of small probabilities never underflows.
 
-- :func:`lidstone_log_prob`        the smoothed estimate :math:`\\log \\frac{n + \\alpha}{N + \\alpha V}` of a
-  categorical probability from counts (:math:`\\alpha = 1`: Laplace smoothing);
-- :func:`gaussian_log_likelihood`  :math:`\\sum_j \\log \\mathcal N(x_j; \\mu_{cj}, \\sigma^2_{cj})` for every row
+- :func:`lidstone_log_prob`        the smoothed estimate :math:`\log \frac{n + \alpha}{N + \alpha V}` of a
+  categorical probability from counts (:math:`\alpha = 1`: Laplace smoothing);
+- :func:`gaussian_log_likelihood`  :math:`\sum_j \log \mathcal N(x_j; \mu_{cj}, \sigma^2_{cj})` for every row
   and class;
 - :class:`GaussianNB`, :class:`MultinomialNB`, :class:`BernoulliNB`  the estimators, in scikit-learn's shape
   (``fit``, ``predict``, ``predict_proba``, ``predict_log_proba``, ``joint_log_likelihood``) and with its fitted
@@ -32,14 +32,14 @@ from mlsheet_utils.validation import as_array, check_float
 
 
 def lidstone_log_prob(counts, totals, alpha: float, n_values: int) -> np.ndarray:
-    """Log of the smoothed (Lidstone) estimate of a categorical probability,
-    :math:`\\log \\hat p = \\log \\frac{n + \\alpha}{N + \\alpha V}`.
+    r"""Log of the smoothed (Lidstone) estimate of a categorical probability,
+    :math:`\log \hat p = \log \frac{n + \alpha}{N + \alpha V}`.
 
     ``counts`` holds how often each value was seen, ``totals`` the number of observations ``N`` it is out of
     (broadcast against ``counts``), and :math:`V` is the number of values the variable can take, so that the
-    :math:`V` estimates of one variable sum to one. :math:`\\alpha = 1` is Laplace's add-one rule, the posterior
-    mean under a uniform Dirichlet prior; :math:`\\alpha = 0` is the maximum-likelihood estimate
-    (:math:`\\log 0 = -\\infty` for an unseen value).
+    :math:`V` estimates of one variable sum to one. :math:`\alpha = 1` is Laplace's add-one rule, the posterior
+    mean under a uniform Dirichlet prior; :math:`\alpha = 0` is the maximum-likelihood estimate
+    (:math:`\log 0 = -\infty` for an unseen value).
 
     Parameters
     ----------
@@ -63,15 +63,15 @@ def lidstone_log_prob(counts, totals, alpha: float, n_values: int) -> np.ndarray
 
 
 def gaussian_log_likelihood(X, theta, var) -> np.ndarray:
-    """Class-conditional log densities under independent Gaussian features,
-    :math:`\\log p(x \\mid c) = -\\tfrac12 \\sum_j \\bigl[\\log(2\\pi\\sigma^2_{cj}) + (x_j - \\mu_{cj})^2 /
-    \\sigma^2_{cj}\\bigr]`.
+    r"""Class-conditional log densities under independent Gaussian features,
+    :math:`\log p(x \mid c) = -\tfrac12 \sum_j \bigl[\log(2\pi\sigma^2_{cj}) + (x_j - \mu_{cj})^2 /
+    \sigma^2_{cj}\bigr]`.
 
     Parameters
     ----------
     X : array_like, shape (n, d)
-    theta : array_like, shape (k, d), the means :math:`\\mu_{cj}`
-    var : array_like, shape (k, d), the variances :math:`\\sigma^2_{cj} > 0`
+    theta : array_like, shape (k, d), the means :math:`\mu_{cj}`
+    var : array_like, shape (k, d), the variances :math:`\sigma^2_{cj} > 0`
 
     Returns
     -------
@@ -122,30 +122,30 @@ class _NaiveBayes:
             raise ValueError(f"this {type(self).__name__} is not fitted yet; call fit(X, y) first")
 
     def predict_log_proba(self, X) -> np.ndarray:
-        """:math:`\\log P(c \\mid x)`, shape (n, k): the joint log-likelihood minus its log-sum-exp over classes."""
+        r""":math:`\log P(c \mid x)`, shape (n, k): the joint log-likelihood minus its log-sum-exp over classes."""
         jll = self.joint_log_likelihood(X)
         return jll - scipy.special.logsumexp(jll, axis=1, keepdims=True)
 
     def predict_proba(self, X) -> np.ndarray:
-        """:math:`P(c \\mid x)`, shape (n, k); rows sum to one."""
+        r""":math:`P(c \mid x)`, shape (n, k); rows sum to one."""
         return np.exp(self.predict_log_proba(X))
 
     def predict(self, X) -> np.ndarray:
-        """The class of largest :math:`\\log P(c) + \\sum_j \\log p(x_j \\mid c)`, shape (n,)."""
+        r"""The class of largest :math:`\log P(c) + \sum_j \log p(x_j \mid c)`, shape (n,)."""
         jll = self.joint_log_likelihood(X)
         return self.classes_[np.argmax(jll, axis=1)]
 
 
 @dataclass
 class GaussianNB(_NaiveBayes):
-    """Naive Bayes with a Gaussian density per feature and class.
+    r"""Naive Bayes with a Gaussian density per feature and class.
 
     Parameters
     ----------
     priors : array_like, shape (k,), optional
         Class priors; by default the class frequencies.
     var_smoothing : float >= 0
-        :math:`\\varepsilon = ` ``var_smoothing`` times the largest feature variance is added to every variance
+        :math:`\varepsilon = ` ``var_smoothing`` times the largest feature variance is added to every variance
         (scikit-learn's rule), so a constant feature does not give a zero variance.
 
     Attributes
@@ -172,7 +172,7 @@ class GaussianNB(_NaiveBayes):
         return self
 
     def joint_log_likelihood(self, X) -> np.ndarray:
-        """:math:`\\log P(c) + \\log p(x \\mid c)` for every row and class, shape (n, k)."""
+        r""":math:`\log P(c) + \log p(x \mid c)` for every row and class, shape (n, k)."""
         self._fitted()
         with np.errstate(divide="ignore"):
             return np.log(self.class_prior_) + gaussian_log_likelihood(X, self.theta_, self.var_)
@@ -180,10 +180,10 @@ class GaussianNB(_NaiveBayes):
 
 @dataclass
 class MultinomialNB(_NaiveBayes):
-    """Naive Bayes for counts (a bag of words): :math:`p(x \\mid c) \\propto \\prod_v \\theta_{cv}^{x_v}`.
+    r"""Naive Bayes for counts (a bag of words): :math:`p(x \mid c) \propto \prod_v \theta_{cv}^{x_v}`.
 
-    :math:`\\hat\\theta_{cv} = (N_{cv} + \\alpha) / (N_c + \\alpha V)` with :math:`N_{cv}` the total count of
-    feature :math:`v` in class :math:`c`, :math:`N_c = \\sum_v N_{cv}` and :math:`V` the number of features
+    :math:`\hat\theta_{cv} = (N_{cv} + \alpha) / (N_c + \alpha V)` with :math:`N_{cv}` the total count of
+    feature :math:`v` in class :math:`c`, :math:`N_c = \sum_v N_{cv}` and :math:`V` the number of features
     (:func:`lidstone_log_prob`). The multinomial coefficient is the same for every class and cancels.
 
     Parameters
@@ -220,7 +220,7 @@ class MultinomialNB(_NaiveBayes):
         return self
 
     def joint_log_likelihood(self, X) -> np.ndarray:
-        """:math:`\\log P(c) + \\sum_v x_v \\log \\hat\\theta_{cv}` for every row and class, shape (n, k)."""
+        r""":math:`\log P(c) + \sum_v x_v \log \hat\theta_{cv}` for every row and class, shape (n, k)."""
         self._fitted()
         X = as_array(X, "X", ndim=2)
         if X.shape[1] != self.feature_log_prob_.shape[1]:
@@ -231,10 +231,10 @@ class MultinomialNB(_NaiveBayes):
 
 @dataclass
 class BernoulliNB(_NaiveBayes):
-    """Naive Bayes for binary features (a word present or absent):
-    :math:`p(x \\mid c) = \\prod_v p_{cv}^{x_v} (1 - p_{cv})^{1 - x_v}`.
+    r"""Naive Bayes for binary features (a word present or absent):
+    :math:`p(x \mid c) = \prod_v p_{cv}^{x_v} (1 - p_{cv})^{1 - x_v}`.
 
-    :math:`\\hat p_{cv} = (D_{cv} + \\alpha) / (D_c + 2\\alpha)`, with :math:`D_{cv}` the number of class-:math:`c`
+    :math:`\hat p_{cv} = (D_{cv} + \alpha) / (D_c + 2\alpha)`, with :math:`D_{cv}` the number of class-:math:`c`
     rows where feature :math:`v` is on and :math:`D_c` the number of class-:math:`c` rows: each feature has two
     values. Unlike the multinomial model, an absent feature is evidence too.
 
@@ -249,8 +249,8 @@ class BernoulliNB(_NaiveBayes):
     Attributes
     ----------
     classes_, class_count_, class_log_prior_ : ndarray, shape (k,)
-    feature_count_, feature_log_prob_ : ndarray, shape (k, V), :math:`D_{cv}` and :math:`\\log \\hat p_{cv}`
-    feature_log_prob_off_ : ndarray, shape (k, V), :math:`\\log(1 - \\hat p_{cv})`, smoothed the same way
+    feature_count_, feature_log_prob_ : ndarray, shape (k, V), :math:`D_{cv}` and :math:`\log \hat p_{cv}`
+    feature_log_prob_off_ : ndarray, shape (k, V), :math:`\log(1 - \hat p_{cv})`, smoothed the same way
     """
 
     alpha: float = 1.0
@@ -280,7 +280,7 @@ class BernoulliNB(_NaiveBayes):
         return self
 
     def joint_log_likelihood(self, X) -> np.ndarray:
-        """:math:`\\log P(c) + \\sum_v [x_v \\log \\hat p_{cv} + (1 - x_v) \\log(1 - \\hat p_{cv})]`, shape (n, k)."""
+        r""":math:`\log P(c) + \sum_v [x_v \log \hat p_{cv} + (1 - x_v) \log(1 - \hat p_{cv})]`, shape (n, k)."""
         self._fitted()
         X = self._binary(X)
         if X.shape[1] != self.feature_log_prob_.shape[1]:

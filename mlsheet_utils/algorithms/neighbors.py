@@ -1,4 +1,4 @@
-"""k-nearest neighbours: exact search, weighted votes and averages, the two estimators, and a k-d tree.
+r"""k-nearest neighbours: exact search, weighted votes and averages, the two estimators, and a k-d tree.
 
 - :func:`kneighbors`            the ``k`` nearest training rows of every query by brute force (one matrix
   product for all squared distances); equal distances go to the lower training index; returns
@@ -15,10 +15,10 @@
 
 Conventions (the same for every function here):
 
-- distances are Euclidean, :math:`d(p, q) = \\lVert p - q \\rVert_2`;
+- distances are Euclidean, :math:`d(p, q) = \lVert p - q \rVert_2`;
 - **distance ties**: neighbours are ranked by distance, and among equal distances the lower training index
   comes first (so the set of ``k`` neighbours is unique); the brute-force ranking uses the squared distances of
-  the expansion :math:`\\lVert q\\rVert^2 - 2 q^\\top x + \\lVert x\\rVert^2`, which are exact for small
+  the expansion :math:`\lVert q\rVert^2 - 2 q^\top x + \lVert x\rVert^2`, which are exact for small
   integer coordinates;
 - **vote ties**: the class with the lowest index (the first in sorted label order) wins;
 - **inverse-distance weights** :math:`w_j = 1 / d_j`; a query at distance zero from some neighbours gives
@@ -84,7 +84,7 @@ def _order_rows(dist: np.ndarray) -> np.ndarray:
 
 
 def _exact_distances(Q: np.ndarray, X: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
-    """:math:`\\lVert q - x\\rVert` summed one coordinate at a time, for every pair of rows of ``Q`` (m, d) and
+    r""":math:`\lVert q - x\rVert` summed one coordinate at a time, for every pair of rows of ``Q`` (m, d) and
     ``X`` (n, d), shape (m, n), or for the rows ``idx`` (m, k) chosen for each query, shape (m, k)."""
     total = np.zeros((Q.shape[0], X.shape[0] if idx is None else idx.shape[1]))
     for j in range(Q.shape[1]):
@@ -122,12 +122,12 @@ def _kneighbors(X: np.ndarray, Q: np.ndarray | None, k: int) -> Neighbors:
 
 
 def kneighbors(X, Q=None, n_neighbors: int = 5) -> Neighbors:
-    """The ``n_neighbors`` nearest rows of ``X`` to each row of ``Q``, by brute force.
+    r"""The ``n_neighbors`` nearest rows of ``X`` to each row of ``Q``, by brute force.
 
-    All :math:`m \\times n` squared distances come from one matrix product,
-    :math:`\\lVert q\\rVert^2 - 2\\,q^\\top x + \\lVert x\\rVert^2`, which costs :math:`O(mnd)`; the ``k``
+    All :math:`m \times n` squared distances come from one matrix product,
+    :math:`\lVert q\rVert^2 - 2\,q^\top x + \lVert x\rVert^2`, which costs :math:`O(mnd)`; the ``k``
     smallest of each row are found by a partition in :math:`O(mn)` and sorted. The distances returned are then
-    recomputed directly as :math:`\\lVert q - x\\rVert` for the chosen rows, so an exact match has distance
+    recomputed directly as :math:`\lVert q - x\rVert` for the chosen rows, so an exact match has distance
     exactly zero. Equal distances go to the lower training index.
 
     Parameters
@@ -185,10 +185,10 @@ def _check_neighbour_arrays(values, distances, name: str):
 
 def class_scores(labels, distances, n_classes: int, weights: str = "uniform", *,
                  every_k: bool = False) -> np.ndarray:
-    """Weighted votes of the neighbours for each class, as fractions of the total weight.
+    r"""Weighted votes of the neighbours for each class, as fractions of the total weight.
 
-    .. math:: p_c(q) = \\frac{\\sum_{j=1}^{k} w_j\\,[y_{(j)} = c]}{\\sum_{j=1}^{k} w_j}, \\qquad
-              w_j = 1 \\ \\text{(uniform)} \\quad\\text{or}\\quad w_j = 1 / d_{(j)} \\ \\text{(distance)},
+    .. math:: p_c(q) = \frac{\sum_{j=1}^{k} w_j\,[y_{(j)} = c]}{\sum_{j=1}^{k} w_j}, \qquad
+              w_j = 1 \ \text{(uniform)} \quad\text{or}\quad w_j = 1 / d_{(j)} \ \text{(distance)},
 
     where :math:`y_{(j)}, d_{(j)}` are the label and distance of the :math:`j`-th nearest neighbour. A query at
     distance zero from some neighbours lets only those vote. The predicted class is the argmax, ties to the
@@ -223,9 +223,9 @@ def class_scores(labels, distances, n_classes: int, weights: str = "uniform", *,
 
 
 def neighbor_average(targets, distances, weights: str = "uniform", *, every_k: bool = False) -> np.ndarray:
-    """Weighted mean target of the neighbours: the k-NN regression prediction.
+    r"""Weighted mean target of the neighbours: the k-NN regression prediction.
 
-    .. math:: \\hat f(q) = \\frac{\\sum_{j=1}^{k} w_j\\, y_{(j)}}{\\sum_{j=1}^{k} w_j}
+    .. math:: \hat f(q) = \frac{\sum_{j=1}^{k} w_j\, y_{(j)}}{\sum_{j=1}^{k} w_j}
 
     with the weights of :func:`class_scores` (a query at distance zero from some neighbours gets their mean).
 
@@ -406,11 +406,11 @@ class KDTree:
 
 
 def build_kdtree(X, leaf_size: int = 16) -> KDTree:
-    """Build a k-d tree: split each node at the median of its widest coordinate until it holds
+    r"""Build a k-d tree: split each node at the median of its widest coordinate until it holds
     at most ``leaf_size`` rows.
 
-    The median split keeps the depth at :math:`\\lceil \\log_2(n / \\text{leaf\\_size}) \\rceil`, so building
-    costs :math:`O(n \\log n)` (one partition per level).
+    The median split keeps the depth at :math:`\lceil \log_2(n / \text{leaf\_size}) \rceil`, so building
+    costs :math:`O(n \log n)` (one partition per level).
 
     Parameters
     ----------
@@ -471,10 +471,10 @@ class TreeNeighbors:
 
 
 def kdtree_query(tree: KDTree, Q, n_neighbors: int = 1) -> TreeNeighbors:
-    """Exact k-nearest-neighbour search in a k-d tree (depth first, nearer child first, with pruning).
+    r"""Exact k-nearest-neighbour search in a k-d tree (depth first, nearer child first, with pruning).
 
     A subtree is skipped when the distance from the query to its bounding box,
-    :math:`\\lVert \\max(\\text{lower} - q,\\ 0,\\ q - \\text{upper}) \\rVert`, is larger than the current
+    :math:`\lVert \max(\text{lower} - q,\ 0,\ q - \text{upper}) \rVert`, is larger than the current
     ``k``-th best distance: no point inside can be closer. A leaf's points are compared all at once. The
     result equals brute force, ties to the lower index included; the work saved is what ``n_distances`` counts.
 

@@ -1,4 +1,4 @@
-"""Optimisation: unconstrained steps, constrained quadratic programs, projections and Lipschitz constants.
+r"""Optimisation: unconstrained steps, constrained quadratic programs, projections and Lipschitz constants.
 
 Unconstrained:
 
@@ -25,10 +25,10 @@ Lipschitz constants:
 
 Sign convention (used everywhere here): the Lagrangian is
 
-.. math:: \\mathcal{L}(x, \\nu, \\mu) = f(x) + \\nu^\\top (A x - b) + \\mu^\\top (G x - h),
-          \\qquad \\mu \\ge 0,
+.. math:: \mathcal{L}(x, \nu, \mu) = f(x) + \nu^\top (A x - b) + \mu^\top (G x - h),
+          \qquad \mu \ge 0,
 
-so at a solution :math:`\\nabla f(x) + A^\\top \\nu + G^\\top \\mu = 0` and :math:`\\mu_i (G x - h)_i = 0`.
+so at a solution :math:`\nabla f(x) + A^\top \nu + G^\top \mu = 0` and :math:`\mu_i (G x - h)_i = 0`.
 """
 
 from __future__ import annotations
@@ -241,18 +241,18 @@ def _kkt_solve(Q, c, A, b):
 
 
 def solve_eq_qp(Q, c, A, b) -> QPResult:
-    """Minimise ``1/2 x^T Q x + c^T x`` subject to ``A x = b`` by solving the KKT system.
+    r"""Minimise ``1/2 x^T Q x + c^T x`` subject to ``A x = b`` by solving the KKT system.
 
-    Stationarity of :math:`\\mathcal{L} = \\tfrac12 x^\\top Q x + c^\\top x + \\nu^\\top (A x - b)` and
+    Stationarity of :math:`\mathcal{L} = \tfrac12 x^\top Q x + c^\top x + \nu^\top (A x - b)` and
     feasibility give one linear system,
 
     .. math::
-        \\begin{pmatrix} Q & A^\\top \\\\ A & 0 \\end{pmatrix}
-        \\begin{pmatrix} x \\\\ \\nu \\end{pmatrix} = \\begin{pmatrix} -c \\\\ b \\end{pmatrix}.
+        \begin{pmatrix} Q & A^\top \\ A & 0 \end{pmatrix}
+        \begin{pmatrix} x \\ \nu \end{pmatrix} = \begin{pmatrix} -c \\ b \end{pmatrix}.
 
     It has a unique solution when ``A`` has full row rank and ``Q`` is positive definite on the null
     space of ``A``; the solution is then the minimiser. ``nu_i`` is the rate at which the optimal value
-    *falls* as ``b_i`` grows: :math:`\\partial p^\\star / \\partial b = -\\nu`.
+    *falls* as ``b_i`` grows: :math:`\partial p^\star / \partial b = -\nu`.
 
     Parameters
     ----------
@@ -299,12 +299,12 @@ def _null_space(A: np.ndarray) -> np.ndarray:
 
 
 def solve_ineq_qp(Q, c, G, h, *, tol: float = 1e-9) -> QPResult:
-    """Minimise ``1/2 x^T Q x + c^T x`` subject to ``G x <= h`` by enumerating active sets.
+    r"""Minimise ``1/2 x^T Q x + c^T x`` subject to ``G x <= h`` by enumerating active sets.
 
     For a strictly convex objective (``Q`` positive definite) the KKT conditions
 
     .. math::
-        Q x + c + G^\\top \\mu = 0,\\quad G x \\le h,\\quad \\mu \\ge 0,\\quad \\mu_i\\,(G x - h)_i = 0
+        Q x + c + G^\top \mu = 0,\quad G x \le h,\quad \mu \ge 0,\quad \mu_i\,(G x - h)_i = 0
 
     are necessary and sufficient, and the minimiser is unique. For every subset ``S`` of at most ``n``
     constraints the function solves the equality QP with ``G_S x = h_S`` (``mu`` = 0 outside ``S``) and
@@ -427,9 +427,9 @@ def project_box(x, low, high) -> np.ndarray:
 
 
 def project_halfspace(x, a, beta) -> np.ndarray:
-    """Euclidean projection onto the half-space ``{z : a^T z <= beta}``.
+    r"""Euclidean projection onto the half-space ``{z : a^T z <= beta}``.
 
-    .. math:: P(x) = x - \\frac{\\max(0,\\ a^\\top x - \\beta)}{\\lVert a\\rVert^2}\\, a
+    .. math:: P(x) = x - \frac{\max(0,\ a^\top x - \beta)}{\lVert a\rVert^2}\, a
 
     Parameters
     ----------
@@ -478,9 +478,9 @@ def projected_gradient(grad: Callable[[np.ndarray], np.ndarray], project: Callab
 
 def empirical_lipschitz(f: Callable[[np.ndarray], np.ndarray], low, high, *, dim: int = 1,
                         n_pairs: int = 2000, local_scale: float = 1e-3, rng=0) -> float:
-    """Largest observed slope ``||f(x) - f(y)|| / ||x - y||`` over random pairs in a box: a LOWER bound on L.
+    r"""Largest observed slope ``||f(x) - f(y)|| / ||x - y||`` over random pairs in a box: a LOWER bound on L.
 
-    .. math:: \\hat L = \\max_{(x, y)} \\frac{\\lVert f(x) - f(y)\\rVert_2}{\\lVert x - y\\rVert_2} \\le L
+    .. math:: \hat L = \max_{(x, y)} \frac{\lVert f(x) - f(y)\rVert_2}{\lVert x - y\rVert_2} \le L
 
     Half of the pairs are drawn uniformly in ``[low, high]^dim``; the other half are close pairs
     ``y = x + local_scale * (high - low) * u`` with ``u`` uniform on the unit sphere, which probe the local
@@ -525,12 +525,12 @@ def empirical_lipschitz(f: Callable[[np.ndarray], np.ndarray], low, high, *, dim
 
 
 def spectral_norm(W, *, n_iter: int = 100, rng=0) -> float:
-    """Largest singular value of ``W`` by power iteration on ``W^T W``: the Lipschitz constant of ``W x``.
+    r"""Largest singular value of ``W`` by power iteration on ``W^T W``: the Lipschitz constant of ``W x``.
 
-    .. math:: \\lVert W\\rVert_2 = \\max_{v \\ne 0} \\frac{\\lVert W v\\rVert_2}{\\lVert v\\rVert_2}
-              = \\sigma_{\\max}(W), \\qquad v \\leftarrow \\frac{W^\\top W v}{\\lVert W^\\top W v\\rVert}
+    .. math:: \lVert W\rVert_2 = \max_{v \ne 0} \frac{\lVert W v\rVert_2}{\lVert v\rVert_2}
+              = \sigma_{\max}(W), \qquad v \leftarrow \frac{W^\top W v}{\lVert W^\top W v\rVert}
 
-    Converges at the rate :math:`(\\sigma_2/\\sigma_1)^{2k}`; spectral normalisation in GANs runs one step
+    Converges at the rate :math:`(\sigma_2/\sigma_1)^{2k}`; spectral normalisation in GANs runs one step
     per training iteration and reuses ``v``.
 
     Parameters
@@ -557,9 +557,9 @@ def spectral_norm(W, *, n_iter: int = 100, rng=0) -> float:
 
 
 def lipschitz_bound_mlp(weights: Sequence, *, activation_lipschitz: float = 1.0, n_iter: int = 100) -> float:
-    """Upper bound on the Lipschitz constant of ``x -> W_k s(... s(W_1 x))``: the product of layer norms.
+    r"""Upper bound on the Lipschitz constant of ``x -> W_k s(... s(W_1 x))``: the product of layer norms.
 
-    .. math:: L \\le \\prod_{i=1}^{k} \\lVert W_i\\rVert_2 \\cdot \\mathrm{Lip}(s)^{k-1}
+    .. math:: L \le \prod_{i=1}^{k} \lVert W_i\rVert_2 \cdot \mathrm{Lip}(s)^{k-1}
 
     Biases do not change the constant. The bound is usually loose: it assumes every layer's worst
     direction lines up with the next one's.

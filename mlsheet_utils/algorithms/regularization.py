@@ -1,30 +1,30 @@
-"""Penalised least squares: the lasso, the elastic net, ridge, their paths, and the penalties as constraints.
+r"""Penalised least squares: the lasso, the elastic net, ridge, their paths, and the penalties as constraints.
 
 Everything uses scikit-learn's elastic-net scaling,
 
-.. math:: P(w) = \\frac{1}{2n}\\lVert y - b - Xw\\rVert^2 + \\alpha\\rho\\,\\lVert w\\rVert_1
-                 + \\frac{\\alpha(1-\\rho)}{2}\\lVert w\\rVert_2^2 ,
+.. math:: P(w) = \frac{1}{2n}\lVert y - b - Xw\rVert^2 + \alpha\rho\,\lVert w\rVert_1
+                 + \frac{\alpha(1-\rho)}{2}\lVert w\rVert_2^2 ,
 
-with the intercept :math:`b` unpenalised (``l1_ratio`` :math:`=\\rho`; :math:`\\rho = 1` is the lasso, scikit-learn's
-``Lasso(alpha)``; :math:`\\rho = 0` is ridge, scikit-learn's ``Ridge(alpha=n*alpha)``). Multiplying by
+with the intercept :math:`b` unpenalised (``l1_ratio`` :math:`=\rho`; :math:`\rho = 1` is the lasso, scikit-learn's
+``Lasso(alpha)``; :math:`\rho = 0` is ridge, scikit-learn's ``Ridge(alpha=n*alpha)``). Multiplying by
 :math:`2n` gives the form
-:math:`\\lVert y - Xw\\rVert^2 + \\lambda_1\\lVert w\\rVert_1 + \\lambda_2\\lVert w\\rVert_2^2` with
-:math:`\\lambda_1 = 2n\\alpha\\rho` and :math:`\\lambda_2 = n\\alpha(1-\\rho)`.
+:math:`\lVert y - Xw\rVert^2 + \lambda_1\lVert w\rVert_1 + \lambda_2\lVert w\rVert_2^2` with
+:math:`\lambda_1 = 2n\alpha\rho` and :math:`\lambda_2 = n\alpha(1-\rho)`.
 
-- :func:`soft_threshold`           :math:`S_t(z) = \\operatorname{sign}(z)\\max(|z| - t, 0)`, the one-dimensional lasso;
+- :func:`soft_threshold`           :math:`S_t(z) = \operatorname{sign}(z)\max(|z| - t, 0)`, the one-dimensional lasso;
 - :func:`enet_objective`           :math:`P(w)` itself;
 - :func:`enet_coordinate_descent`  cyclic coordinate descent with soft-thresholding, stopped by the duality gap
   (a :class:`CDResult`);
 - :class:`ElasticNet`, :class:`Lasso`  the estimators (``fit``, ``predict``);
-- :func:`alpha_max`                the smallest :math:`\\alpha` at which every coefficient is zero;
-- :func:`enet_path`                coefficients over a decreasing grid of :math:`\\alpha` with warm starts (a
+- :func:`alpha_max`                the smallest :math:`\alpha` at which every coefficient is zero;
+- :func:`enet_path`                coefficients over a decreasing grid of :math:`\alpha` with warm starts (a
   :class:`RegularizationPath`);
 - :func:`ridge_path`               the ridge coefficients over a grid, in closed form through
   :func:`mlsheet_utils.algorithms.linear.ridge`;
-- :func:`cv_mse_path`              K-fold validation error along a path, for choosing :math:`\\alpha`;
-- :func:`project_l1_ball`          Euclidean projection onto :math:`\\{w : \\lVert w\\rVert_1 \\le t\\}` (sort-based);
-- :func:`norm_constrained_lsq`     least squares subject to :math:`\\lVert w\\rVert_1 \\le t` or
-  :math:`\\lVert w\\rVert_2 \\le t`, by projected gradient (:func:`mlsheet_utils.algorithms.optim.projected_gradient`).
+- :func:`cv_mse_path`              K-fold validation error along a path, for choosing :math:`\alpha`;
+- :func:`project_l1_ball`          Euclidean projection onto :math:`\{w : \lVert w\rVert_1 \le t\}` (sort-based);
+- :func:`norm_constrained_lsq`     least squares subject to :math:`\lVert w\rVert_1 \le t` or
+  :math:`\lVert w\rVert_2 \le t`, by projected gradient (:func:`mlsheet_utils.algorithms.optim.projected_gradient`).
 
 Every public function validates its input once and raises ``ValueError`` naming the argument; loops call the
 private kernels.
@@ -72,11 +72,11 @@ def _check_alpha_ratio(alpha, l1_ratio) -> tuple[float, float]:
 # -- the one-dimensional problem ----------------------------------------------------------------------------
 
 def soft_threshold(z, t) -> np.ndarray:
-    """The soft-thresholding operator :math:`S_t(z) = \\operatorname{sign}(z)\\,\\max(|z| - t,\\ 0)`, elementwise.
+    r"""The soft-thresholding operator :math:`S_t(z) = \operatorname{sign}(z)\,\max(|z| - t,\ 0)`, elementwise.
 
-    It solves the one-dimensional lasso :math:`\\min_w \\tfrac12 (w - z)^2 + t|w|`: the subgradient condition
-    :math:`0 \\in w - z + t\\,\\partial|w|` gives :math:`w = z - t` when :math:`z > t`, :math:`w = z + t` when
-    :math:`z < -t`, and :math:`w = 0` for the whole interval :math:`|z| \\le t` (where :math:`\\partial|0| = [-1, 1]`).
+    It solves the one-dimensional lasso :math:`\min_w \tfrac12 (w - z)^2 + t|w|`: the subgradient condition
+    :math:`0 \in w - z + t\,\partial|w|` gives :math:`w = z - t` when :math:`z > t`, :math:`w = z + t` when
+    :math:`z < -t`, and :math:`w = 0` for the whole interval :math:`|z| \le t` (where :math:`\partial|0| = [-1, 1]`).
 
     Parameters
     ----------
@@ -95,10 +95,10 @@ def soft_threshold(z, t) -> np.ndarray:
 
 
 def enet_objective(X, y, coef, intercept: float, alpha: float, l1_ratio: float = 1.0) -> float:
-    """The elastic-net objective :math:`P(w)` of the module docstring.
+    r"""The elastic-net objective :math:`P(w)` of the module docstring.
 
-    .. math:: \\frac{1}{2n}\\lVert y - b - Xw\\rVert^2 + \\alpha\\rho\\lVert w\\rVert_1
-              + \\frac{\\alpha(1-\\rho)}{2}\\lVert w\\rVert^2
+    .. math:: \frac{1}{2n}\lVert y - b - Xw\rVert^2 + \alpha\rho\lVert w\rVert_1
+              + \frac{\alpha(1-\rho)}{2}\lVert w\rVert^2
 
     Parameters
     ----------
@@ -120,7 +120,7 @@ def enet_objective(X, y, coef, intercept: float, alpha: float, l1_ratio: float =
 
 @dataclass(frozen=True)
 class CDResult:
-    """A coordinate-descent fit of the elastic net.
+    r"""A coordinate-descent fit of the elastic net.
 
     Attributes
     ----------
@@ -129,7 +129,7 @@ class CDResult:
     n_iter : int
         Sweeps over the coordinates.
     dual_gap : float
-        Primal minus dual objective at the end (in the units of :math:`P`): :math:`P(w) - \\min P` is at most this.
+        Primal minus dual objective at the end (in the units of :math:`P`): :math:`P(w) - \min P` is at most this.
     converged : bool
         Whether the gap fell below ``tol * ||y - mean(y)||^2 / n`` within ``max_iter`` sweeps.
     """
@@ -198,20 +198,20 @@ def _cd(G, q, yy, a, b, w, max_iter, tol):
 
 def enet_coordinate_descent(X, y, alpha: float, l1_ratio: float = 1.0, *, fit_intercept: bool = True,
                             max_iter: int = 1000, tol: float = 1e-4, coef_init=None) -> CDResult:
-    """Minimise the elastic-net objective :math:`P(w)` (module docstring) by cyclic coordinate descent.
+    r"""Minimise the elastic-net objective :math:`P(w)` (module docstring) by cyclic coordinate descent.
 
-    With the columns and :math:`y` centred (the intercept is then :math:`\\bar y - \\bar x^\\top w`), and writing
-    :math:`G = X^\\top X/n`, :math:`q = X^\\top y/n`, one coordinate step solves the one-dimensional problem
+    With the columns and :math:`y` centred (the intercept is then :math:`\bar y - \bar x^\top w`), and writing
+    :math:`G = X^\top X/n`, :math:`q = X^\top y/n`, one coordinate step solves the one-dimensional problem
     exactly:
 
-    .. math:: z_j = q_j - \\sum_{k \\ne j} G_{jk} w_k, \\qquad
-              w_j \\leftarrow \\frac{S_{\\alpha\\rho}(z_j)}{G_{jj} + \\alpha(1-\\rho)} ,
+    .. math:: z_j = q_j - \sum_{k \ne j} G_{jk} w_k, \qquad
+              w_j \leftarrow \frac{S_{\alpha\rho}(z_j)}{G_{jj} + \alpha(1-\rho)} ,
 
     where :math:`z_j` is the correlation of column :math:`j` with the partial residual that leaves it out and
     :math:`S` is :func:`soft_threshold`. Each step cannot raise :math:`P`; cycling through the coordinates
     converges because the non-smooth part is separable. After each sweep the duality gap (scikit-learn's dual
-    point: the residual scaled into the dual feasible set) bounds :math:`P(w) - \\min P`; the loop stops when it
-    falls below ``tol`` times :math:`\\lVert y - \\bar y\\rVert^2/n`, scikit-learn's criterion.
+    point: the residual scaled into the dual feasible set) bounds :math:`P(w) - \min P`; the loop stops when it
+    falls below ``tol`` times :math:`\lVert y - \bar y\rVert^2/n`, scikit-learn's criterion.
 
     Parameters
     ----------
@@ -243,10 +243,10 @@ def enet_coordinate_descent(X, y, alpha: float, l1_ratio: float = 1.0, *, fit_in
 
 
 class ElasticNet:
-    """The elastic net, fitted by :func:`enet_coordinate_descent` (scikit-learn's ``ElasticNet`` parameters).
+    r"""The elastic net, fitted by :func:`enet_coordinate_descent` (scikit-learn's ``ElasticNet`` parameters).
 
-    Minimises :math:`\\frac{1}{2n}\\lVert y - b - Xw\\rVert^2 + \\alpha\\rho\\lVert w\\rVert_1
-    + \\frac{\\alpha(1-\\rho)}{2}\\lVert w\\rVert^2`.
+    Minimises :math:`\frac{1}{2n}\lVert y - b - Xw\rVert^2 + \alpha\rho\lVert w\rVert_1
+    + \frac{\alpha(1-\rho)}{2}\lVert w\rVert^2`.
 
     Parameters
     ----------
@@ -287,7 +287,7 @@ class ElasticNet:
 
 
 class Lasso(ElasticNet):
-    """The lasso, :math:`\\frac{1}{2n}\\lVert y - b - Xw\\rVert^2 + \\alpha\\lVert w\\rVert_1`: an
+    r"""The lasso, :math:`\frac{1}{2n}\lVert y - b - Xw\rVert^2 + \alpha\lVert w\rVert_1`: an
     :class:`ElasticNet` with ``l1_ratio=1`` (scikit-learn's ``Lasso(alpha)``)."""
 
     def __init__(self, alpha: float = 1.0, *, fit_intercept: bool = True, max_iter: int = 1000,
@@ -298,10 +298,10 @@ class Lasso(ElasticNet):
 # -- paths ----------------------------------------------------------------------------------------------------
 
 def alpha_max(X, y, l1_ratio: float = 1.0, *, fit_intercept: bool = True) -> float:
-    """The smallest :math:`\\alpha` whose elastic-net solution is all zeros: :math:`\\max_j |x_j^\\top y|/(n\\rho)`.
+    r"""The smallest :math:`\alpha` whose elastic-net solution is all zeros: :math:`\max_j |x_j^\top y|/(n\rho)`.
 
-    At :math:`w = 0` the subgradient condition of coordinate :math:`j` reads :math:`|x_j^\\top y|/n \\le \\alpha\\rho`
-    (centred data); it holds for every :math:`j` exactly when :math:`\\alpha` reaches this value.
+    At :math:`w = 0` the subgradient condition of coordinate :math:`j` reads :math:`|x_j^\top y|/n \le \alpha\rho`
+    (centred data); it holds for every :math:`j` exactly when :math:`\alpha` reaches this value.
 
     Parameters
     ----------
@@ -349,7 +349,7 @@ def _check_alphas(alphas) -> np.ndarray:
 
 def enet_path(X, y, *, l1_ratio: float = 1.0, alphas=None, n_alphas: int = 100, eps: float = 1e-3,
               fit_intercept: bool = True, max_iter: int = 1000, tol: float = 1e-4) -> RegularizationPath:
-    """The elastic-net (lasso for ``l1_ratio=1``) solutions along a grid of :math:`\\alpha`, with warm starts.
+    r"""The elastic-net (lasso for ``l1_ratio=1``) solutions along a grid of :math:`\alpha`, with warm starts.
 
     Without ``alphas`` the grid is scikit-learn's: ``n_alphas`` values spaced evenly on a log scale from
     :func:`alpha_max` (all coefficients zero) down to ``eps`` times it. Each fit starts from the previous solution,
@@ -396,11 +396,11 @@ def _path(Xc, yc, x_mean, y_mean, alphas, rho, max_iter, tol) -> RegularizationP
 
 
 def ridge_path(X, y, alphas, *, fit_intercept: bool = True) -> RegularizationPath:
-    """Ridge coefficients for each :math:`\\alpha` in the elastic-net scaling
-    :math:`\\frac{1}{2n}\\lVert y - b - Xw\\rVert^2 + \\frac{\\alpha}{2}\\lVert w\\rVert^2`.
+    r"""Ridge coefficients for each :math:`\alpha` in the elastic-net scaling
+    :math:`\frac{1}{2n}\lVert y - b - Xw\rVert^2 + \frac{\alpha}{2}\lVert w\rVert^2`.
 
     Multiplying by :math:`2n` shows this is :func:`mlsheet_utils.algorithms.linear.ridge` (and scikit-learn's
-    ``Ridge``) with penalty :math:`\\lambda = n\\alpha`, solved in closed form for each :math:`\\alpha`: the same path
+    ``Ridge``) with penalty :math:`\lambda = n\alpha`, solved in closed form for each :math:`\alpha`: the same path
     as ``enet_path(l1_ratio=0)``, without iterations.
 
     Parameters
@@ -422,7 +422,7 @@ def ridge_path(X, y, alphas, *, fit_intercept: bool = True) -> RegularizationPat
 
 def cv_mse_path(X, y, alphas, folds, *, l1_ratio: float = 1.0, fit_intercept: bool = True,
                 max_iter: int = 1000, tol: float = 1e-4) -> np.ndarray:
-    """Validation mean squared error of the elastic-net path on each fold: choose :math:`\\alpha` by its mean.
+    r"""Validation mean squared error of the elastic-net path on each fold: choose :math:`\alpha` by its mean.
 
     For each ``(train, test)`` pair the path over ``alphas`` is fitted on the training rows (centred on their own
     means) and scored on the held-out rows, as scikit-learn's ``LassoCV`` / ``ElasticNetCV`` do.
@@ -481,13 +481,13 @@ def _project_l1(v: np.ndarray, radius: float) -> np.ndarray:
 
 
 def project_l1_ball(v, radius: float) -> np.ndarray:
-    """Euclidean projection of ``v`` onto :math:`\\{w : \\lVert w\\rVert_1 \\le t\\}`.
+    r"""Euclidean projection of ``v`` onto :math:`\{w : \lVert w\rVert_1 \le t\}`.
 
     Inside the ball :math:`v` is its own projection. Outside, the projection is a soft-threshold,
-    :math:`S_\\theta(v)`, with the one :math:`\\theta > 0` that lands on the surface,
-    :math:`\\sum_i \\max(|v_i| - \\theta, 0) = t`. Sorting :math:`|v|` in decreasing order as :math:`u` finds it:
-    :math:`\\theta = (\\sum_{i \\le k} u_i - t)/k` for the largest :math:`k` with
-    :math:`u_k > (\\sum_{i \\le k} u_i - t)/k` (Duchi, Shalev-Shwartz, Singer and Chandra, 2008). The same
+    :math:`S_\theta(v)`, with the one :math:`\theta > 0` that lands on the surface,
+    :math:`\sum_i \max(|v_i| - \theta, 0) = t`. Sorting :math:`|v|` in decreasing order as :math:`u` finds it:
+    :math:`\theta = (\sum_{i \le k} u_i - t)/k` for the largest :math:`k` with
+    :math:`u_k > (\sum_{i \le k} u_i - t)/k` (Duchi, Shalev-Shwartz, Singer and Chandra, 2008). The same
     threshold that makes the lasso sparse makes the projection land on a face or corner of the ball.
 
     Parameters
@@ -512,16 +512,16 @@ def _project_l2(v: np.ndarray, radius: float) -> np.ndarray:
 
 def norm_constrained_lsq(X, y, radius: float, *, norm: str = "l1", fit_intercept: bool = True,
                          n_iter: int = 2000) -> tuple[np.ndarray, float]:
-    """Least squares with a norm budget: :math:`\\min \\frac{1}{2n}\\lVert y - b - Xw\\rVert^2` s.t.
-    :math:`\\lVert w\\rVert \\le t`.
+    r"""Least squares with a norm budget: :math:`\min \frac{1}{2n}\lVert y - b - Xw\rVert^2` s.t.
+    :math:`\lVert w\rVert \le t`.
 
     This is the constrained form of the lasso (``norm="l1"``) and of ridge (``norm="l2"``): for every penalty
-    :math:`\\alpha` there is a budget :math:`t` (the norm of the penalised solution) with the same minimiser, and the
+    :math:`\alpha` there is a budget :math:`t` (the norm of the penalised solution) with the same minimiser, and the
     penalty is the Lagrange multiplier of the budget. Solved by projected gradient descent,
     :func:`mlsheet_utils.algorithms.optim.projected_gradient`, with step :math:`1/L`,
-    :math:`L = \\lVert X_c\\rVert_2^2/n`, and the projection onto the L1 ball (:func:`project_l1_ball`) or the L2
-    ball (a rescaling); the error contracts by about :math:`1 - \\mu/L` per step, :math:`\\mu` the smallest
-    eigenvalue of :math:`X_c^\\top X_c / n`.
+    :math:`L = \lVert X_c\rVert_2^2/n`, and the projection onto the L1 ball (:func:`project_l1_ball`) or the L2
+    ball (a rescaling); the error contracts by about :math:`1 - \mu/L` per step, :math:`\mu` the smallest
+    eigenvalue of :math:`X_c^\top X_c / n`.
 
     Parameters
     ----------

@@ -1,14 +1,14 @@
-"""Tabular reinforcement learning: finite MDPs, grid worlds, dynamic programming and TD control.
+r"""Tabular reinforcement learning: finite MDPs, grid worlds, dynamic programming and TD control.
 
 An :class:`MDP` holds everything as arrays, indexed by state ``s`` (``0..S-1``) and action ``a`` (``0..A-1``):
 
 - ``P[s, a, s']`` the probability of moving to ``s'`` after taking ``a`` in ``s``, shape (S, A, S);
-- ``R[s, a]`` the expected immediate reward :math:`\\mathbb{E}[r_{t+1} \\mid s_t = s, a_t = a]`, shape (S, A);
+- ``R[s, a]`` the expected immediate reward :math:`\mathbb{E}[r_{t+1} \mid s_t = s, a_t = a]`, shape (S, A);
 - ``terminal[s]`` whether ``s`` ends an episode, shape (S,);
 - ``gamma`` the discount factor in :math:`[0, 1)`.
 
 Terminal states are absorbing with zero reward (``P[t, :, t] = 1``, ``R[t, :] = 0``), so the dynamic-programming
-functions need no special case (:math:`V(t) = 0 + \\gamma V(t)` forces :math:`V(t) = 0`), while the sampling
+functions need no special case (:math:`V(t) = 0 + \gamma V(t)` forces :math:`V(t) = 0`), while the sampling
 functions end an episode on entering one and never bootstrap from it.
 
 Models: :class:`MDP`, :func:`gridworld` (grid maps such as :data:`CLIFF` and :data:`ROOM`), :func:`corridor`.
@@ -66,7 +66,7 @@ ROOM = ("S...",
 
 @dataclass(frozen=True, eq=False)
 class MDP:
-    """A finite Markov decision process with episodes that end in absorbing terminal states.
+    r"""A finite Markov decision process with episodes that end in absorbing terminal states.
 
     Parameters
     ----------
@@ -82,7 +82,7 @@ class MDP:
         The non-terminal state every episode starts from.
     R_next : array_like, shape (S, A, S), optional
         The reward actually received on the transition ``(s, a, s')``, used by :func:`step` when given;
-        it must average to ``R``: :math:`R(s, a) = \\sum_{s'} P(s' \\mid s, a)\\, R_{next}(s, a, s')`.
+        it must average to ``R``: :math:`R(s, a) = \sum_{s'} P(s' \mid s, a)\, R_{next}(s, a, s')`.
     shape : (int, int), optional
         Grid shape (rows, columns) when the states are the cells of a grid, in row-major order.
     layout : tuple of str, optional
@@ -216,13 +216,13 @@ def gridworld(layout=CLIFF, *, slip: float = 0.0, gamma: float = 0.9, step_rewar
 
 
 def corridor(gamma: float = 0.9, *, length: int = 6, left_reward: float = 1.0, right_reward: float = 10.0) -> MDP:
-    """A corridor of ``length`` states with an exit at each end: a small reward near, a large one far.
+    r"""A corridor of ``length`` states with an exit at each end: a small reward near, a large one far.
 
     States ``0 .. length - 1``; both ends are terminal. Every episode starts in state 1, next to the left exit.
     Action 0 moves left, action 1 moves right, deterministically. Entering state 0 pays ``left_reward``,
     entering the last state pays ``right_reward``, every other move pays 0. Going right reaches the far exit in
     ``length - 2`` moves, so the optimal first move is right exactly when
-    :math:`\\gamma^{L - 3} r_R > r_L` with :math:`L` = ``length``, :math:`r_R` = ``right_reward``,
+    :math:`\gamma^{L - 3} r_R > r_L` with :math:`L` = ``length``, :math:`r_R` = ``right_reward``,
     :math:`r_L` = ``left_reward``.
 
     Parameters
@@ -250,12 +250,12 @@ def corridor(gamma: float = 0.9, *, length: int = 6, left_reward: float = 1.0, r
 # -- dynamic programming ------------------------------------------------------------------------------------
 
 def bellman_backup(mdp: MDP, Q, gamma: float | None = None) -> np.ndarray:
-    """The Bellman optimality operator applied to ``Q``.
+    r"""The Bellman optimality operator applied to ``Q``.
 
-    .. math:: (T Q)(s, a) = R(s, a) + \\gamma \\sum_{s'} P(s' \\mid s, a) \\max_{a'} Q(s', a')
+    .. math:: (T Q)(s, a) = R(s, a) + \gamma \sum_{s'} P(s' \mid s, a) \max_{a'} Q(s', a')
 
     Terminal states contribute nothing (their row of ``Q`` is ignored), so ``T`` is a
-    :math:`\\gamma`-contraction in the max norm and :math:`Q^*` is its unique fixed point.
+    :math:`\gamma`-contraction in the max norm and :math:`Q^*` is its unique fixed point.
 
     Parameters
     ----------
@@ -284,10 +284,10 @@ def _bellman_backup(mdp: MDP, Q: np.ndarray, gamma: float) -> np.ndarray:
 
 
 def value_iteration(mdp: MDP, tol: float = 1e-10, max_iter: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
-    """Optimal action values by iterating the Bellman optimality operator, :math:`Q_{k+1} = T Q_k`.
+    r"""Optimal action values by iterating the Bellman optimality operator, :math:`Q_{k+1} = T Q_k`.
 
-    Because :math:`T` is a :math:`\\gamma`-contraction,
-    :math:`\\lVert Q_{k+1} - Q^*\\rVert_\\infty \\le \\frac{\\gamma}{1-\\gamma}\\lVert Q_{k+1} - Q_k\\rVert_\\infty`;
+    Because :math:`T` is a :math:`\gamma`-contraction,
+    :math:`\lVert Q_{k+1} - Q^*\rVert_\infty \le \frac{\gamma}{1-\gamma}\lVert Q_{k+1} - Q_k\rVert_\infty`;
     the loop stops once that bound is at most ``tol``.
 
     Parameters
@@ -302,7 +302,7 @@ def value_iteration(mdp: MDP, tol: float = 1e-10, max_iter: int = 100_000) -> tu
     Q : ndarray, shape (S, A)
         :math:`Q^*(s, a)`, the expected discounted return of taking ``a`` in ``s`` and acting optimally after.
     V : ndarray, shape (S,)
-        :math:`V^*(s) = \\max_a Q^*(s, a)`, zero at terminal states.
+        :math:`V^*(s) = \max_a Q^*(s, a)`, zero at terminal states.
     """
     if not isinstance(mdp, MDP):
         raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
@@ -334,22 +334,22 @@ def _policy_matrix(mdp: MDP, policy) -> np.ndarray:
 
 
 def policy_evaluation(mdp: MDP, policy) -> np.ndarray:
-    """The value of a fixed policy by one linear solve.
+    r"""The value of a fixed policy by one linear solve.
 
-    With :math:`P_\\pi(s, s') = \\sum_a \\pi(a \\mid s) P(s' \\mid s, a)` and
-    :math:`r_\\pi(s) = \\sum_a \\pi(a \\mid s) R(s, a)`, the Bellman expectation equation
-    :math:`v = r_\\pi + \\gamma P_\\pi v` is linear, and :math:`I - \\gamma P_\\pi` is invertible for
-    :math:`\\gamma < 1`, so :math:`v_\\pi = (I - \\gamma P_\\pi)^{-1} r_\\pi`.
+    With :math:`P_\pi(s, s') = \sum_a \pi(a \mid s) P(s' \mid s, a)` and
+    :math:`r_\pi(s) = \sum_a \pi(a \mid s) R(s, a)`, the Bellman expectation equation
+    :math:`v = r_\pi + \gamma P_\pi v` is linear, and :math:`I - \gamma P_\pi` is invertible for
+    :math:`\gamma < 1`, so :math:`v_\pi = (I - \gamma P_\pi)^{-1} r_\pi`.
 
     Parameters
     ----------
     mdp : MDP
-    policy : array_like, shape (S,) of int actions, or (S, A) of probabilities :math:`\\pi(a \\mid s)`
+    policy : array_like, shape (S,) of int actions, or (S, A) of probabilities :math:`\pi(a \mid s)`
 
     Returns
     -------
     ndarray, shape (S,)
-        :math:`v_\\pi(s)`, zero at terminal states. Use :func:`q_from_v` for :math:`q_\\pi`.
+        :math:`v_\pi(s)`, zero at terminal states. Use :func:`q_from_v` for :math:`q_\pi`.
     """
     pi = _policy_matrix(mdp, policy)
     P_pi = np.einsum("sa,sat->st", pi, mdp.P)
@@ -358,7 +358,7 @@ def policy_evaluation(mdp: MDP, policy) -> np.ndarray:
 
 
 def q_from_v(mdp: MDP, V) -> np.ndarray:
-    """One-step look-ahead, :math:`q(s, a) = R(s, a) + \\gamma \\sum_{s'} P(s' \\mid s, a) V(s')`, shape (S, A)."""
+    r"""One-step look-ahead, :math:`q(s, a) = R(s, a) + \gamma \sum_{s'} P(s' \mid s, a) V(s')`, shape (S, A)."""
     V = as_array(V, "V", ndim=1)
     if V.shape != (mdp.n_states,):
         raise ValueError(f"V must have shape ({mdp.n_states},), got {V.shape}")
@@ -366,12 +366,12 @@ def q_from_v(mdp: MDP, V) -> np.ndarray:
 
 
 def policy_iteration(mdp: MDP, max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-    """Howard's policy iteration: evaluate the policy exactly, improve it greedily, repeat until it is stable.
+    r"""Howard's policy iteration: evaluate the policy exactly, improve it greedily, repeat until it is stable.
 
-    Evaluation solves :math:`(I - \\gamma P_\\pi)\\, v = r_\\pi` with ``scipy.linalg.solve`` (a dense LU
-    factorisation); improvement takes :math:`\\pi'(s) = \\arg\\max_a q_\\pi(s, a)`, keeping :math:`\\pi(s)` on
+    Evaluation solves :math:`(I - \gamma P_\pi)\, v = r_\pi` with ``scipy.linalg.solve`` (a dense LU
+    factorisation); improvement takes :math:`\pi'(s) = \arg\max_a q_\pi(s, a)`, keeping :math:`\pi(s)` on
     ties so the loop cannot cycle between equally good actions. Each improvement can only raise
-    :math:`v_\\pi`, and there are finitely many deterministic policies, so it ends, in practice after a handful
+    :math:`v_\pi`, and there are finitely many deterministic policies, so it ends, in practice after a handful
     of rounds, at an optimal policy. An exact method that shares no code with :func:`value_iteration`, which
     makes it a reference for it.
 
@@ -404,13 +404,13 @@ def policy_iteration(mdp: MDP, max_iter: int = 1000) -> tuple[np.ndarray, np.nda
 
 
 def contraction_ratios(mdp: MDP, n_pairs: int = 500, rng=0, *, scale: float = 10.0) -> np.ndarray:
-    """How much the Bellman operator shrinks the distance between random pairs of tables.
+    r"""How much the Bellman operator shrinks the distance between random pairs of tables.
 
-    .. math:: \\rho = \\frac{\\lVert T Q_1 - T Q_2 \\rVert_\\infty}{\\lVert Q_1 - Q_2 \\rVert_\\infty}
-              \\le \\gamma ,
+    .. math:: \rho = \frac{\lVert T Q_1 - T Q_2 \rVert_\infty}{\lVert Q_1 - Q_2 \rVert_\infty}
+              \le \gamma ,
 
     both norms over the non-terminal rows (terminal rows never enter :math:`T`), with the entries of
-    :math:`Q_1, Q_2` drawn independently from :math:`N(0, \\text{scale}^2)`.
+    :math:`Q_1, Q_2` drawn independently from :math:`N(0, \text{scale}^2)`.
 
     Parameters
     ----------
@@ -439,11 +439,11 @@ def contraction_ratios(mdp: MDP, n_pairs: int = 500, rng=0, *, scale: float = 10
 
 def expected_q_sweeps(mdp: MDP, q_init: float, n_sweeps: int = 600, *, bootstrap_terminal: bool = False
                       ) -> np.ndarray:
-    """The expected Q-learning update with step size 1, applied to every non-terminal pair at once.
+    r"""The expected Q-learning update with step size 1, applied to every non-terminal pair at once.
 
-    Starting from :math:`Q \\equiv q_0`, each sweep sets, on the non-terminal rows,
+    Starting from :math:`Q \equiv q_0`, each sweep sets, on the non-terminal rows,
 
-    .. math:: Q(s, a) \\leftarrow R(s, a) + \\gamma \\sum_{s'} P(s' \\mid s, a)\\, \\max_{a'} Q(s', a'),
+    .. math:: Q(s, a) \leftarrow R(s, a) + \gamma \sum_{s'} P(s' \mid s, a)\, \max_{a'} Q(s', a'),
 
     while the terminal rows keep :math:`q_0`: no action is taken there, so Q-learning never updates them. With
     ``bootstrap_terminal=False`` a terminal :math:`s'` contributes 0 (the episode ends), and the sweeps
@@ -475,15 +475,15 @@ def expected_q_sweeps(mdp: MDP, q_init: float, n_sweeps: int = 600, *, bootstrap
 
 
 def greedy_policy(Q) -> np.ndarray:
-    """The greedy deterministic policy :math:`\\pi(s) = \\arg\\max_a Q(s, a)` (lowest index on ties), shape (S,)."""
+    r"""The greedy deterministic policy :math:`\pi(s) = \arg\max_a Q(s, a)` (lowest index on ties), shape (S,)."""
     return np.asarray(Q).argmax(axis=1)
 
 
 def epsilon_greedy_probs(Q, epsilon: float) -> np.ndarray:
-    """The epsilon-greedy policy of ``Q`` as an (S, A) probability matrix.
+    r"""The epsilon-greedy policy of ``Q`` as an (S, A) probability matrix.
 
-    :math:`\\pi(a \\mid s) = \\varepsilon / A + (1 - \\varepsilon)\\,[a \\in \\mathcal{A}^*(s)] / |\\mathcal{A}^*(s)|`,
-    with :math:`\\mathcal{A}^*(s)` the greedy actions, matching :func:`epsilon_greedy`'s random tie-break.
+    :math:`\pi(a \mid s) = \varepsilon / A + (1 - \varepsilon)\,[a \in \mathcal{A}^*(s)] / |\mathcal{A}^*(s)|`,
+    with :math:`\mathcal{A}^*(s)` the greedy actions, matching :func:`epsilon_greedy`'s random tie-break.
     """
     epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0)
     Q = as_array(Q, "Q", ndim=2)
@@ -535,11 +535,11 @@ def _epsilon_greedy(q: list, epsilon: float, draw) -> int:
 
 
 def epsilon_greedy(Q, s: int, epsilon: float, rng) -> int:
-    """Draw an action: uniformly at random with probability ``epsilon``, else a greedy one.
+    r"""Draw an action: uniformly at random with probability ``epsilon``, else a greedy one.
 
-    .. math:: \\pi(a \\mid s) = \\frac{\\varepsilon}{|\\mathcal{A}|}
-              + (1 - \\varepsilon)\\, \\frac{[a \\in \\mathcal{A}^*(s)]}{|\\mathcal{A}^*(s)|}, \\qquad
-              \\mathcal{A}^*(s) = \\arg\\max_a Q(s, a)
+    .. math:: \pi(a \mid s) = \frac{\varepsilon}{|\mathcal{A}|}
+              + (1 - \varepsilon)\, \frac{[a \in \mathcal{A}^*(s)]}{|\mathcal{A}^*(s)|}, \qquad
+              \mathcal{A}^*(s) = \arg\max_a Q(s, a)
 
     (:func:`epsilon_greedy_probs` gives these probabilities). Ties among greedy actions are broken uniformly at
     random, so an untrained, all-equal ``Q`` gives a random walk, not "always action 0". The learners call the
@@ -579,10 +579,10 @@ def _step(mdp: MDP, s: int, a: int, draw) -> tuple[int, float, bool]:
 
 
 def step(mdp: MDP, s: int, a: int, rng) -> Transition:
-    """Sample one transition, :math:`s' \\sim P(\\cdot \\mid s, a)`, by inverting the cumulative distribution.
+    r"""Sample one transition, :math:`s' \sim P(\cdot \mid s, a)`, by inverting the cumulative distribution.
 
-    With :math:`F(j) = \\sum_{s' \\le j} P(s' \\mid s, a)` and :math:`u \\sim U[0, 1)`, the next state is the
-    first :math:`j` with :math:`F(j) > u` (a binary search), so :math:`\\Pr(s' = j) = F(j) - F(j - 1)`. The
+    With :math:`F(j) = \sum_{s' \le j} P(s' \mid s, a)` and :math:`u \sim U[0, 1)`, the next state is the
+    first :math:`j` with :math:`F(j) > u` (a binary search), so :math:`\Pr(s' = j) = F(j) - F(j - 1)`. The
     learners call the unchecked kernel ``_step`` on every step.
 
     Parameters
@@ -610,14 +610,14 @@ def step(mdp: MDP, s: int, a: int, rng) -> Transition:
 
 @dataclass(frozen=True)
 class TDResult:
-    """What :func:`q_learning` and :func:`sarsa` return.
+    r"""What :func:`q_learning` and :func:`sarsa` return.
 
     Attributes
     ----------
     Q : ndarray, shape (S, A)
         The learned action values after the last episode.
     returns : ndarray, shape (episodes,)
-        Discounted return of each episode, :math:`\\sum_t \\gamma^t r_{t+1}`.
+        Discounted return of each episode, :math:`\sum_t \gamma^t r_{t+1}`.
     lengths : ndarray of int, shape (episodes,)
         Steps taken in each episode.
     visits : ndarray of int, shape (S, A)
@@ -657,19 +657,19 @@ def _check_td_args(mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alph
 def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: float = 0.1,
                episodes: int = 500, rng=0, max_steps: int = 200, *, q_init=0.0,
                alpha_power: float = 0.0, history: bool = False) -> TDResult:
-    """Tabular Q-learning: off-policy TD control (Watkins, 1989).
+    r"""Tabular Q-learning: off-policy TD control (Watkins, 1989).
 
     Each episode starts in ``mdp.start``; actions come from the epsilon-greedy *behaviour* policy, and every
     transition :math:`(s, a, r, s')` updates
 
-    .. math:: Q(s, a) \\leftarrow Q(s, a) + \\alpha_n \\big[y - Q(s, a)\\big], \\qquad
-              y = \\begin{cases} r & s' \\text{ terminal} \\\\
-                                 r + \\gamma \\max_{a'} Q(s', a') & \\text{otherwise,} \\end{cases}
+    .. math:: Q(s, a) \leftarrow Q(s, a) + \alpha_n \big[y - Q(s, a)\big], \qquad
+              y = \begin{cases} r & s' \text{ terminal} \\
+                                 r + \gamma \max_{a'} Q(s', a') & \text{otherwise,} \end{cases}
 
-    so the *target* policy is greedy. The step size is :math:`\\alpha_n = \\alpha\\, n(s, a)^{-\\omega}` with
-    :math:`n(s, a)` the visit count and :math:`\\omega` = ``alpha_power``: :math:`\\omega = 0` is a constant
-    step; :math:`\\omega \\in (1/2, 1]` meets the Robbins-Monro conditions :math:`\\sum_n \\alpha_n = \\infty`,
-    :math:`\\sum_n \\alpha_n^2 < \\infty` under which Q converges to :math:`Q^*` with probability 1 when every
+    so the *target* policy is greedy. The step size is :math:`\alpha_n = \alpha\, n(s, a)^{-\omega}` with
+    :math:`n(s, a)` the visit count and :math:`\omega` = ``alpha_power``: :math:`\omega = 0` is a constant
+    step; :math:`\omega \in (1/2, 1]` meets the Robbins-Monro conditions :math:`\sum_n \alpha_n = \infty`,
+    :math:`\sum_n \alpha_n^2 < \infty` under which Q converges to :math:`Q^*` with probability 1 when every
     pair is visited infinitely often. An episode cut off after ``max_steps`` is truncated, not terminated:
     its last update still bootstraps. The table is kept as nested lists while learning (a few actions per
     state: plain Python beats NumPy calls on single entries).
@@ -690,7 +690,7 @@ def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon
     q_init : float or array_like of shape (S, A)
         Initial values of non-terminal states (terminal rows are fixed at 0).
     alpha_power : float in [0, 1]
-        Decay exponent :math:`\\omega` of the step size.
+        Decay exponent :math:`\omega` of the step size.
     history : bool
         Also keep the table and the visit counts before the first and after every episode (for replaying the
         learning).
@@ -735,12 +735,12 @@ def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon
 def sarsa(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: float = 0.1,
           episodes: int = 500, rng=0, max_steps: int = 200, *, q_init=0.0,
           alpha_power: float = 0.0, history: bool = False) -> TDResult:
-    """Tabular SARSA: on-policy TD control; same arguments and result as :func:`q_learning`.
+    r"""Tabular SARSA: on-policy TD control; same arguments and result as :func:`q_learning`.
 
     The target uses the action the epsilon-greedy policy actually takes next,
-    :math:`y = r + \\gamma Q(s', a')` with :math:`a' \\sim \\pi_\\varepsilon(\\cdot \\mid s')` (just :math:`r` when
+    :math:`y = r + \gamma Q(s', a')` with :math:`a' \sim \pi_\varepsilon(\cdot \mid s')` (just :math:`r` when
     :math:`s'` is terminal), so Q converges to the values of the epsilon-greedy policy it follows, not to
-    :math:`Q^*` (unless :math:`\\varepsilon \\to 0`).
+    :math:`Q^*` (unless :math:`\varepsilon \to 0`).
     """
     alpha, gamma, epsilon, episodes, max_steps, alpha_power, Q = _check_td_args(
         mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alpha_power)
@@ -777,9 +777,9 @@ def sarsa(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: flo
 # -- reading a learned table --------------------------------------------------------------------------------
 
 def greedy_path(mdp: MDP, Q) -> np.ndarray:
-    """The states visited by following the greedy action and, after it, the most likely next state.
+    r"""The states visited by following the greedy action and, after it, the most likely next state.
 
-    From ``mdp.start``, repeat :math:`s \\leftarrow \\arg\\max_{s'} P(s' \\mid s, \\arg\\max_a Q(s, a))` until a
+    From ``mdp.start``, repeat :math:`s \leftarrow \arg\max_{s'} P(s' \mid s, \arg\max_a Q(s, a))` until a
     terminal state is reached or a state comes round again (the path loops; the repeated state is the last
     entry). For deterministic moves this is exactly where the greedy policy goes.
 

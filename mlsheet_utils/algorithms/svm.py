@@ -1,23 +1,23 @@
-"""The soft-margin support vector machine, solved in the dual by sequential minimal optimisation (SMO).
+r"""The soft-margin support vector machine, solved in the dual by sequential minimal optimisation (SMO).
 
-The primal problem, for labels :math:`y_i \\in \\{-1, +1\\}` and a feature map :math:`\\phi`, is
+The primal problem, for labels :math:`y_i \in \{-1, +1\}` and a feature map :math:`\phi`, is
 
-.. math:: \\min_{w, b}\\ \\tfrac12 \\lVert w \\rVert^2
-          + C \\sum_i \\max\\bigl(0,\\ 1 - y_i (w^\\top \\phi(x_i) + b)\\bigr),
+.. math:: \min_{w, b}\ \tfrac12 \lVert w \rVert^2
+          + C \sum_i \max\bigl(0,\ 1 - y_i (w^\top \phi(x_i) + b)\bigr),
 
 the hinge loss plus a margin term. Its dual depends on the data only through the Gram matrix
-:math:`K_{ij} = \\phi(x_i)^\\top \\phi(x_j)`:
+:math:`K_{ij} = \phi(x_i)^\top \phi(x_j)`:
 
-.. math:: \\max_\\alpha\\ \\sum_i \\alpha_i - \\tfrac12 \\sum_{ij} \\alpha_i \\alpha_j y_i y_j K_{ij}
-          \\quad \\text{s.t.}\\quad 0 \\le \\alpha_i \\le C,\\ \\ \\sum_i \\alpha_i y_i = 0,
+.. math:: \max_\alpha\ \sum_i \alpha_i - \tfrac12 \sum_{ij} \alpha_i \alpha_j y_i y_j K_{ij}
+          \quad \text{s.t.}\quad 0 \le \alpha_i \le C,\ \ \sum_i \alpha_i y_i = 0,
 
-and the decision function is :math:`f(x) = \\sum_i \\alpha_i y_i k(x_i, x) + b`.
+and the decision function is :math:`f(x) = \sum_i \alpha_i y_i k(x_i, x) + b`.
 
 - :func:`smo`               the dual solved two coordinates at a time (libsvm's second-order working-set choice),
   with the intercept from the KKT conditions (a :class:`SMOResult`);
-- :func:`dual_objective`    :math:`W(\\alpha)` above;
-- :func:`hinge_loss`        :math:`\\max(0, 1 - y f)` per sample;
-- :func:`primal_objective`  the primal at :math:`w = \\sum_i \\alpha_i y_i \\phi(x_i)`; primal minus dual is the
+- :func:`dual_objective`    :math:`W(\alpha)` above;
+- :func:`hinge_loss`        :math:`\max(0, 1 - y f)` per sample;
+- :func:`primal_objective`  the primal at :math:`w = \sum_i \alpha_i y_i \phi(x_i)`; primal minus dual is the
   duality gap, zero at the optimum;
 - :class:`SoftMarginSVC`    the estimator (``fit``, ``decision_function``, ``predict``) on any kernel of
   :mod:`mlsheet_utils.algorithms.kernels`.
@@ -41,20 +41,20 @@ TAU = 1e-12
 
 @dataclass(frozen=True)
 class SMOResult:
-    """Output of :func:`smo`.
+    r"""Output of :func:`smo`.
 
     Attributes
     ----------
     alpha : ndarray, shape (n,)
-        The dual variables, each in :math:`[0, C]`, with :math:`\\sum_i \\alpha_i y_i = 0`.
+        The dual variables, each in :math:`[0, C]`, with :math:`\sum_i \alpha_i y_i = 0`.
     intercept : float
-        :math:`b` of :math:`f(x) = \\sum_i \\alpha_i y_i k(x_i, x) + b`.
+        :math:`b` of :math:`f(x) = \sum_i \alpha_i y_i k(x_i, x) + b`.
     n_iter : int
         Pairs updated.
     converged : bool
         Whether the largest KKT violation fell below ``tol`` before ``max_iter`` pairs.
     violation : float
-        The final :math:`m(\\alpha) - M(\\alpha)` (see :func:`smo`); at most ``tol`` when converged.
+        The final :math:`m(\alpha) - M(\alpha)` (see :func:`smo`); at most ``tol`` when converged.
     """
 
     alpha: np.ndarray
@@ -113,20 +113,20 @@ def _smo(K: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int) -> S
 
 
 def smo(K, y, C: float = 1.0, *, tol: float = 1e-3, max_iter: int = 100_000) -> SMOResult:
-    """Solve the soft-margin SVM dual by sequential minimal optimisation.
+    r"""Solve the soft-margin SVM dual by sequential minimal optimisation.
 
-    Minimise :math:`f(\\alpha) = \\tfrac12 \\alpha^\\top Q \\alpha - \\mathbf 1^\\top \\alpha`,
-    :math:`Q_{ij} = y_i y_j K_{ij}`, over :math:`0 \\le \\alpha_i \\le C`, :math:`y^\\top \\alpha = 0`. With
-    :math:`s_t = -y_t \\nabla_t f`, :math:`I_{up}` the indices whose :math:`y_t \\alpha_t` may grow and
-    :math:`I_{low}` those whose :math:`y_t\\alpha_t` may shrink, :math:`\\alpha` is optimal exactly when
-    :math:`m = \\max_{I_{up}} s_t \\le M = \\min_{I_{low}} s_t` (the KKT conditions). Each step takes
-    :math:`i = \\arg\\max_{I_{up}} s_t` and the :math:`j \\in I_{low}` whose pair lowers :math:`f` most, then moves
-    :math:`\\alpha_i \\mathrel{+}= y_i d`, :math:`\\alpha_j \\mathrel{-}= y_j d` with the exact minimiser
+    Minimise :math:`f(\alpha) = \tfrac12 \alpha^\top Q \alpha - \mathbf 1^\top \alpha`,
+    :math:`Q_{ij} = y_i y_j K_{ij}`, over :math:`0 \le \alpha_i \le C`, :math:`y^\top \alpha = 0`. With
+    :math:`s_t = -y_t \nabla_t f`, :math:`I_{up}` the indices whose :math:`y_t \alpha_t` may grow and
+    :math:`I_{low}` those whose :math:`y_t\alpha_t` may shrink, :math:`\alpha` is optimal exactly when
+    :math:`m = \max_{I_{up}} s_t \le M = \min_{I_{low}} s_t` (the KKT conditions). Each step takes
+    :math:`i = \arg\max_{I_{up}} s_t` and the :math:`j \in I_{low}` whose pair lowers :math:`f` most, then moves
+    :math:`\alpha_i \mathrel{+}= y_i d`, :math:`\alpha_j \mathrel{-}= y_j d` with the exact minimiser
     :math:`d = (s_i - s_j) / (K_{ii} + K_{jj} - 2K_{ij})`, clipped to the box. It stops when
-    :math:`m - M < \\text{tol}`, as libsvm (and scikit-learn's ``SVC``) do. Since
-    :math:`s_t = y_t - \\sum_j \\alpha_j y_j K_{tj}`, a free :math:`\\alpha_t` (strictly inside the box, on the
+    :math:`m - M < \text{tol}`, as libsvm (and scikit-learn's ``SVC``) do. Since
+    :math:`s_t = y_t - \sum_j \alpha_j y_j K_{tj}`, a free :math:`\alpha_t` (strictly inside the box, on the
     margin: :math:`y_t f(x_t) = 1`) gives :math:`b = s_t`; the intercept is their mean, or :math:`(m + M) / 2` when
-    no :math:`\\alpha_t` is free.
+    no :math:`\alpha_t` is free.
 
     Parameters
     ----------
@@ -156,8 +156,8 @@ def smo(K, y, C: float = 1.0, *, tol: float = 1e-3, max_iter: int = 100_000) -> 
 
 
 def dual_objective(alpha, K, y) -> float:
-    """The dual objective :math:`W(\\alpha) = \\sum_i \\alpha_i - \\tfrac12 (\\alpha \\circ y)^\\top K
-    (\\alpha \\circ y)`, to be maximised.
+    r"""The dual objective :math:`W(\alpha) = \sum_i \alpha_i - \tfrac12 (\alpha \circ y)^\top K
+    (\alpha \circ y)`, to be maximised.
 
     Parameters
     ----------
@@ -179,9 +179,9 @@ def dual_objective(alpha, K, y) -> float:
 
 
 def hinge_loss(y, scores) -> np.ndarray:
-    """The hinge loss of every sample, :math:`\\max(0,\\ 1 - y_i f(x_i))`, shape (n,).
+    r"""The hinge loss of every sample, :math:`\max(0,\ 1 - y_i f(x_i))`, shape (n,).
 
-    It is zero for a point on the right side of its margin (:math:`y f \\ge 1`) and grows linearly inside the
+    It is zero for a point on the right side of its margin (:math:`y f \ge 1`) and grows linearly inside the
     margin and beyond the boundary.
 
     Parameters
@@ -197,11 +197,11 @@ def hinge_loss(y, scores) -> np.ndarray:
 
 
 def primal_objective(alpha, intercept: float, K, y, C: float) -> float:
-    """The primal :math:`\\tfrac12 \\lVert w \\rVert^2 + C \\sum_i \\max(0, 1 - y_i f(x_i))` at
-    :math:`w = \\sum_i \\alpha_i y_i \\phi(x_i)`, :math:`b` = ``intercept``.
+    r"""The primal :math:`\tfrac12 \lVert w \rVert^2 + C \sum_i \max(0, 1 - y_i f(x_i))` at
+    :math:`w = \sum_i \alpha_i y_i \phi(x_i)`, :math:`b` = ``intercept``.
 
-    :math:`\\lVert w \\rVert^2 = (\\alpha\\circ y)^\\top K (\\alpha \\circ y)` and :math:`f = K(\\alpha\\circ y) + b`.
-    By weak duality it is at least :func:`dual_objective` for every feasible :math:`\\alpha`; the two meet at
+    :math:`\lVert w \rVert^2 = (\alpha\circ y)^\top K (\alpha \circ y)` and :math:`f = K(\alpha\circ y) + b`.
+    By weak duality it is at least :func:`dual_objective` for every feasible :math:`\alpha`; the two meet at
     the optimum.
 
     Parameters
@@ -230,7 +230,7 @@ def primal_objective(alpha, intercept: float, K, y, C: float) -> float:
 
 @dataclass
 class SoftMarginSVC:
-    """A two-class soft-margin SVM in scikit-learn's shape, fitted by :func:`smo` on a kernel's Gram matrix.
+    r"""A two-class soft-margin SVM in scikit-learn's shape, fitted by :func:`smo` on a kernel's Gram matrix.
 
     Parameters
     ----------
@@ -248,15 +248,15 @@ class SoftMarginSVC:
     classes_ : ndarray, shape (2,)
         The sorted labels; ``classes_[1]`` is the class of a positive decision value.
     support_ : ndarray of int, shape (n_sv,)
-        Indices of the training points with :math:`\\alpha_i > 0`.
+        Indices of the training points with :math:`\alpha_i > 0`.
     support_vectors_ : ndarray, shape (n_sv, d)
     dual_coef_ : ndarray, shape (n_sv,)
-        :math:`\\alpha_i y_i` of the support vectors (scikit-learn's has shape (1, n_sv)).
+        :math:`\alpha_i y_i` of the support vectors (scikit-learn's has shape (1, n_sv)).
     alpha_ : ndarray, shape (n,)
         Every dual variable, zeros included.
     intercept_ : float
     coef_ : ndarray, shape (d,)
-        :math:`w = \\sum_i \\alpha_i y_i x_i`, for the linear kernel only.
+        :math:`w = \sum_i \alpha_i y_i x_i`, for the linear kernel only.
     n_iter_ : int
     converged_ : bool
     """
@@ -294,7 +294,7 @@ class SoftMarginSVC:
         return self
 
     def decision_function(self, X) -> np.ndarray:
-        """:math:`f(x) = \\sum_{i \\in SV} \\alpha_i y_i k(x_i, x) + b` for every row of ``X``, shape (n,)."""
+        r""":math:`f(x) = \sum_{i \in SV} \alpha_i y_i k(x_i, x) + b` for every row of ``X``, shape (n,)."""
         if not hasattr(self, "support_"):
             raise ValueError("this SoftMarginSVC is not fitted yet; call fit(X, y) first")
         return self._gram(X, self.support_vectors_) @ self.dual_coef_ + self.intercept_

@@ -1,9 +1,9 @@
-"""Data synthesis: draw new rows from a distribution fitted to real data, and measure how alike the two are.
+r"""Data synthesis: draw new rows from a distribution fitted to real data, and measure how alike the two are.
 
 Samplers (each returns the draws with their provenance, so every draw can be traced to what made it):
 
 - :func:`kde_sample`         from a Gaussian kernel density estimate: a data row picked uniformly, plus
-  :math:`\\mathcal N(0, H)` noise (``H = 0`` is the bootstrap); a :class:`KDESample`;
+  :math:`\mathcal N(0, H)` noise (``H = 0`` is the bootstrap); a :class:`KDESample`;
 - :func:`gmm_sample`         ancestral sampling from a Gaussian mixture (fit one with
   :func:`mlsheet_utils.algorithms.clustering.mixture.gmm_em`); a :class:`GMMSample`;
 - :func:`fit_gaussian_copula`, :func:`copula_sample`  the empirical marginals of every column tied together by
@@ -39,7 +39,7 @@ def _rows(X, name: str, min_rows: int = 1) -> np.ndarray:
 
 
 def _spd_factor(M: np.ndarray, name: str, allow_zero: bool = False) -> np.ndarray:
-    """A factor :math:`L` with :math:`LL^\\top = M` for a symmetric positive (semi)definite ``M``."""
+    r"""A factor :math:`L` with :math:`LL^\top = M` for a symmetric positive (semi)definite ``M``."""
     if not np.allclose(M, M.T, rtol=0, atol=1e-10 * max(1.0, np.abs(M).max())):
         raise ValueError(f"{name} must be symmetric")
     if allow_zero and not np.any(M):
@@ -54,14 +54,14 @@ def _spd_factor(M: np.ndarray, name: str, allow_zero: bool = False) -> np.ndarra
 
 @dataclass(frozen=True)
 class KDESample:
-    """Draws from a Gaussian kernel density estimate.
+    r"""Draws from a Gaussian kernel density estimate.
 
     Attributes
     ----------
     X : ndarray, shape (m, d)
     source : ndarray of int, shape (m,)
         The data row each draw was centred on: ``X[i] = data[source[i]] + noise`` with noise
-        :math:`\\sim \\mathcal N(0, H)`.
+        :math:`\sim \mathcal N(0, H)`.
     """
 
     X: np.ndarray
@@ -69,11 +69,11 @@ class KDESample:
 
 
 def kde_sample(data, bandwidth, n: int, rng=0) -> KDESample:
-    """Sample the Gaussian KDE :math:`\\hat f(x) = \\frac1N\\sum_i \\mathcal N(x \\mid x_i, H)`: it is a mixture of
+    r"""Sample the Gaussian KDE :math:`\hat f(x) = \frac1N\sum_i \mathcal N(x \mid x_i, H)`: it is a mixture of
     :math:`N` equally weighted Gaussians, so pick a row uniformly and add its kernel's noise.
 
-    Its moments follow: :math:`E[X] = \\bar x` and :math:`\\operatorname{Cov}[X] = S + H`, with
-    :math:`S = \\frac1N\\sum_i (x_i - \\bar x)(x_i - \\bar x)^\\top` the biased sample covariance: the estimate is
+    Its moments follow: :math:`E[X] = \bar x` and :math:`\operatorname{Cov}[X] = S + H`, with
+    :math:`S = \frac1N\sum_i (x_i - \bar x)(x_i - \bar x)^\top` the biased sample covariance: the estimate is
     wider than the data by the bandwidth. ``bandwidth = 0`` is the bootstrap (rows copied verbatim).
 
     Parameters
@@ -122,12 +122,12 @@ class GMMSample:
 
 
 def gmm_sample(weights, means, covariances, n: int, rng=0) -> GMMSample:
-    """Ancestral sampling from :math:`\\sum_k \\pi_k \\mathcal N(\\mu_k, \\Sigma_k)`: a component
-    :math:`z \\sim \\mathrm{Categorical}(\\pi)`, then :math:`x = \\mu_z + L_z \\varepsilon` with
-    :math:`L_z L_z^\\top = \\Sigma_z` and :math:`\\varepsilon \\sim \\mathcal N(0, I)`.
+    r"""Ancestral sampling from :math:`\sum_k \pi_k \mathcal N(\mu_k, \Sigma_k)`: a component
+    :math:`z \sim \mathrm{Categorical}(\pi)`, then :math:`x = \mu_z + L_z \varepsilon` with
+    :math:`L_z L_z^\top = \Sigma_z` and :math:`\varepsilon \sim \mathcal N(0, I)`.
 
-    The mixture's moments: :math:`E[X] = \\sum_k \\pi_k\\mu_k` and
-    :math:`\\operatorname{Cov}[X] = \\sum_k \\pi_k\\big(\\Sigma_k + \\mu_k\\mu_k^\\top\\big) - E[X]E[X]^\\top`.
+    The mixture's moments: :math:`E[X] = \sum_k \pi_k\mu_k` and
+    :math:`\operatorname{Cov}[X] = \sum_k \pi_k\big(\Sigma_k + \mu_k\mu_k^\top\big) - E[X]E[X]^\top`.
 
     Parameters
     ----------
@@ -175,7 +175,7 @@ class GaussianCopula:
 
 
 def fit_gaussian_copula(X) -> GaussianCopula:
-    """Fit a Gaussian copula: map every column to normal scores :math:`z_{ij} = \\Phi^{-1}(r_{ij} / (N + 1))`
+    r"""Fit a Gaussian copula: map every column to normal scores :math:`z_{ij} = \Phi^{-1}(r_{ij} / (N + 1))`
     (:math:`r_{ij}` the rank of :math:`x_{ij}` in its column, ties by order) and take their correlation matrix.
 
     The marginals are kept as the data's own sorted columns, so the synthetic columns have the real
@@ -201,12 +201,12 @@ def fit_gaussian_copula(X) -> GaussianCopula:
 
 @dataclass(frozen=True)
 class CopulaSample:
-    """Draws from a :class:`GaussianCopula`.
+    r"""Draws from a :class:`GaussianCopula`.
 
     Attributes
     ----------
     X : ndarray, shape (n, d): the synthetic rows
-    u : ndarray, shape (n, d): their uniform scores :math:`\\Phi(z)`, :math:`z \\sim \\mathcal N(0, R)`;
+    u : ndarray, shape (n, d): their uniform scores :math:`\Phi(z)`, :math:`z \sim \mathcal N(0, R)`;
         ``X[:, j]`` is the empirical quantile of column ``j`` at ``u[:, j]`` (linear interpolation)
     """
 
@@ -215,8 +215,8 @@ class CopulaSample:
 
 
 def copula_sample(model: GaussianCopula, n: int, rng=0) -> CopulaSample:
-    """Sample a Gaussian copula: :math:`z \\sim \\mathcal N(0, R)`, :math:`u = \\Phi(z)`, then
-    :math:`x_j = \\hat F_j^{-1}(u_j)`, the empirical quantile of column :math:`j` (NumPy's default ``"linear"``
+    r"""Sample a Gaussian copula: :math:`z \sim \mathcal N(0, R)`, :math:`u = \Phi(z)`, then
+    :math:`x_j = \hat F_j^{-1}(u_j)`, the empirical quantile of column :math:`j` (NumPy's default ``"linear"``
     rule: position :math:`u (N - 1)` in the sorted column, interpolated).
 
     Parameters
@@ -247,13 +247,13 @@ def copula_sample(model: GaussianCopula, n: int, rng=0) -> CopulaSample:
 # -- comparing samples ---------------------------------------------------------------------------------------
 
 def mmd2(X, Y, gamma: float) -> float:
-    """The unbiased estimate of the squared maximum mean discrepancy with the kernel
-    :math:`k(a, b) = \\exp(-\\gamma\\lVert a - b\\rVert^2)`,
+    r"""The unbiased estimate of the squared maximum mean discrepancy with the kernel
+    :math:`k(a, b) = \exp(-\gamma\lVert a - b\rVert^2)`,
 
-    .. math:: \\widehat{\\mathrm{MMD}}^2 = \\frac{\\sum_{i \\ne i'} k(x_i, x_{i'})}{m(m-1)}
-              + \\frac{\\sum_{j \\ne j'} k(y_j, y_{j'})}{n(n-1)} - \\frac{2}{mn}\\sum_{i, j} k(x_i, y_j).
+    .. math:: \widehat{\mathrm{MMD}}^2 = \frac{\sum_{i \ne i'} k(x_i, x_{i'})}{m(m-1)}
+              + \frac{\sum_{j \ne j'} k(y_j, y_{j'})}{n(n-1)} - \frac{2}{mn}\sum_{i, j} k(x_i, y_j).
 
-    Its expectation is :math:`\\lVert \\mu_P - \\mu_Q \\rVert^2_{\\mathcal H}`, zero exactly when the two
+    Its expectation is :math:`\lVert \mu_P - \mu_Q \rVert^2_{\mathcal H}`, zero exactly when the two
     distributions are equal (the Gaussian kernel is characteristic); the estimate itself can be slightly
     negative.
 

@@ -55,12 +55,12 @@ def _same_length(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None
 
 @dataclass(frozen=True)
 class EnsemblePrediction:
-    """Predictions of ``B`` ensemble members at ``m`` inputs.
+    r"""Predictions of ``B`` ensemble members at ``m`` inputs.
 
     Attributes
     ----------
-    member_means : ndarray, shape (B, m), each member's prediction :math:`\\mu_b(x)`
-    member_noise_var : ndarray, shape (B,), each member's noise variance :math:`\\sigma_b^2` (its residual
+    member_means : ndarray, shape (B, m), each member's prediction :math:`\mu_b(x)`
+    member_noise_var : ndarray, shape (B,), each member's noise variance :math:`\sigma_b^2` (its residual
         sum of squares over :math:`n - p`, with :math:`p` coefficients)
     samples : ndarray of int, shape (B, n), the bootstrap rows each member was fitted to
     """
@@ -71,7 +71,7 @@ class EnsemblePrediction:
 
     @property
     def mean(self) -> np.ndarray:
-        """The ensemble's prediction :math:`\\bar\\mu(x)`, shape (m,)."""
+        r"""The ensemble's prediction :math:`\bar\mu(x)`, shape (m,)."""
         return self.member_means.mean(axis=0)
 
     @property
@@ -91,7 +91,7 @@ class EnsemblePrediction:
 
 
 def _polynomial_design(x: np.ndarray, degree: int) -> np.ndarray:
-    """Columns :math:`1, P_1(x), \\dots, P_d(x)` (Legendre polynomials, well conditioned on [-1, 1])."""
+    r"""Columns :math:`1, P_1(x), \dots, P_d(x)` (Legendre polynomials, well conditioned on [-1, 1])."""
     return np.column_stack([np.ones_like(x), legendre_features(x, degree)]) if degree else np.ones((x.size, 1))
 
 
@@ -222,12 +222,12 @@ def split_conformal(pred_cal, y_cal, pred_test, *, level: float = 0.9, scale_cal
 
 @dataclass(frozen=True)
 class Coverage:
-    """How many test targets fell inside their intervals.
+    r"""How many test targets fell inside their intervals.
 
     Attributes
     ----------
     rate : float, the share inside
-    se : float, the binomial standard error :math:`\\sqrt{\\text{level}(1 - \\text{level}) / n}` of that share
+    se : float, the binomial standard error :math:`\sqrt{\text{level}(1 - \text{level}) / n}` of that share
         if the intervals had exactly the nominal coverage
     n_inside : int
     n : int

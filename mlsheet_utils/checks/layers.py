@@ -140,7 +140,9 @@ def jax_reference(layer) -> tuple[Callable, str]:
     if isinstance(layer, L.Activation):
         fns = {"relu": jax.nn.relu, "leaky_relu": lambda x: jax.nn.leaky_relu(x, layer.slope),
                "sigmoid": jax.nn.sigmoid, "tanh": jnp.tanh, "gelu": lambda x: jax.nn.gelu(x, approximate=False),
-               "gelu_tanh": lambda x: jax.nn.gelu(x, approximate=True), "softplus": jax.nn.softplus}
+               "gelu_tanh": lambda x: jax.nn.gelu(x, approximate=True), "softplus": jax.nn.softplus,
+               "elu": jax.nn.elu, "selu": jax.nn.selu, "silu": jax.nn.silu, "mish": jax.nn.mish,
+               "softsign": jax.nn.soft_sign, "hard_sigmoid": jax.nn.hard_sigmoid, "hard_tanh": jax.nn.hard_tanh}
         fn = fns[layer.name]
         return (lambda x, p, aux: fn(x)), f"jax.nn {layer.name}"
     if isinstance(layer, L.Dropout):

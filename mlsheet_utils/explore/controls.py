@@ -1,7 +1,7 @@
-"""Controls in the book's style: sliders, drop-downs, check boxes and a frame scrubber with play and step.
+r"""Controls in the book's style: sliders, drop-downs, check boxes and a frame scrubber with play and step.
 
 Every control is an :class:`ipywidgets.ValueWidget`; :func:`control_values` lists the values a sweep visits.
-Slider descriptions may contain LaTeX such as ``$\\alpha$``.
+Slider descriptions may contain LaTeX such as ``$\alpha$``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _CONTROL_LAYOUT = {"width": "auto", "min_width": "220px"}
 
 def float_slider(description: str, min: float, max: float, value: float, step: float | None = None,
                  *, readout_format: str = ".3g", continuous_update: bool = True) -> widgets.FloatSlider:
-    """A float slider in the book's style. ``description`` may contain LaTeX such as ``$\\alpha$``."""
+    r"""A float slider in the book's style. ``description`` may contain LaTeX such as ``$\alpha$``."""
     if not min < max:
         raise ValueError(f"slider {description!r}: min must be < max, got min={min}, max={max}")
     if not min <= value <= max:

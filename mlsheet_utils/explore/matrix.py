@@ -1,4 +1,4 @@
-"""The 2x2 matrix explorer: the unit square and circle mapped through a matrix, with its determinant (signed
+r"""The 2x2 matrix explorer: the unit square and circle mapped through a matrix, with its determinant (signed
 area), eigenvectors or singular directions drawn on top.
 
 - :func:`matrix_controls`  sliders for the entries a, b, c, d, an overlay menu and a symmetry box;
@@ -10,7 +10,7 @@ area), eigenvectors or singular directions drawn on top.
 The axes are fixed: with every entry in [-2, 2] no point of the picture leaves :math:`[-4, 4]^2` (the eigenvector
 lines aside, which cross the whole plane). The corners of the image of the unit square have coordinates such as
 :math:`a + b`, at most 4 in size; points of the ellipse, its semi-axes and the eigenvalues are at most
-:math:`\\sigma_1 \\le \\lVert A\\rVert_F \\le 4` from the origin. So a redraw repaints only the data.
+:math:`\sigma_1 \le \lVert A\rVert_F \le 4` from the origin. So a redraw repaints only the data.
 """
 
 from __future__ import annotations
@@ -188,12 +188,12 @@ MATRIX_LAYOUT = {"ncols": 2, "height": 3.9}
 
 def matrix_explorer(*, overlay: str = "det", value=(1.0, 0.5, 0.25, 1.0), symmetric: bool = False,
                     title: str | None = None) -> widgets.Explorer:
-    """A widget: sliders for the entries of :math:`A = [[a, b], [c, d]]`, each in [-2, 2].
+    r"""A widget: sliders for the entries of :math:`A = [[a, b], [c, d]]`, each in [-2, 2].
 
-    The left panel maps the unit square (filled: signed area, blue if :math:`\\det A > 0`, vermillion if
+    The left panel maps the unit square (filled: signed area, blue if :math:`\det A > 0`, vermillion if
     negative, grey if zero) and the unit circle (to an ellipse) through :math:`A`; optional overlays show the
-    real eigenvectors (dotted lines, solid segment :math:`\\lambda v`) and the singular directions (ellipse
-    semi-axes :math:`\\sigma_i u_i`, preimages :math:`v_i`). The right panel places the eigenvalues in the
+    real eigenvectors (dotted lines, solid segment :math:`\lambda v`) and the singular directions (ellipse
+    semi-axes :math:`\sigma_i u_i`, preimages :math:`v_i`). The right panel places the eigenvalues in the
     complex plane next to the singular values. Equivalent to
     ``widgets.Explorer(matrix_controls(...), matrix_setup, matrix_draw, compute=matrix_compute,
     **MATRIX_LAYOUT)``.

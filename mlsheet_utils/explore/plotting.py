@@ -37,7 +37,7 @@ STYLE = {
     "axes.labelsize": 10,
     "xtick.labelsize": 9,
     "ytick.labelsize": 9,
-    "legend.fontsize": 9,
+    "legend.fontsize": 10.5,   # a cap height of about 10 px on the page (DejaVu Sans caps are 0.73 em)
     "legend.frameon": False,
     "figure.dpi": 100,
     "savefig.dpi": 100,

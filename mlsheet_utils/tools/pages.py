@@ -292,7 +292,7 @@ def interview_questions(section: Section) -> Questions | None:
 
 
 def html_to_myst(fragment: str) -> str:
-    """An interview question (a short HTML fragment, math in ``\\( \\)``) as one line of MyST markdown.
+    r"""An interview question (a short HTML fragment, math in ``\( \)``) as one line of MyST markdown.
 
     Math becomes a ``{math}`` role, tags stay inline HTML, and text is escaped so markdown leaves it alone.
     """

@@ -85,6 +85,15 @@ _REPORT = r"""() => {
     widgetState: !!document.querySelector('script[type="application/vnd.jupyter.widget-state+json"]'),
     widgets,
     widgetErrors: document.body.innerText.includes('Error displaying widget'),
+    // Inline maths wider than the text column (a long formula that should be a display).
+    mathOverflow: (() => {
+      const main = document.querySelector('article.bd-article');
+      if (!main) return [];
+      const edge = main.getBoundingClientRect().right;
+      return [...main.querySelectorAll('span.math mjx-container')]
+        .filter(m => m.getBoundingClientRect().right > edge + 1 && !m.closest('table, .widget-subarea'))
+        .map(m => (m.closest('span.math').textContent || '').slice(0, 60));
+    })(),
   };
 }"""
 
@@ -169,6 +178,7 @@ def test_page_is_self_contained_and_rendered(open_page, site_url, path):
     assert not report["mathsUnrendered"], f"{path}: maths not typeset: {report['mathsUnrendered'][:5]}"
     assert not report["imagesBroken"], f"{path}: images that did not load: {report['imagesBroken']}"
     assert not report["widgetErrors"], f"{path}: a widget failed to display"
+    assert not report["mathOverflow"], f"{path}: inline maths past the text column: {report['mathOverflow'][:3]}"
     for w in report["widgets"]:
         assert w["rendered"], f"{path}: saved widget {w['model']} not rendered"
         if w["images"]:  # an Explorer: controls and its first plot
@@ -272,6 +282,24 @@ def test_code_wraps_and_plots_stay_readable(open_page, site_url, width):
         assert all(p["overflow"] <= 1 for p in report["plots"]), report["plots"]
     else:
         assert all(p["width"] >= 0.99 * p["natural"] for p in report["plots"]), report["plots"]
+    _assert_clean(log, path)
+
+
+def test_legend_text_is_readable(open_page, site_url):
+    """A plot's legend keeps a cap height of at least 10 px as shown on the page at 1280 px: the style's font
+    size in pixels (points x dpi / 72), scaled by the shown-to-drawn width of the image, times DejaVu Sans'
+    cap height (0.73 em)."""
+    from mlsheet_utils.explore.plotting import STYLE
+
+    path = "book/03_classical_ml/03_23_1_k_means.html"
+    if not (SITE / path).is_file():
+        pytest.skip(f"{path} is not in the site")
+    page, log = _load(open_page, site_url, path)
+    scales = page.evaluate("""() => [...document.querySelectorAll('.widget-subarea img')]
+        .map(i => i.getBoundingClientRect().width / i.naturalWidth)""")
+    assert scales, "no widget plot"
+    cap = STYLE["legend.fontsize"] * STYLE["figure.dpi"] / 72 * min(scales) * 0.73
+    assert cap >= 10, f"legend caps are {cap:.1f} px tall on the page"
     _assert_clean(log, path)
 
 

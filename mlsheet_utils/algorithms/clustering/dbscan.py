@@ -1,6 +1,6 @@
-"""DBSCAN: clusters as connected dense regions, with core, border and noise points.
+r"""DBSCAN: clusters as connected dense regions, with core, border and noise points.
 
-- :func:`neighborhoods`  the :math:`\\varepsilon`-neighbourhood graph, ``A[i, j] = ||x_i - x_j|| <= eps`` (each
+- :func:`neighborhoods`  the :math:`\varepsilon`-neighbourhood graph, ``A[i, j] = ||x_i - x_j|| <= eps`` (each
   point is its own neighbour);
 - :func:`dbscan`         core points, clusters grown breadth-first through core points, border points and noise;
   returns :class:`DBSCANResult`;
@@ -11,10 +11,10 @@
 
 Conventions (scikit-learn's and the original paper's, Ester et al. 1996):
 
-- the neighbourhood is closed, :math:`N_\\varepsilon(p) = \\{q : \\lVert p - q \\rVert \\le \\varepsilon\\}`, and
-  contains :math:`p` itself; :math:`p` is a **core** point when :math:`|N_\\varepsilon(p)| \\ge` ``min_samples``;
-- clusters are the connected components of the graph of core points joined when within :math:`\\varepsilon`,
-  numbered 0, 1, ... in the order of their lowest-index core point; a non-core point within :math:`\\varepsilon` of
+- the neighbourhood is closed, :math:`N_\varepsilon(p) = \{q : \lVert p - q \rVert \le \varepsilon\}`, and
+  contains :math:`p` itself; :math:`p` is a **core** point when :math:`|N_\varepsilon(p)| \ge` ``min_samples``;
+- clusters are the connected components of the graph of core points joined when within :math:`\varepsilon`,
+  numbered 0, 1, ... in the order of their lowest-index core point; a non-core point within :math:`\varepsilon` of
   a core point is a **border** point, and when several clusters reach it, it joins the lowest-numbered one (the
   cluster a scan in index order reaches first, as in scikit-learn); every other point is **noise**, label -1.
 """
@@ -31,10 +31,10 @@ from mlsheet_utils.validation import as_array, check_float, check_int
 
 
 def neighborhoods(X, eps: float) -> np.ndarray:
-    """The closed :math:`\\varepsilon`-neighbourhood graph of the rows of ``X``.
+    r"""The closed :math:`\varepsilon`-neighbourhood graph of the rows of ``X``.
 
-    ``A[i, j]`` is true when :math:`\\lVert x_i - x_j \\rVert \\le \\varepsilon` (squared distances from one
-    matrix product, compared with :math:`\\varepsilon^2`); the diagonal is true.
+    ``A[i, j]`` is true when :math:`\lVert x_i - x_j \rVert \le \varepsilon` (squared distances from one
+    matrix product, compared with :math:`\varepsilon^2`); the diagonal is true.
 
     Parameters
     ----------
@@ -58,7 +58,7 @@ def _neighborhoods(X: np.ndarray, eps: float) -> np.ndarray:
 
 @dataclass(frozen=True)
 class DBSCANResult:
-    """Output of :func:`dbscan`.
+    r"""Output of :func:`dbscan`.
 
     Attributes
     ----------
@@ -67,7 +67,7 @@ class DBSCANResult:
     core : ndarray of bool, shape (n,)
         Which points are core points.
     n_neighbors : ndarray of int, shape (n,)
-        :math:`|N_\\varepsilon(x_i)|`, the point itself included.
+        :math:`|N_\varepsilon(x_i)|`, the point itself included.
     """
 
     labels: np.ndarray
@@ -118,15 +118,15 @@ def _dbscan(A: np.ndarray, min_samples: int) -> DBSCANResult:
 
 
 def dbscan(X, eps: float = 0.5, min_samples: int = 5) -> DBSCANResult:
-    """Density-based clustering of the rows of ``X``.
+    r"""Density-based clustering of the rows of ``X``.
 
-    1. Count :math:`|N_\\varepsilon(x_i)|` (the point itself included); a point with at least ``min_samples`` is
+    1. Count :math:`|N_\varepsilon(x_i)|` (the point itself included); a point with at least ``min_samples`` is
        a core point.
     2. Take the lowest-index core point not yet in a cluster, start a new cluster there, and add, level by level,
-       every core point within :math:`\\varepsilon` of a core point already in it (a breadth-first search of the
+       every core point within :math:`\varepsilon` of a core point already in it (a breadth-first search of the
        core graph; one pass handles a whole level as a boolean matrix product). Repeat until every core point
        has a cluster.
-    3. A non-core point within :math:`\\varepsilon` of some core point is a border point of the lowest-numbered
+    3. A non-core point within :math:`\varepsilon` of some core point is a border point of the lowest-numbered
        such cluster; the others are noise (-1).
 
     The result does not depend on the order of the points except for border points that two clusters reach;

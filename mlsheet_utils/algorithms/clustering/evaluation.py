@@ -48,9 +48,9 @@ def _data_and_labels(X, labels, need_k: bool = True) -> tuple[np.ndarray, np.nda
 # -- distances and the silhouette ---------------------------------------------------------------------------
 
 def euclidean_distance_matrix(X) -> np.ndarray:
-    """All pairwise Euclidean distances :math:`D_{ij} = \\lVert x_i - x_j\\rVert`, shape (n, n).
+    r"""All pairwise Euclidean distances :math:`D_{ij} = \lVert x_i - x_j\rVert`, shape (n, n).
 
-    Computed from the differences (not from :math:`\\lVert x\\rVert^2 - 2x^\\top y + \\lVert y\\rVert^2`), so
+    Computed from the differences (not from :math:`\lVert x\rVert^2 - 2x^\top y + \lVert y\rVert^2`), so
     small distances keep their relative accuracy and the diagonal is exactly zero; memory is
     :math:`O(n^2 d)`, meant for the book's small data sets.
 
@@ -68,12 +68,12 @@ def _distances(X: np.ndarray) -> np.ndarray:
 
 
 def silhouette_samples(X, labels, *, precomputed: bool = False) -> np.ndarray:
-    """Silhouette of every point.
+    r"""Silhouette of every point.
 
     .. math::
-        a_i = \\frac{1}{|C_{c_i}| - 1}\\sum_{j \\in C_{c_i}, j\\ne i} D_{ij},\\qquad
-        b_i = \\min_{c \\ne c_i} \\frac{1}{|C_c|}\\sum_{j\\in C_c} D_{ij},\\qquad
-        s_i = \\frac{b_i - a_i}{\\max(a_i, b_i)} \\in [-1, 1]
+        a_i = \frac{1}{|C_{c_i}| - 1}\sum_{j \in C_{c_i}, j\ne i} D_{ij},\qquad
+        b_i = \min_{c \ne c_i} \frac{1}{|C_c|}\sum_{j\in C_c} D_{ij},\qquad
+        s_i = \frac{b_i - a_i}{\max(a_i, b_i)} \in [-1, 1]
 
     with :math:`s_i = 0` for a point alone in its cluster (scikit-learn's convention). Near 1: the point sits
     well inside its cluster; near 0: on a border; negative: closer on average to another cluster.
@@ -114,7 +114,7 @@ def silhouette_samples(X, labels, *, precomputed: bool = False) -> np.ndarray:
 
 
 def silhouette_score(X, labels, *, precomputed: bool = False) -> float:
-    """Mean silhouette :math:`\\frac1n\\sum_i s_i` of :func:`silhouette_samples` (higher is better)."""
+    r"""Mean silhouette :math:`\frac1n\sum_i s_i` of :func:`silhouette_samples` (higher is better)."""
     return float(silhouette_samples(X, labels, precomputed=precomputed).mean())
 
 
@@ -131,12 +131,12 @@ class SumOfSquares:
 
 
 def sum_of_squares(X, labels) -> SumOfSquares:
-    """Split the total scatter around the grand mean into within- and between-cluster parts.
+    r"""Split the total scatter around the grand mean into within- and between-cluster parts.
 
     .. math::
-        \\underbrace{\\sum_i \\lVert x_i - \\bar x\\rVert^2}_{T}
-        = \\underbrace{\\sum_c \\sum_{i\\in C_c} \\lVert x_i - \\mu_c\\rVert^2}_{W}
-        + \\underbrace{\\sum_c |C_c|\\,\\lVert \\mu_c - \\bar x\\rVert^2}_{B}
+        \underbrace{\sum_i \lVert x_i - \bar x\rVert^2}_{T}
+        = \underbrace{\sum_c \sum_{i\in C_c} \lVert x_i - \mu_c\rVert^2}_{W}
+        + \underbrace{\sum_c |C_c|\,\lVert \mu_c - \bar x\rVert^2}_{B}
 
     :math:`W` is the k-means objective (scikit-learn's ``inertia_``) of the labelling, whatever produced it.
 
@@ -162,9 +162,9 @@ def sum_of_squares(X, labels) -> SumOfSquares:
 
 
 def calinski_harabasz(X, labels) -> float:
-    """Calinski-Harabasz index (variance ratio criterion), higher is better.
+    r"""Calinski-Harabasz index (variance ratio criterion), higher is better.
 
-    .. math:: \\mathrm{CH} = \\frac{B / (k - 1)}{W / (n - k)}
+    .. math:: \mathrm{CH} = \frac{B / (k - 1)}{W / (n - k)}
 
     with :math:`B, W` from :func:`sum_of_squares`; 1 when :math:`W = 0` (scikit-learn's convention).
 
@@ -181,11 +181,11 @@ def calinski_harabasz(X, labels) -> float:
 
 
 def davies_bouldin(X, labels) -> float:
-    """Davies-Bouldin index, lower is better.
+    r"""Davies-Bouldin index, lower is better.
 
     .. math::
-        \\mathrm{DB} = \\frac1k\\sum_{c} \\max_{c'\\ne c} \\frac{s_c + s_{c'}}{\\lVert\\mu_c - \\mu_{c'}\\rVert},
-        \\qquad s_c = \\frac{1}{|C_c|}\\sum_{i\\in C_c}\\lVert x_i - \\mu_c\\rVert
+        \mathrm{DB} = \frac1k\sum_{c} \max_{c'\ne c} \frac{s_c + s_{c'}}{\lVert\mu_c - \mu_{c'}\rVert},
+        \qquad s_c = \frac{1}{|C_c|}\sum_{i\in C_c}\lVert x_i - \mu_c\rVert
 
     (0 when every spread is zero or every centre coincides, as scikit-learn returns).
 
@@ -245,11 +245,11 @@ def _pair_counts(labels_true, labels_pred) -> tuple[float, float, float, float]:
 
 
 def rand_index(labels_true, labels_pred) -> float:
-    """Share of the :math:`\\binom n2` pairs of points on which two labellings agree (both together or both
+    r"""Share of the :math:`\binom n2` pairs of points on which two labellings agree (both together or both
     apart).
 
-    .. math:: \\mathrm{RI} = \\frac{\\binom n2 + 2\\sum_{ij}\\binom{n_{ij}}2 - \\sum_i\\binom{a_i}2
-        - \\sum_j\\binom{b_j}2}{\\binom n2}
+    .. math:: \mathrm{RI} = \frac{\binom n2 + 2\sum_{ij}\binom{n_{ij}}2 - \sum_i\binom{a_i}2
+        - \sum_j\binom{b_j}2}{\binom n2}
 
     with :math:`n_{ij}` the contingency counts and :math:`a_i, b_j` its row and column sums.
     """
@@ -258,13 +258,13 @@ def rand_index(labels_true, labels_pred) -> float:
 
 
 def adjusted_rand_index(labels_true, labels_pred) -> float:
-    """Adjusted Rand index: the Rand index corrected for chance (0 in expectation for random labels, 1 for
+    r"""Adjusted Rand index: the Rand index corrected for chance (0 in expectation for random labels, 1 for
     identical partitions up to renaming).
 
     .. math::
-        \\mathrm{ARI} = \\frac{\\sum_{ij}\\binom{n_{ij}}2 - E}{\\tfrac12\\big(\\sum_i\\binom{a_i}2
-        + \\sum_j\\binom{b_j}2\\big) - E},\\qquad
-        E = \\frac{\\sum_i\\binom{a_i}2\\sum_j\\binom{b_j}2}{\\binom n2}
+        \mathrm{ARI} = \frac{\sum_{ij}\binom{n_{ij}}2 - E}{\tfrac12\big(\sum_i\binom{a_i}2
+        + \sum_j\binom{b_j}2\big) - E},\qquad
+        E = \frac{\sum_i\binom{a_i}2\sum_j\binom{b_j}2}{\binom n2}
 
     :math:`E` is the expected number of pairs together in both when one labelling is permuted at random with
     its cluster sizes kept (hypergeometric model). When the denominator is 0 (both labellings put every point

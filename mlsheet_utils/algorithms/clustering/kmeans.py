@@ -60,9 +60,9 @@ class KMeansResult:
 
 
 def kmeans(X, k: int | None = None, *, init=None, max_iter: int = 100, tol: float = 0.0, rng=0) -> KMeansResult:
-    """Lloyd's algorithm: alternate the assignment and the centroid-update steps.
+    r"""Lloyd's algorithm: alternate the assignment and the centroid-update steps.
 
-    Minimises :math:`J = \\sum_{i=1}^k \\sum_{x \\in C_i} \\lVert x - \\mu_i \\rVert^2`. Each step cannot
+    Minimises :math:`J = \sum_{i=1}^k \sum_{x \in C_i} \lVert x - \mu_i \rVert^2`. Each step cannot
     increase :math:`J`, so the loop stops at a fixed point (a local minimum), at the latest after
     ``max_iter`` iterations. Ties go to the lowest centroid index; an empty cluster keeps its old centroid.
 

@@ -1,9 +1,9 @@
-"""Gaussian mixtures fitted by expectation maximisation (EM), and the information criteria that size them.
+r"""Gaussian mixtures fitted by expectation maximisation (EM), and the information criteria that size them.
 
-- :func:`log_gaussian_densities`  :math:`\\log\\mathcal N(x_i\\mid\\mu_k,\\Sigma_k)` for every point and component;
+- :func:`log_gaussian_densities`  :math:`\log\mathcal N(x_i\mid\mu_k,\Sigma_k)` for every point and component;
 - :func:`gmm_logpdf`              the mixture's log density at every point;
 - :func:`e_step`, :func:`m_step`  one E step (responsibilities and log-likelihood) and one M step (parameters);
-- :func:`em_lower_bound`          the bound :math:`F(q,\\theta)` that the two steps raise in turn;
+- :func:`em_lower_bound`          the bound :math:`F(q,\theta)` that the two steps raise in turn;
 - :func:`gmm_em`                  the EM loop, returning a :class:`GMMResult` (and, on request, the
   :class:`GMMParams` of every iteration);
 - :func:`gmm_n_parameters`, :func:`bic`, :func:`aic`, :func:`gmm_bic`, :func:`gmm_aic`  model selection;
@@ -13,8 +13,8 @@
   compact storage of each covariance type (``"full"``, ``"tied"``, ``"diag"``, ``"spherical"``);
 - :class:`GMM`                    the estimator in scikit-learn's shape (``fit``, ``predict``, ``predict_proba``,
   ``score_samples``, ``bic``), with the four covariance types and several starts;
-- :func:`soft_kmeans`             EM with equal weights and one fixed covariance :math:`\\sigma^2 I`: k-means in the
-  limit :math:`\\sigma\\to 0`.
+- :func:`soft_kmeans`             EM with equal weights and one fixed covariance :math:`\sigma^2 I`: k-means in the
+  limit :math:`\sigma\to 0`.
 
 The public functions validate their arguments once; the EM loop runs on private kernels (``_e_step``,
 ``_m_step``) that do not check them again at every iteration.
@@ -107,10 +107,10 @@ def _e_step(X, weights, means, covariances) -> tuple[np.ndarray, float]:
 
 
 def _constrain(covs: np.ndarray, nk: np.ndarray, covariance_type: str) -> np.ndarray:
-    """Project per-component covariances (k, d, d) onto a covariance type; the result is still (k, d, d).
+    r"""Project per-component covariances (k, d, d) onto a covariance type; the result is still (k, d, d).
 
     ``tied`` pools them weighted by the counts ``nk``, ``diag`` keeps the diagonals, ``spherical`` keeps
-    :math:`\\operatorname{tr}\\Sigma_k / d` times the identity.
+    :math:`\operatorname{tr}\Sigma_k / d` times the identity.
     """
     if covariance_type == "full":
         return covs
@@ -139,15 +139,15 @@ def _m_step(X: np.ndarray, resp: np.ndarray, reg_covar: float,
 # -- densities and the two steps ----------------------------------------------------------------------------
 
 def log_gaussian_densities(X, means, covariances) -> np.ndarray:
-    """Log densities of every point under every Gaussian component.
+    r"""Log densities of every point under every Gaussian component.
 
     .. math::
-        \\log \\mathcal N(x_i \\mid \\mu_k, \\Sigma_k) = -\\tfrac12\\big(d\\log 2\\pi + \\log\\det\\Sigma_k
-        + (x_i-\\mu_k)^\\top \\Sigma_k^{-1} (x_i-\\mu_k)\\big)
+        \log \mathcal N(x_i \mid \mu_k, \Sigma_k) = -\tfrac12\big(d\log 2\pi + \log\det\Sigma_k
+        + (x_i-\mu_k)^\top \Sigma_k^{-1} (x_i-\mu_k)\big)
 
-    computed with the Cholesky factor :math:`\\Sigma_k = L_k L_k^\\top`: the quadratic form is
-    :math:`\\lVert L_k^{-1}(x_i-\\mu_k)\\rVert^2` and :math:`\\log\\det\\Sigma_k = 2\\sum_j \\log (L_k)_{jj}`
-    (:math:`\\Sigma_k^{-1}` is never formed).
+    computed with the Cholesky factor :math:`\Sigma_k = L_k L_k^\top`: the quadratic form is
+    :math:`\lVert L_k^{-1}(x_i-\mu_k)\rVert^2` and :math:`\log\det\Sigma_k = 2\sum_j \log (L_k)_{jj}`
+    (:math:`\Sigma_k^{-1}` is never formed).
 
     Parameters
     ----------
@@ -170,10 +170,10 @@ def log_gaussian_densities(X, means, covariances) -> np.ndarray:
 
 
 def gmm_logpdf(X, weights, means, covariances) -> np.ndarray:
-    """Log density of a Gaussian mixture at every point.
+    r"""Log density of a Gaussian mixture at every point.
 
     .. math::
-        \\log p(x_i) = \\operatorname{logsumexp}_k\\big(\\log\\pi_k + \\log\\mathcal N(x_i\\mid\\mu_k,\\Sigma_k)\\big)
+        \log p(x_i) = \operatorname{logsumexp}_k\big(\log\pi_k + \log\mathcal N(x_i\mid\mu_k,\Sigma_k)\big)
 
     Parameters
     ----------
@@ -192,11 +192,11 @@ def gmm_logpdf(X, weights, means, covariances) -> np.ndarray:
 
 
 def e_step(X, weights, means, covariances) -> tuple[np.ndarray, float]:
-    """E step: responsibilities :math:`r_{ik} = p(z_i = k \\mid x_i, \\theta)` and the log-likelihood.
+    r"""E step: responsibilities :math:`r_{ik} = p(z_i = k \mid x_i, \theta)` and the log-likelihood.
 
     .. math::
-        \\log r_{ik} = \\log\\pi_k + \\log\\mathcal N(x_i\\mid\\mu_k,\\Sigma_k)
-        - \\operatorname{logsumexp}_j\\big(\\log\\pi_j + \\log\\mathcal N(x_i\\mid\\mu_j,\\Sigma_j)\\big)
+        \log r_{ik} = \log\pi_k + \log\mathcal N(x_i\mid\mu_k,\Sigma_k)
+        - \operatorname{logsumexp}_j\big(\log\pi_j + \log\mathcal N(x_i\mid\mu_j,\Sigma_j)\big)
 
     Parameters
     ----------
@@ -206,7 +206,7 @@ def e_step(X, weights, means, covariances) -> tuple[np.ndarray, float]:
     Returns
     -------
     resp : ndarray, shape (n, k), rows sum to 1
-    log_likelihood : float, :math:`\\sum_i \\log \\sum_k \\pi_k \\mathcal N(x_i\\mid\\mu_k,\\Sigma_k)`
+    log_likelihood : float, :math:`\sum_i \log \sum_k \pi_k \mathcal N(x_i\mid\mu_k,\Sigma_k)`
     """
     X = as_array(X, "X", ndim=2)
     weights, means, covariances = _check_params(X, weights, means, covariances)
@@ -215,22 +215,22 @@ def e_step(X, weights, means, covariances) -> tuple[np.ndarray, float]:
 
 def m_step(X, resp, reg_covar: float = 1e-6,
            covariance_type: str = "full") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """M step: the parameters that maximise :math:`Q(\\theta\\mid\\theta^{(t)})` for fixed responsibilities.
+    r"""M step: the parameters that maximise :math:`Q(\theta\mid\theta^{(t)})` for fixed responsibilities.
 
     .. math::
-        N_k = \\sum_i r_{ik},\\quad \\pi_k = \\frac{N_k}{n},\\quad \\mu_k = \\frac{1}{N_k}\\sum_i r_{ik} x_i,\\quad
-        S_k = \\frac{1}{N_k}\\sum_i r_{ik}(x_i-\\mu_k)(x_i-\\mu_k)^\\top
+        N_k = \sum_i r_{ik},\quad \pi_k = \frac{N_k}{n},\quad \mu_k = \frac{1}{N_k}\sum_i r_{ik} x_i,\quad
+        S_k = \frac{1}{N_k}\sum_i r_{ik}(x_i-\mu_k)(x_i-\mu_k)^\top
 
     and the covariance that maximises :math:`Q` within the covariance type, plus the floor
-    :math:`\\varepsilon I`:
+    :math:`\varepsilon I`:
 
-    - ``"full"``: :math:`\\Sigma_k = S_k`;
-    - ``"tied"`` (one :math:`\\Sigma` shared): :math:`\\Sigma = \\sum_k \\frac{N_k}{n} S_k`;
-    - ``"diag"``: :math:`\\Sigma_k = \\operatorname{diag}(S_k)`, the per-coordinate weighted variances;
-    - ``"spherical"`` (:math:`\\sigma_k^2 I`): :math:`\\sigma_k^2 = \\operatorname{tr}(S_k)/d
-      = \\frac{1}{d N_k}\\sum_i r_{ik}\\lVert x_i-\\mu_k\\rVert^2`.
+    - ``"full"``: :math:`\Sigma_k = S_k`;
+    - ``"tied"`` (one :math:`\Sigma` shared): :math:`\Sigma = \sum_k \frac{N_k}{n} S_k`;
+    - ``"diag"``: :math:`\Sigma_k = \operatorname{diag}(S_k)`, the per-coordinate weighted variances;
+    - ``"spherical"`` (:math:`\sigma_k^2 I`): :math:`\sigma_k^2 = \operatorname{tr}(S_k)/d
+      = \frac{1}{d N_k}\sum_i r_{ik}\lVert x_i-\mu_k\rVert^2`.
 
-    The floor :math:`\\varepsilon` = ``reg_covar`` keeps a component that sits on one point from collapsing to
+    The floor :math:`\varepsilon` = ``reg_covar`` keeps a component that sits on one point from collapsing to
     a singular covariance (infinite likelihood). A tiny constant is added to :math:`N_k` against 0/0.
 
     Parameters
@@ -252,21 +252,21 @@ def m_step(X, resp, reg_covar: float = 1e-6,
 
 
 def em_lower_bound(X, resp, weights, means, covariances) -> float:
-    """The lower bound EM raises: :math:`F(q,\\theta) = \\mathbb E_q[\\log p(x, z\\mid\\theta)] + H(q)`.
+    r"""The lower bound EM raises: :math:`F(q,\theta) = \mathbb E_q[\log p(x, z\mid\theta)] + H(q)`.
 
     .. math::
-        F(q,\\theta) = \\sum_i\\sum_k r_{ik}\\big(\\log\\pi_k + \\log\\mathcal N(x_i\\mid\\mu_k,\\Sigma_k)\\big)
-        - \\sum_i\\sum_k r_{ik}\\log r_{ik}
+        F(q,\theta) = \sum_i\sum_k r_{ik}\big(\log\pi_k + \log\mathcal N(x_i\mid\mu_k,\Sigma_k)\big)
+        - \sum_i\sum_k r_{ik}\log r_{ik}
 
-    with :math:`q(z_i = k) = r_{ik}` and :math:`0\\log 0 = 0`. For every :math:`q`,
-    :math:`\\ell(\\theta) = F(q,\\theta) + D_{KL}(q\\,\\|\\,p(z\\mid x,\\theta)) \\ge F(q,\\theta)`, with equality
-    when :math:`q` is the posterior (the responsibilities of :func:`e_step` at :math:`\\theta`).
+    with :math:`q(z_i = k) = r_{ik}` and :math:`0\log 0 = 0`. For every :math:`q`,
+    :math:`\ell(\theta) = F(q,\theta) + D_{KL}(q\,\|\,p(z\mid x,\theta)) \ge F(q,\theta)`, with equality
+    when :math:`q` is the posterior (the responsibilities of :func:`e_step` at :math:`\theta`).
 
     Parameters
     ----------
     X : array_like, shape (n, d)
     resp : array_like, shape (n, k), rows summing to 1
-    weights, means, covariances : the parameters :math:`\\theta`, shapes (k,), (k, d), (k, d, d)
+    weights, means, covariances : the parameters :math:`\theta`, shapes (k,), (k, d), (k, d, d)
 
     Returns
     -------
@@ -366,12 +366,12 @@ def _em_loop(X, weights, means, covariances, max_iter: int, tol: float, reg_cova
 def gmm_em(X, k: int | None = None, *, weights=None, means=None, covariances=None, init: str = "kmeans",
            max_iter: int = 100, tol: float = 1e-8, reg_covar: float = 1e-6, rng=0,
            keep_params: bool = False, covariance_type: str = "full") -> GMMResult:
-    """Fit a Gaussian mixture by expectation maximisation (full covariances unless ``covariance_type`` says).
+    r"""Fit a Gaussian mixture by expectation maximisation (full covariances unless ``covariance_type`` says).
 
     Each iteration runs an M step (:func:`m_step`) on the current responsibilities, then an E step
     (:func:`e_step`). With ``reg_covar = 0`` the log-likelihood
-    :math:`\\ell(\\theta) = \\sum_i \\log\\sum_k \\pi_k\\mathcal N(x_i\\mid\\mu_k,\\Sigma_k)` cannot decrease
-    (the M step maximises a lower bound that touches :math:`\\ell` at the current parameters); the small floor
+    :math:`\ell(\theta) = \sum_i \log\sum_k \pi_k\mathcal N(x_i\mid\mu_k,\Sigma_k)` cannot decrease
+    (the M step maximises a lower bound that touches :math:`\ell` at the current parameters); the small floor
     changes that only at round-off level. EM stops at a stationary point, usually a *local* maximum that
     depends on the start.
 
@@ -436,12 +436,12 @@ def gmm_em(X, k: int | None = None, *, weights=None, means=None, covariances=Non
 # -- information criteria ---------------------------------------------------------------------------------
 
 def gmm_n_parameters(k: int, d: int, covariance_type: str = "full") -> int:
-    """Free parameters of a Gaussian mixture with ``k`` components in ``d`` dimensions.
+    r"""Free parameters of a Gaussian mixture with ``k`` components in ``d`` dimensions.
 
-    .. math:: \\underbrace{k d}_{\\text{means}} + \\underbrace{c}_{\\text{covariances}}
-        + \\underbrace{k - 1}_{\\text{weights}}
+    .. math:: \underbrace{k d}_{\text{means}} + \underbrace{c}_{\text{covariances}}
+        + \underbrace{k - 1}_{\text{weights}}
 
-    with :math:`c = k\\,\\tfrac{d(d+1)}{2}` (``"full"``), :math:`\\tfrac{d(d+1)}{2}` (``"tied"``), :math:`k d`
+    with :math:`c = k\,\tfrac{d(d+1)}{2}` (``"full"``), :math:`\tfrac{d(d+1)}{2}` (``"tied"``), :math:`k d`
     (``"diag"``) or :math:`k` (``"spherical"``).
     """
     k = check_int(k, "k", low=1)
@@ -452,11 +452,11 @@ def gmm_n_parameters(k: int, d: int, covariance_type: str = "full") -> int:
 
 
 def bic(log_likelihood: float, n_params: int, n: int) -> float:
-    """Bayesian information criterion :math:`k\\ln n - 2\\ln\\hat L` (lower is better).
+    r"""Bayesian information criterion :math:`k\ln n - 2\ln\hat L` (lower is better).
 
     Parameters
     ----------
-    log_likelihood : float, the maximised :math:`\\ln\\hat L` (natural log, summed over the data)
+    log_likelihood : float, the maximised :math:`\ln\hat L` (natural log, summed over the data)
     n_params : int >= 0, free parameters :math:`k`
     n : int >= 1, number of data points
     """
@@ -467,11 +467,11 @@ def bic(log_likelihood: float, n_params: int, n: int) -> float:
 
 
 def aic(log_likelihood: float, n_params: int) -> float:
-    """Akaike information criterion :math:`2k - 2\\ln\\hat L` (lower is better).
+    r"""Akaike information criterion :math:`2k - 2\ln\hat L` (lower is better).
 
     Parameters
     ----------
-    log_likelihood : float, the maximised :math:`\\ln\\hat L`
+    log_likelihood : float, the maximised :math:`\ln\hat L`
     n_params : int >= 0, free parameters :math:`k`
     """
     log_likelihood = check_float(log_likelihood, "log_likelihood")
@@ -487,7 +487,7 @@ def _fitted_log_likelihood(X, result: GMMResult) -> tuple[np.ndarray, float]:
 
 
 def gmm_bic(X, result: GMMResult) -> float:
-    """BIC of a mixture fitted by :func:`gmm_em`, on data ``X`` of shape (n, d): :math:`k\\ln n - 2\\ln\\hat L`
+    r"""BIC of a mixture fitted by :func:`gmm_em`, on data ``X`` of shape (n, d): :math:`k\ln n - 2\ln\hat L`
     with :math:`k` from :func:`gmm_n_parameters` for the fit's covariance type (the value of scikit-learn's
     ``GaussianMixture.bic``)."""
     X, ll = _fitted_log_likelihood(X, result)
@@ -495,7 +495,7 @@ def gmm_bic(X, result: GMMResult) -> float:
 
 
 def gmm_aic(X, result: GMMResult) -> float:
-    """AIC of a mixture fitted by :func:`gmm_em`, on data ``X`` of shape (n, d): :math:`2k - 2\\ln\\hat L`."""
+    r"""AIC of a mixture fitted by :func:`gmm_em`, on data ``X`` of shape (n, d): :math:`2k - 2\ln\hat L`."""
     X, ll = _fitted_log_likelihood(X, result)
     return aic(ll, gmm_n_parameters(result.means.shape[0], X.shape[1], result.covariance_type))
 
@@ -523,12 +523,12 @@ class GMMCriteria:
 
 def gmm_criteria(X, ks=range(1, 7), *, starts=(0, 1), max_iter: int = 60, tol: float = 1e-3,
                  reg_covar: float = 1e-6, covariance_type: str = "full") -> GMMCriteria:
-    """Fit a Gaussian mixture for each candidate number of components and score it.
+    r"""Fit a Gaussian mixture for each candidate number of components and score it.
 
     For each :math:`K` in ``ks``, EM runs from a k-means start for every seed in ``starts`` and the run with
     the highest log-likelihood is kept; then
 
-    .. math:: \\mathrm{BIC}_K = p_K\\ln n - 2\\ln\\hat L_K, \\qquad \\mathrm{AIC}_K = 2p_K - 2\\ln\\hat L_K
+    .. math:: \mathrm{BIC}_K = p_K\ln n - 2\ln\hat L_K, \qquad \mathrm{AIC}_K = 2p_K - 2\ln\hat L_K
 
     with :math:`p_K` = :func:`gmm_n_parameters` (K, d, covariance_type). The smallest value wins.
 
@@ -569,11 +569,11 @@ def gmm_criteria(X, ks=range(1, 7), *, starts=(0, 1), max_iter: int = 60, tol: f
 # -- covariance types and the estimator ---------------------------------------------------------------------
 
 def full_covariances(covariances, covariance_type: str, k: int, d: int) -> np.ndarray:
-    """Expand the compact covariances of a covariance type to ``k`` full (d, d) matrices.
+    r"""Expand the compact covariances of a covariance type to ``k`` full (d, d) matrices.
 
     scikit-learn's storage: ``"full"`` (k, d, d); ``"tied"`` one (d, d) shared by every component; ``"diag"``
-    (k, d), the variances :math:`\\Sigma_k = \\operatorname{diag}(v_k)`; ``"spherical"`` (k,), the variances
-    :math:`\\Sigma_k = \\sigma_k^2 I_d`.
+    (k, d), the variances :math:`\Sigma_k = \operatorname{diag}(v_k)`; ``"spherical"`` (k,), the variances
+    :math:`\Sigma_k = \sigma_k^2 I_d`.
 
     Parameters
     ----------
@@ -627,9 +627,9 @@ def typed_covariances(covariances, covariance_type: str) -> np.ndarray:
 
 @dataclass
 class GMM:
-    """A Gaussian mixture fitted by EM, in scikit-learn's shape (its ``GaussianMixture``).
+    r"""A Gaussian mixture fitted by EM, in scikit-learn's shape (its ``GaussianMixture``).
 
-    The model is :math:`p(x) = \\sum_k \\pi_k\\,\\mathcal N(x\\mid\\mu_k,\\Sigma_k)`; ``fit`` runs EM
+    The model is :math:`p(x) = \sum_k \pi_k\,\mathcal N(x\mid\mu_k,\Sigma_k)`; ``fit`` runs EM
     (:func:`m_step` under ``covariance_type``, then the E step) from ``n_init`` starts and keeps the one with the
     highest log-likelihood.
 
@@ -719,7 +719,7 @@ class GMM:
         return X
 
     def score_samples(self, X) -> np.ndarray:
-        """:math:`\\log p(x_i)` for every row of ``X`` (n, d), shape (n,)."""
+        r""":math:`\log p(x_i)` for every row of ``X`` (n, d), shape (n,)."""
         w, m, c = self._fitted()
         X = self._check_X(X)
         return _logsumexp_rows(_log_joint(X, w, m, c))
@@ -729,7 +729,7 @@ class GMM:
         return float(self.score_samples(X).mean())
 
     def predict_proba(self, X) -> np.ndarray:
-        """Responsibilities :math:`p(z=k\\mid x_i)`, shape (n, k), rows summing to 1."""
+        r"""Responsibilities :math:`p(z=k\mid x_i)`, shape (n, k), rows summing to 1."""
         w, m, c = self._fitted()
         return _e_step(self._check_X(X), w, m, c)[0]
 
@@ -744,12 +744,12 @@ class GMM:
         return gmm_n_parameters(k, d, self.covariance_type)
 
     def bic(self, X) -> float:
-        """:math:`p\\ln n - 2\\ln\\hat L` on ``X`` (lower is better)."""
+        r""":math:`p\ln n - 2\ln\hat L` on ``X`` (lower is better)."""
         X = as_array(X, "X", ndim=2)
         return bic(float(self.score_samples(X).sum()), self.n_parameters(), X.shape[0])
 
     def aic(self, X) -> float:
-        """:math:`2p - 2\\ln\\hat L` on ``X`` (lower is better)."""
+        r""":math:`2p - 2\ln\hat L` on ``X`` (lower is better)."""
         return aic(float(self.score_samples(X).sum()), self.n_parameters())
 
 
@@ -766,14 +766,14 @@ class SoftKMeansResult:
 
 
 def soft_kmeans(X, init, sigma: float, *, max_iter: int = 100, tol: float = 0.0) -> SoftKMeansResult:
-    """EM for a mixture with equal weights and one fixed covariance :math:`\\sigma^2 I`; only the means move.
+    r"""EM for a mixture with equal weights and one fixed covariance :math:`\sigma^2 I`; only the means move.
 
     .. math::
-        r_{ik} = \\frac{\\exp(-\\lVert x_i-\\mu_k\\rVert^2 / 2\\sigma^2)}
-                      {\\sum_j \\exp(-\\lVert x_i-\\mu_j\\rVert^2 / 2\\sigma^2)},\\qquad
-        \\mu_k \\leftarrow \\frac{\\sum_i r_{ik} x_i}{\\sum_i r_{ik}}
+        r_{ik} = \frac{\exp(-\lVert x_i-\mu_k\rVert^2 / 2\sigma^2)}
+                      {\sum_j \exp(-\lVert x_i-\mu_j\rVert^2 / 2\sigma^2)},\qquad
+        \mu_k \leftarrow \frac{\sum_i r_{ik} x_i}{\sum_i r_{ik}}
 
-    As :math:`\\sigma\\to 0` each :math:`r_{ik}` tends to 1 for the nearest centre and 0 for the others, and the
+    As :math:`\sigma\to 0` each :math:`r_{ik}` tends to 1 for the nearest centre and 0 for the others, and the
     two steps become Lloyd's assignment and update: k-means is this algorithm's limit. A centre whose
     responsibilities all underflow to zero keeps its place (as an empty k-means cluster does).
 

@@ -1,10 +1,10 @@
-"""Self-organising maps (Kohonen): :func:`grid_positions`, the decay :func:`som_schedule`,
+r"""Self-organising maps (Kohonen): :func:`grid_positions`, the decay :func:`som_schedule`,
 :func:`best_matching_units`, online training :func:`som_train`, the quality measures :func:`quantization_error`
 and :func:`topographic_error`, the :func:`u_matrix`, and the estimator :class:`SelfOrganizingMap`.
 
-A map has :math:`m = r \\times c` units on a rectangular grid; unit :math:`j` sits at grid position
-:math:`g_j = (\\text{row}, \\text{col})` and carries a weight vector :math:`w_j` in the input space
-:math:`\\mathbb{R}^d`. Weights are stored flat, shape (m, d), in row-major order of the grid.
+A map has :math:`m = r \times c` units on a rectangular grid; unit :math:`j` sits at grid position
+:math:`g_j = (\text{row}, \text{col})` and carries a weight vector :math:`w_j` in the input space
+:math:`\mathbb{R}^d`. Weights are stored flat, shape (m, d), in row-major order of the grid.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mlsheet_utils.validation import as_array, check_float, check_int, check_ran
 
 
 def grid_positions(n_rows: int, n_cols: int) -> np.ndarray:
-    """Grid coordinates :math:`g_j = (\\text{row}, \\text{col})` of the units in row-major order, shape (m, 2)."""
+    r"""Grid coordinates :math:`g_j = (\text{row}, \text{col})` of the units in row-major order, shape (m, 2)."""
     n_rows = check_int(n_rows, "n_rows", low=1)
     n_cols = check_int(n_cols, "n_cols", low=1)
     r, c = np.divmod(np.arange(n_rows * n_cols), n_cols)
@@ -25,7 +25,7 @@ def grid_positions(n_rows: int, n_cols: int) -> np.ndarray:
 
 
 def som_schedule(t, n_iter: int, eta0: float, sigma0: float):
-    """Learning rate and neighbourhood width at step ``t``: :math:`(\\eta(t), \\sigma(t))`.
+    r"""Learning rate and neighbourhood width at step ``t``: :math:`(\eta(t), \sigma(t))`.
 
     Both decay as :math:`a(t) = a_0 / (1 + 2t/T)` with :math:`T` = ``n_iter`` (MiniSom's ``asymptotic_decay``):
     they fall to a third of their start by the last step.
@@ -56,7 +56,7 @@ def _sq_dist(X: np.ndarray, W: np.ndarray) -> np.ndarray:
 
 
 def best_matching_units(X, W) -> np.ndarray:
-    """Index of the nearest unit for every row: :math:`\\text{BMU}(x) = \\arg\\min_j \\lVert x - w_j\\rVert`.
+    r"""Index of the nearest unit for every row: :math:`\text{BMU}(x) = \arg\min_j \lVert x - w_j\rVert`.
 
     Parameters
     ----------
@@ -92,15 +92,15 @@ class SOMRun:
 
 def som_train(X, W0, grid, *, n_iter: int, eta0: float = 0.5, sigma0: float = 1.0, order=None,
               record_every: int = 0) -> SOMRun:
-    """Online SOM training: one input per step, the winner and its grid neighbours pulled towards it.
+    r"""Online SOM training: one input per step, the winner and its grid neighbours pulled towards it.
 
-    At step :math:`t` with input :math:`x = x_{o_t}` and winner :math:`i = \\text{BMU}(x)`:
+    At step :math:`t` with input :math:`x = x_{o_t}` and winner :math:`i = \text{BMU}(x)`:
 
     .. math::
-        h_{j,i}(t) = \\exp\\left(-\\frac{\\lVert g_j - g_i\\rVert^2}{2\\sigma(t)^2}\\right), \\qquad
-        w_j \\leftarrow w_j + \\eta(t)\\, h_{j,i}(t)\\, (x - w_j) \\quad \\text{for every unit } j,
+        h_{j,i}(t) = \exp\left(-\frac{\lVert g_j - g_i\rVert^2}{2\sigma(t)^2}\right), \qquad
+        w_j \leftarrow w_j + \eta(t)\, h_{j,i}(t)\, (x - w_j) \quad \text{for every unit } j,
 
-    with :math:`\\eta(t), \\sigma(t)` from :func:`som_schedule`. This is MiniSom's ``train`` with a Gaussian
+    with :math:`\eta(t), \sigma(t)` from :func:`som_schedule`. This is MiniSom's ``train`` with a Gaussian
     neighbourhood on a rectangular grid.
 
     Parameters
@@ -160,8 +160,8 @@ def _train(X, W, grid, n_iter, eta0, sigma0, order, record_every) -> SOMRun:
 
 
 def quantization_error(X, W) -> float:
-    """Mean distance from each input to its best-matching unit, :math:`\\frac1n\\sum_i \\lVert x_i -
-    w_{\\text{BMU}(x_i)}\\rVert`.
+    r"""Mean distance from each input to its best-matching unit, :math:`\frac1n\sum_i \lVert x_i -
+    w_{\text{BMU}(x_i)}\rVert`.
 
     Parameters
     ----------
@@ -199,9 +199,9 @@ def topographic_error(X, W, grid) -> float:
 
 
 def u_matrix(W, n_rows: int, n_cols: int) -> np.ndarray:
-    """The unified distance matrix: each unit's mean weight distance to its (up to 8) grid neighbours.
+    r"""The unified distance matrix: each unit's mean weight distance to its (up to 8) grid neighbours.
 
-    .. math:: U_{rc} = \\operatorname{mean}_{(r', c') \\in N_8(r, c)} \\lVert w_{rc} - w_{r'c'}\\rVert
+    .. math:: U_{rc} = \operatorname{mean}_{(r', c') \in N_8(r, c)} \lVert w_{rc} - w_{r'c'}\rVert
 
     High values are borders between clusters, low values their interiors.
 
@@ -235,7 +235,7 @@ def u_matrix(W, n_rows: int, n_cols: int) -> np.ndarray:
 
 @dataclass
 class SelfOrganizingMap:
-    """A rectangular SOM in scikit-learn's shape: ``SelfOrganizingMap(8, 8).fit(X).predict(X)``.
+    r"""A rectangular SOM in scikit-learn's shape: ``SelfOrganizingMap(8, 8).fit(X).predict(X)``.
 
     ``fit`` starts from ``init`` or from ``m`` distinct rows of ``X`` drawn with ``rng``, visits the inputs in a
     fresh random order each epoch (``shuffle=True``) or in turn, and runs :func:`som_train`.
@@ -244,7 +244,7 @@ class SelfOrganizingMap:
     ----------
     n_rows, n_cols : int >= 1
     sigma : float > 0, the starting neighbourhood width in grid units
-    learning_rate : float > 0, the starting :math:`\\eta`
+    learning_rate : float > 0, the starting :math:`\eta`
     n_iter : int >= 1, online steps
     shuffle : bool
     rng : int or numpy.random.Generator

@@ -1,9 +1,9 @@
-"""Spectral clustering: a similarity graph, its Laplacian, the Laplacian's first eigenvectors, k-means on their rows.
+r"""Spectral clustering: a similarity graph, its Laplacian, the Laplacian's first eigenvectors, k-means on their rows.
 
 - :func:`affinity_matrix`     the fully connected RBF similarity graph
-  :math:`W_{ij} = \\exp(-\\lVert x_i - x_j \\rVert^2 / 2\\sigma^2)` for :math:`i \\ne j`, :math:`W_{ii} = 0`;
+  :math:`W_{ij} = \exp(-\lVert x_i - x_j \rVert^2 / 2\sigma^2)` for :math:`i \ne j`, :math:`W_{ii} = 0`;
 - :func:`graph_laplacian`     :math:`L = D - W` (``"unnormalized"``), :math:`L_{sym} = I - D^{-1/2} W D^{-1/2}`
-  (``"symmetric"``) or :math:`L_{rw} = I - D^{-1} W` (``"random_walk"``), with :math:`D = \\mathrm{diag}(W 1)`;
+  (``"symmetric"``) or :math:`L_{rw} = I - D^{-1} W` (``"random_walk"``), with :math:`D = \mathrm{diag}(W 1)`;
 - :func:`spectral_embedding`  the eigenvectors of the ``k`` *smallest* eigenvalues as an (n, k) embedding, for
   each of the three Laplacians; returns :class:`SpectralEmbedding`;
 - :class:`SpectralClustering`  the estimator: affinity, embedding, then k-means (the package's
@@ -11,7 +11,7 @@
 
 The three ``laplacian`` choices are the three classic algorithms (von Luxburg, *A tutorial on spectral
 clustering*, 2007): unnormalized (relaxed RatioCut), Shi-Malik (``"random_walk"``: the generalized problem
-:math:`L v = \\lambda D v`, relaxed normalized cut; scikit-learn's ``SpectralClustering``) and Ng-Jordan-Weiss
+:math:`L v = \lambda D v`, relaxed normalized cut; scikit-learn's ``SpectralClustering``) and Ng-Jordan-Weiss
 (``"symmetric"``: eigenvectors of :math:`L_{sym}` with rows scaled to unit length).
 """
 
@@ -29,10 +29,10 @@ LAPLACIANS = ("unnormalized", "symmetric", "random_walk")
 
 
 def affinity_matrix(X, sigma: float = 1.0) -> np.ndarray:
-    """Fully connected Gaussian similarity graph of the rows of ``X``, without self-loops.
+    r"""Fully connected Gaussian similarity graph of the rows of ``X``, without self-loops.
 
-    :math:`W_{ij} = \\exp\\left(-\\lVert x_i - x_j \\rVert^2 / (2\\sigma^2)\\right)` for :math:`i \\ne j`
-    (the RBF kernel with :math:`\\gamma = 1/(2\\sigma^2)`) and :math:`W_{ii} = 0`. A self-loop would not change
+    :math:`W_{ij} = \exp\left(-\lVert x_i - x_j \rVert^2 / (2\sigma^2)\right)` for :math:`i \ne j`
+    (the RBF kernel with :math:`\gamma = 1/(2\sigma^2)`) and :math:`W_{ii} = 0`. A self-loop would not change
     :math:`L = D - W` (it adds :math:`W_{ii}` to :math:`D_{ii}` and to :math:`W_{ii}`), but it would change the
     degrees the normalized Laplacians divide by; scikit-learn drops it too.
 
@@ -79,11 +79,11 @@ def _laplacian(W: np.ndarray, kind: str) -> np.ndarray:
 
 
 def graph_laplacian(W, kind: str = "unnormalized") -> np.ndarray:
-    """A Laplacian of the weighted undirected graph with adjacency ``W``.
+    r"""A Laplacian of the weighted undirected graph with adjacency ``W``.
 
-    With degrees :math:`d_i = \\sum_j W_{ij}` and :math:`D = \\mathrm{diag}(d)`:
+    With degrees :math:`d_i = \sum_j W_{ij}` and :math:`D = \mathrm{diag}(d)`:
 
-    - ``"unnormalized"``: :math:`L = D - W`, with :math:`f^\\top L f = \\tfrac12 \\sum_{ij} W_{ij}(f_i - f_j)^2`;
+    - ``"unnormalized"``: :math:`L = D - W`, with :math:`f^\top L f = \tfrac12 \sum_{ij} W_{ij}(f_i - f_j)^2`;
     - ``"symmetric"``:    :math:`L_{sym} = D^{-1/2} L D^{-1/2} = I - D^{-1/2} W D^{-1/2}`;
     - ``"random_walk"``:  :math:`L_{rw} = D^{-1} L = I - D^{-1} W` (not symmetric; same eigenvalues as
       :math:`L_{sym}`).
@@ -136,15 +136,15 @@ def _embedding(W: np.ndarray, k: int, kind: str) -> SpectralEmbedding:
 
 
 def spectral_embedding(W, n_components: int, laplacian: str = "random_walk") -> SpectralEmbedding:
-    """Embed the vertices of the graph ``W`` with the eigenvectors of the ``n_components`` smallest eigenvalues.
+    r"""Embed the vertices of the graph ``W`` with the eigenvectors of the ``n_components`` smallest eigenvalues.
 
-    Minimising :math:`f^\\top L f` over unit vectors orthogonal to the ones already found gives the eigenvectors
+    Minimising :math:`f^\top L f` over unit vectors orthogonal to the ones already found gives the eigenvectors
     of the smallest eigenvalues (Courant-Fischer): functions that are nearly constant on well-connected groups.
     On a graph with ``c`` connected components the eigenvalue 0 has multiplicity ``c`` and its eigenvectors span
     the components' indicator vectors.
 
     - ``"unnormalized"``: eigenvectors of :math:`L = D - W`;
-    - ``"random_walk"``:  generalized eigenvectors of :math:`L v = \\lambda D v`, computed as
+    - ``"random_walk"``:  generalized eigenvectors of :math:`L v = \lambda D v`, computed as
       :math:`v = D^{-1/2} u` from the eigenvectors :math:`u` of :math:`L_{sym}`;
     - ``"symmetric"``:    eigenvectors of :math:`L_{sym}`, each row scaled to unit length.
 

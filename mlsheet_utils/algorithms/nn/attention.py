@@ -1,4 +1,4 @@
-"""Attention, forward and backward.
+r"""Attention, forward and backward.
 
 - :func:`causal_mask`: the boolean mask of decoder self-attention;
 - :func:`scaled_dot_product_attention` and :func:`attention_grads`: one attention head, forward and backward;
@@ -8,7 +8,7 @@
 - :class:`MultiHeadAttention`: multi-head self-attention as a layer (forward/backward pair, see
   :mod:`~mlsheet_utils.algorithms.nn.layers`), optionally causal;
 - :func:`prefix_scores` and :func:`softmax_saturation` (:class:`SoftmaxSaturation`): how peaked attention rows
-  get as the key width grows, with and without the :math:`1/\\sqrt{d_k}` factor.
+  get as the key width grows, with and without the :math:`1/\sqrt{d_k}` factor.
 
 Conventions: arrays are float64; the last two axes are (sequence, feature) and any leading axes are batch axes
 that broadcast as in :func:`numpy.matmul`. A boolean ``mask`` is ``True`` where a query *may* attend to a key
@@ -464,7 +464,7 @@ def prefix_scores(Q, K, widths) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SoftmaxSaturation:
-    """How peaked the rows of softmax(S) are (:func:`softmax_saturation`); the floats have S's batch shape.
+    r"""How peaked the rows of softmax(S) are (:func:`softmax_saturation`); the floats have S's batch shape.
 
     Attributes
     ----------
@@ -473,9 +473,9 @@ class SoftmaxSaturation:
     max_weight : float or numpy.ndarray, shape (...)
         Mean over the rows of the largest weight (1/n_k when uniform, 1 when one-hot).
     entropy : float or numpy.ndarray
-        Mean row entropy as a share of its maximum :math:`\\log n_k` (1 uniform, 0 one-hot).
+        Mean row entropy as a share of its maximum :math:`\log n_k` (1 uniform, 0 one-hot).
     jacobian_norm : float or numpy.ndarray
-        Median over the rows of :math:`\\|\\operatorname{diag}(p) - pp^\\top\\|_F`: the size of the gradient
+        Median over the rows of :math:`\|\operatorname{diag}(p) - pp^\top\|_F`: the size of the gradient
         that reaches the scores (0 when one-hot).
     """
 

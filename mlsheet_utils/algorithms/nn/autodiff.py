@@ -44,7 +44,7 @@ __all__ = ["Backprop", "Graph", "Node", "add", "backward", "constant", "exp", "l
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Node:
-    """One value of a computation and how to send a gradient back through it.
+    r"""One value of a computation and how to send a gradient back through it.
 
     Attributes
     ----------
@@ -55,7 +55,7 @@ class Node:
     op : str
         ``"variable"``, ``"constant"`` or the operation's name.
     vjp : callable ``vjp(g) -> tuple``, or None
-        Given :math:`\\bar z` (shaped like ``value``), the contribution for each parent (None for a parent that
+        Given :math:`\bar z` (shaped like ``value``), the contribution for each parent (None for a parent that
         needs no gradient).
     flops : int
         Floating-point operations of the forward computation.
@@ -216,7 +216,7 @@ def matmul(a, b) -> Node:
 
 
 def _elementwise(x, op: str, y: np.ndarray, local: Callable, vjp_cost: int) -> Node:
-    """A function applied entry by entry: :math:`\\bar x = \\bar z \\odot f'(x)`, ``local(x, y) = f'(x)``."""
+    r"""A function applied entry by entry: :math:`\bar x = \bar z \odot f'(x)`, ``local(x, y) = f'(x)``."""
     return _make(y, (x,), op, lambda g: (g * local(x.value, y),), y.size, (vjp_cost * y.size,))
 
 
@@ -337,12 +337,12 @@ def topological_order(root: Node) -> Graph:
 
 @dataclass(frozen=True)
 class Backprop:
-    """Gradients of one output with respect to every node, and the work of each pass.
+    r"""Gradients of one output with respect to every node, and the work of each pass.
 
     Attributes
     ----------
     grads : dict of Node to numpy.ndarray
-        :math:`\\partial L/\\partial x`, shaped like ``x.value``, for every node that requires a gradient
+        :math:`\partial L/\partial x`, shaped like ``x.value``, for every node that requires a gradient
         (variables and intermediate results; constants are left out).
     forward_flops : int
         Operations of the forward computation of every node in the graph.

@@ -293,7 +293,7 @@ class Adam(Optimizer):
         return {"m": _zeros_like(params), "v": _zeros_like(params)}
 
     def _direction(self, grads, state):
-        """New slots and the step direction :math:`\\hat m / (\\sqrt{\\hat v} + \\epsilon)`."""
+        r"""New slots and the step direction :math:`\hat m / (\sqrt{\hat v} + \epsilon)`."""
         b1, b2, t = self.b1, self.b2, state.step + 1
         m = _tree_map(lambda m, g: b1 * m + (1 - b1) * g, state.slots["m"], grads)
         v = _tree_map(lambda v, g: b2 * v + (1 - b2) * g * g, state.slots["v"], grads)

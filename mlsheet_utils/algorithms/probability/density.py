@@ -1,4 +1,4 @@
-"""Non-parametric density and distribution estimates: kernel density estimation and the empirical CDF.
+r"""Non-parametric density and distribution estimates: kernel density estimation and the empirical CDF.
 
 - :func:`kde` and :func:`kde_log` evaluate a kernel density estimate in one or more dimensions, with a
   Gaussian, Epanechnikov or tophat kernel and a scalar bandwidth (or, for the Gaussian, a bandwidth matrix);
@@ -11,13 +11,13 @@
 - :func:`cdf_from_pdf` integrates a gridded density (trapezoid rule), :func:`inverse_transform_sample` samples
   from a gridded CDF, :func:`ks_statistic` is the Kolmogorov-Smirnov distance of a sample to a CDF.
 
-The estimate with kernel :math:`K` (a density on :math:`\\mathbb R^d`) and bandwidth :math:`h > 0` is
+The estimate with kernel :math:`K` (a density on :math:`\mathbb R^d`) and bandwidth :math:`h > 0` is
 
 .. math::
-    \\hat f_h(x) = \\frac{1}{n h^d} \\sum_{i=1}^n K\\!\\left(\\frac{x - x_i}{h}\\right),
+    \hat f_h(x) = \frac{1}{n h^d} \sum_{i=1}^n K\!\left(\frac{x - x_i}{h}\right),
 
 and with a Gaussian kernel and a symmetric positive definite bandwidth matrix :math:`H` (a covariance)
-:math:`\\hat f_H(x) = \\frac1n \\sum_i \\mathcal N(x \\mid x_i, H)`. The conventions match
+:math:`\hat f_H(x) = \frac1n \sum_i \mathcal N(x \mid x_i, H)`. The conventions match
 ``sklearn.neighbors.KernelDensity`` (scalar ``bandwidth`` = :math:`h`) and ``scipy.stats.gaussian_kde``
 (whose ``covariance`` is :math:`H`; its ``bw_method`` is a *factor* that multiplies the data's standard deviation).
 """
@@ -72,11 +72,11 @@ def _as_points(x, d: int, name: str = "x") -> tuple[np.ndarray, tuple]:
 
 
 def kernel_log_norm(kernel: str, d: int = 1) -> float:
-    """Log of the constant :math:`c_d` that makes the radial kernel a density on :math:`\\mathbb R^d`.
+    r"""Log of the constant :math:`c_d` that makes the radial kernel a density on :math:`\mathbb R^d`.
 
-    - gaussian: :math:`K(u) = (2\\pi)^{-d/2} e^{-\\|u\\|^2/2}`;
-    - tophat: :math:`K(u) = 1/V_d` on the unit ball, :math:`V_d = \\pi^{d/2}/\\Gamma(d/2 + 1)`;
-    - epanechnikov: :math:`K(u) = \\frac{d+2}{2V_d}(1 - \\|u\\|^2)` on the unit ball (3/4 in 1-D).
+    - gaussian: :math:`K(u) = (2\pi)^{-d/2} e^{-\|u\|^2/2}`;
+    - tophat: :math:`K(u) = 1/V_d` on the unit ball, :math:`V_d = \pi^{d/2}/\Gamma(d/2 + 1)`;
+    - epanechnikov: :math:`K(u) = \frac{d+2}{2V_d}(1 - \|u\|^2)` on the unit ball (3/4 in 1-D).
     """
     _check_kernel(kernel)
     log_vd = 0.5 * d * math.log(math.pi) - gammaln(0.5 * d + 1)
@@ -121,13 +121,13 @@ def _bandwidth(bandwidth, d: int, kernel: str):
 
 
 def kde_log(x, data, bandwidth, kernel: str = "gaussian") -> np.ndarray:
-    """Log of the kernel density estimate at ``x`` (stable for tiny bandwidths, via log-sum-exp).
+    r"""Log of the kernel density estimate at ``x`` (stable for tiny bandwidths, via log-sum-exp).
 
     .. math::
-        \\log \\hat f(x) = \\log \\frac{c_d}{n h^d} + \\log \\sum_{i=1}^n \\exp\\big(\\log k(\\|x - x_i\\|^2/h^2)\\big)
+        \log \hat f(x) = \log \frac{c_d}{n h^d} + \log \sum_{i=1}^n \exp\big(\log k(\|x - x_i\|^2/h^2)\big)
 
     with :math:`k` the kernel's profile and :math:`c_d` from :func:`kernel_log_norm`. A bandwidth matrix
-    :math:`H = LL^\\top` whitens the differences, :math:`u = L^{-1}(x - x_i)`, and replaces :math:`h^d` by
+    :math:`H = LL^\top` whitens the differences, :math:`u = L^{-1}(x - x_i)`, and replaces :math:`h^d` by
     :math:`|H|^{1/2}`.
 
     Parameters
@@ -167,7 +167,7 @@ def kde_log(x, data, bandwidth, kernel: str = "gaussian") -> np.ndarray:
 
 
 def kde(x, data, bandwidth, kernel: str = "gaussian") -> np.ndarray:
-    """Kernel density estimate :math:`\\hat f_h(x) = \\frac{1}{nh^d}\\sum_i K((x - x_i)/h)` at ``x``.
+    r"""Kernel density estimate :math:`\hat f_h(x) = \frac{1}{nh^d}\sum_i K((x - x_i)/h)` at ``x``.
 
     Same arguments and shapes as :func:`kde_log`; returns ``exp(kde_log(...))`` (non-negative, integrates to 1).
     """
@@ -183,7 +183,7 @@ def _std_and_n(data) -> tuple[np.ndarray, int, int]:
 
 
 def scott_bandwidth(data):
-    """Scott's rule: :math:`h = \\hat\\sigma\\, n^{-1/(d+4)}` (as ``scipy.stats.gaussian_kde``'s default).
+    r"""Scott's rule: :math:`h = \hat\sigma\, n^{-1/(d+4)}` (as ``scipy.stats.gaussian_kde``'s default).
 
     Parameters
     ----------
@@ -192,7 +192,7 @@ def scott_bandwidth(data):
     Returns
     -------
     float h in 1-D (``sigma_hat`` the sample standard deviation, ddof = 1); in d dimensions the bandwidth
-    *matrix* :math:`H = n^{-2/(d+4)}\\hat\\Sigma` (sample covariance), shape (d, d).
+    *matrix* :math:`H = n^{-2/(d+4)}\hat\Sigma` (sample covariance), shape (d, d).
     """
     X, n, d = _std_and_n(data)
     factor = n ** (-1.0 / (d + 4))
@@ -200,14 +200,14 @@ def scott_bandwidth(data):
 
 
 def silverman_bandwidth(data, *, robust: bool = False):
-    """Silverman's rules of thumb.
+    r"""Silverman's rules of thumb.
 
-    ``robust=False``: the normal-reference rule :math:`h = (\\tfrac{n(d+2)}{4})^{-1/(d+4)}\\hat\\sigma`, which in
-    1-D is :math:`(4/(3n))^{1/5}\\hat\\sigma \\approx 1.06\\,\\hat\\sigma n^{-1/5}`, the bandwidth that minimises the
+    ``robust=False``: the normal-reference rule :math:`h = (\tfrac{n(d+2)}{4})^{-1/(d+4)}\hat\sigma`, which in
+    1-D is :math:`(4/(3n))^{1/5}\hat\sigma \approx 1.06\,\hat\sigma n^{-1/5}`, the bandwidth that minimises the
     asymptotic mean integrated squared error (AMISE) for a Gaussian kernel when the data are Gaussian
     (``scipy.stats.gaussian_kde(bw_method="silverman")``). In d dimensions returns the matrix factor^2 Sigma_hat.
 
-    ``robust=True`` (1-D only): :math:`h = 0.9\\,\\min(\\hat\\sigma, \\mathrm{IQR}/1.34)\\,n^{-1/5}`, less
+    ``robust=True`` (1-D only): :math:`h = 0.9\,\min(\hat\sigma, \mathrm{IQR}/1.34)\,n^{-1/5}`, less
     oversmoothing for skewed or bimodal data (R's ``bw.nrd0``).
     """
     X, n, d = _std_and_n(data)
@@ -235,14 +235,14 @@ def _scaled_spread(X: np.ndarray, factor: float):
 
 
 def loo_log_likelihood(data, bandwidths, kernel: str = "gaussian") -> np.ndarray:
-    """Mean leave-one-out log-likelihood of each bandwidth.
+    r"""Mean leave-one-out log-likelihood of each bandwidth.
 
     .. math::
-        \\mathrm{CV}(h) = \\frac1n \\sum_{i=1}^n \\log \\hat f_{h,-i}(x_i),\\qquad
-        \\hat f_{h,-i}(x_i) = \\frac{1}{(n-1)h^d} \\sum_{j \\ne i} K\\!\\left(\\frac{x_i - x_j}{h}\\right)
+        \mathrm{CV}(h) = \frac1n \sum_{i=1}^n \log \hat f_{h,-i}(x_i),\qquad
+        \hat f_{h,-i}(x_i) = \frac{1}{(n-1)h^d} \sum_{j \ne i} K\!\left(\frac{x_i - x_j}{h}\right)
 
     Each point is scored by the estimate built from the other n - 1, so the trivial maximiser
-    :math:`h \\to 0` of the in-sample likelihood (a spike on every point) is ruled out.
+    :math:`h \to 0` of the in-sample likelihood (a spike on every point) is ruled out.
 
     Parameters
     ----------
@@ -310,7 +310,7 @@ def loo_bandwidth(data, bandwidths=None, kernel: str = "gaussian") -> float:
 
 
 def ecdf(x, data) -> np.ndarray:
-    """Empirical CDF :math:`F_n(x) = \\frac1n \\#\\{i : x_i \\le x\\}` of a 1-D sample, evaluated at ``x``.
+    r"""Empirical CDF :math:`F_n(x) = \frac1n \#\{i : x_i \le x\}` of a 1-D sample, evaluated at ``x``.
 
     A right-continuous step function that jumps by 1/n at each data point (by k/n at a value repeated k
     times), 0 left of the smallest point and 1 from the largest on.
@@ -353,8 +353,8 @@ def _scalar_bandwidth(h) -> float:
 
 
 def kde_direct(x, data, h, kernel: str = "gaussian") -> np.ndarray:
-    """A 1-D kernel density estimate straight from its formula:
-    :math:`\\hat f_h(x_j) = \\frac{1}{nh}\\sum_{i=1}^n K\\!\\left(\\frac{x_j - x_i}{h}\\right)`.
+    r"""A 1-D kernel density estimate straight from its formula:
+    :math:`\hat f_h(x_j) = \frac{1}{nh}\sum_{i=1}^n K\!\left(\frac{x_j - x_i}{h}\right)`.
 
     An (m, n) matrix of scaled differences by broadcasting, the kernel applied elementwise, a mean over the data
     axis, a division by h. It agrees with :func:`kde` wherever the terms do not underflow; far from every data
@@ -385,12 +385,12 @@ def kde_direct(x, data, h, kernel: str = "gaussian") -> np.ndarray:
 
 
 def kde_reflect(x, data, h, lower: float = 0.0) -> np.ndarray:
-    """Gaussian KDE for data on :math:`[a, \\infty)` by reflection in the edge :math:`a`:
+    r"""Gaussian KDE for data on :math:`[a, \infty)` by reflection in the edge :math:`a`:
 
-    .. math:: \\tilde f(x) = \\hat f_h(x) + \\hat f_h(2a - x)\\quad (x \\ge a),\\qquad \\tilde f(x) = 0\\quad (x < a).
+    .. math:: \tilde f(x) = \hat f_h(x) + \hat f_h(2a - x)\quad (x \ge a),\qquad \tilde f(x) = 0\quad (x < a).
 
     The mass a bump spills below the edge is folded back above it, so the estimate integrates to 1 over
-    :math:`[a, \\infty)` and at the edge tends to :math:`f(a)` instead of :math:`f(a)/2`; its bias there is of
+    :math:`[a, \infty)` and at the edge tends to :math:`f(a)` instead of :math:`f(a)/2`; its bias there is of
     order h instead of order 1 (against :math:`h^2` in the interior).
 
     Parameters
@@ -427,19 +427,19 @@ class KDEMoments:
 
 
 def kde_moments_normal(x, h, n: int) -> KDEMoments:
-    """Exact mean and standard deviation of the Gaussian KDE :math:`\\hat f_h(x)` from n iid
-    :math:`\\mathcal N(0, 1)` draws.
+    r"""Exact mean and standard deviation of the Gaussian KDE :math:`\hat f_h(x)` from n iid
+    :math:`\mathcal N(0, 1)` draws.
 
-    With :math:`\\varphi_v` the :math:`\\mathcal N(0, v)` density, a Gaussian bump convolved with the data's
-    density gives :math:`\\mathbb E\\,K_h(x - X) = \\varphi_{1+h^2}(x)`, and since
-    :math:`K_h(z)^2 = \\varphi_{h^2/2}(z)/(2\\sqrt\\pi\\,h)`,
-    :math:`\\mathbb E\\,K_h(x - X)^2 = \\varphi_{1+h^2/2}(x)/(2\\sqrt\\pi\\,h)`. The estimate is the mean of n
+    With :math:`\varphi_v` the :math:`\mathcal N(0, v)` density, a Gaussian bump convolved with the data's
+    density gives :math:`\mathbb E\,K_h(x - X) = \varphi_{1+h^2}(x)`, and since
+    :math:`K_h(z)^2 = \varphi_{h^2/2}(z)/(2\sqrt\pi\,h)`,
+    :math:`\mathbb E\,K_h(x - X)^2 = \varphi_{1+h^2/2}(x)/(2\sqrt\pi\,h)`. The estimate is the mean of n
     independent bumps, so
 
-    .. math:: \\mathbb E\\hat f_h(x) = \\varphi_{1+h^2}(x),\\qquad
-              \\operatorname{sd}\\hat f_h(x) = \\sqrt{\\big(\\mathbb E K_h^2 - (\\mathbb E K_h)^2\\big)/n}.
+    .. math:: \mathbb E\hat f_h(x) = \varphi_{1+h^2}(x),\qquad
+              \operatorname{sd}\hat f_h(x) = \sqrt{\big(\mathbb E K_h^2 - (\mathbb E K_h)^2\big)/n}.
 
-    The bias is :math:`\\varphi_{1+h^2}(x) - \\varphi_1(x)`, for every n.
+    The bias is :math:`\varphi_{1+h^2}(x) - \varphi_1(x)`, for every n.
 
     Parameters
     ----------
@@ -465,12 +465,12 @@ def kde_moments_normal(x, h, n: int) -> KDEMoments:
 # -- from a density to its CDF and back, and the distance between CDFs ------------------------------------
 
 def cdf_from_pdf(pdf_values, grid) -> np.ndarray:
-    """CDF values on a grid from density values, by the cumulative trapezoid rule:
+    r"""CDF values on a grid from density values, by the cumulative trapezoid rule:
 
-    .. math:: F_0 = 0,\\qquad F_k = F_{k-1} + \\tfrac12 (f_{k-1} + f_k)(x_k - x_{k-1}),
+    .. math:: F_0 = 0,\qquad F_k = F_{k-1} + \tfrac12 (f_{k-1} + f_k)(x_k - x_{k-1}),
 
-    which approximates :math:`\\int_{x_0}^{x_k} f(t)\\,dt` with an error :math:`O(\\Delta^2)` for a smooth density
-    and grid step :math:`\\Delta`.
+    which approximates :math:`\int_{x_0}^{x_k} f(t)\,dt` with an error :math:`O(\Delta^2)` for a smooth density
+    and grid step :math:`\Delta`.
 
     Parameters
     ----------
@@ -494,7 +494,7 @@ def cdf_from_pdf(pdf_values, grid) -> np.ndarray:
 
 
 def inverse_transform_sample(cdf_values, grid, size: int, rng=0) -> np.ndarray:
-    """Draws :math:`X = F^{-1}(U)`, :math:`U \\sim \\mathrm{Uniform}(0, 1)`, with :math:`F` tabulated on a grid and
+    r"""Draws :math:`X = F^{-1}(U)`, :math:`U \sim \mathrm{Uniform}(0, 1)`, with :math:`F` tabulated on a grid and
     linear between grid points.
 
     :math:`F` is rescaled to end at 1. A CDF that is linear between grid points is that of a piecewise-constant
@@ -528,12 +528,12 @@ def inverse_transform_sample(cdf_values, grid, size: int, rng=0) -> np.ndarray:
 
 
 def ks_statistic(sample, cdf) -> float:
-    """Kolmogorov-Smirnov distance between a sample's empirical CDF and a continuous CDF :math:`F`:
+    r"""Kolmogorov-Smirnov distance between a sample's empirical CDF and a continuous CDF :math:`F`:
 
-    .. math:: D_n = \\sup_x |F_n(x) - F(x)| = \\max_{i}\\,\\max\\Big(\\frac in - F(x_{(i)}),\\;
-              F(x_{(i)}) - \\frac{i-1}{n}\\Big),
+    .. math:: D_n = \sup_x |F_n(x) - F(x)| = \max_{i}\,\max\Big(\frac in - F(x_{(i)}),\;
+              F(x_{(i)}) - \frac{i-1}{n}\Big),
 
-    with :math:`x_{(1)} \\le \\dots \\le x_{(n)}` the sorted sample: :math:`F_n` is flat between data points
+    with :math:`x_{(1)} \le \dots \le x_{(n)}` the sorted sample: :math:`F_n` is flat between data points
     while :math:`F` rises, so the supremum is reached just before or at a jump of :math:`F_n`.
 
     Parameters

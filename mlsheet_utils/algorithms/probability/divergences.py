@@ -18,11 +18,11 @@ from mlsheet_utils.validation import as_array, check_float, check_int, check_ran
 
 
 def kl_gaussian(mu1, sigma1, mu2, sigma2):
-    """KL divergence between univariate normals, :math:`D_{KL}(\\mathcal N(\\mu_1,\\sigma_1^2)\\,\\|\\,
-    \\mathcal N(\\mu_2,\\sigma_2^2))`.
+    r"""KL divergence between univariate normals, :math:`D_{KL}(\mathcal N(\mu_1,\sigma_1^2)\,\|\,
+    \mathcal N(\mu_2,\sigma_2^2))`.
 
     .. math::
-        \\log\\frac{\\sigma_2}{\\sigma_1} + \\frac{\\sigma_1^2 + (\\mu_1-\\mu_2)^2}{2\\sigma_2^2} - \\frac12
+        \log\frac{\sigma_2}{\sigma_1} + \frac{\sigma_1^2 + (\mu_1-\mu_2)^2}{2\sigma_2^2} - \frac12
 
     Arguments broadcast; ``sigma1`` and ``sigma2`` are standard deviations (> 0). Returns nats.
     """
@@ -36,11 +36,11 @@ def kl_gaussian(mu1, sigma1, mu2, sigma2):
 
 
 def kl_mvn(mean1, cov1, mean2, cov2) -> float:
-    """KL divergence between multivariate normals :math:`D_{KL}(\\mathcal N(m_1,S_1)\\,\\|\\,\\mathcal N(m_2,S_2))`.
+    r"""KL divergence between multivariate normals :math:`D_{KL}(\mathcal N(m_1,S_1)\,\|\,\mathcal N(m_2,S_2))`.
 
     .. math::
-        \\tfrac12\\Big(\\operatorname{tr}(S_2^{-1}S_1) + (m_2-m_1)^\\top S_2^{-1}(m_2-m_1) - d
-        + \\log\\frac{\\det S_2}{\\det S_1}\\Big)
+        \tfrac12\Big(\operatorname{tr}(S_2^{-1}S_1) + (m_2-m_1)^\top S_2^{-1}(m_2-m_1) - d
+        + \log\frac{\det S_2}{\det S_1}\Big)
 
     Parameters
     ----------
@@ -72,9 +72,9 @@ def kl_mvn(mean1, cov1, mean2, cov2) -> float:
 
 
 def kl_categorical(p, q, axis: int = -1):
-    """KL divergence between discrete distributions, :math:`\\sum_x p(x)\\log\\frac{p(x)}{q(x)}` (nats).
+    r"""KL divergence between discrete distributions, :math:`\sum_x p(x)\log\frac{p(x)}{q(x)}` (nats).
 
-    Terms with :math:`p(x) = 0` count as 0 (the limit of :math:`t\\log t`); a term with :math:`p(x) > 0` and
+    Terms with :math:`p(x) = 0` count as 0 (the limit of :math:`t\log t`); a term with :math:`p(x) > 0` and
     :math:`q(x) = 0` makes the divergence infinite. ``p`` and ``q`` must be non-negative and sum to 1 along
     ``axis``.
     """
@@ -91,9 +91,9 @@ def kl_categorical(p, q, axis: int = -1):
 
 
 def kl_bernoulli(p, q):
-    """KL divergence between Bernoulli distributions with success probabilities ``p`` and ``q`` (broadcast).
+    r"""KL divergence between Bernoulli distributions with success probabilities ``p`` and ``q`` (broadcast).
 
-    .. math:: p\\log\\frac pq + (1-p)\\log\\frac{1-p}{1-q}
+    .. math:: p\log\frac pq + (1-p)\log\frac{1-p}{1-q}
     """
     p, q = as_array(p, "p"), as_array(q, "q")
     for name, a in (("p", p), ("q", q)):
@@ -104,9 +104,9 @@ def kl_bernoulli(p, q):
 
 
 def kl_grid(log_p, log_q, dx: float) -> float:
-    """KL divergence between two densities tabulated on the same uniform grid, by a Riemann sum.
+    r"""KL divergence between two densities tabulated on the same uniform grid, by a Riemann sum.
 
-    .. math:: D_{KL}(p\\,\\|\\,q) \\approx \\sum_j p(x_j)\\big(\\log p(x_j) - \\log q(x_j)\\big)\\,\\Delta x
+    .. math:: D_{KL}(p\,\|\,q) \approx \sum_j p(x_j)\big(\log p(x_j) - \log q(x_j)\big)\,\Delta x
 
     For smooth densities that vanish at both ends of the grid the sum converges very fast (it is the trapezoidal
     rule there). Points where :math:`p = 0` (``log_p = -inf``) contribute 0; a point where :math:`p > 0` and
@@ -141,7 +141,7 @@ def _kl_grid(log_p: np.ndarray, log_q: np.ndarray, dx: float) -> float:
 
 @dataclass(frozen=True)
 class MCEstimate:
-    """A Monte Carlo estimate: the sample mean ``value`` and its ``standard_error`` :math:`s/\\sqrt n`."""
+    r"""A Monte Carlo estimate: the sample mean ``value`` and its ``standard_error`` :math:`s/\sqrt n`."""
 
     value: float
     standard_error: float
@@ -149,7 +149,7 @@ class MCEstimate:
 
 def kl_monte_carlo(sample_p: Callable, logpdf_p: Callable, logpdf_q: Callable, n_samples: int = 10_000,
                    rng=0) -> MCEstimate:
-    """Monte Carlo estimate of :math:`D_{KL}(p\\|q) = \\mathbb E_{x\\sim p}[\\log p(x) - \\log q(x)]`.
+    r"""Monte Carlo estimate of :math:`D_{KL}(p\|q) = \mathbb E_{x\sim p}[\log p(x) - \log q(x)]`.
 
     Parameters
     ----------
@@ -161,7 +161,7 @@ def kl_monte_carlo(sample_p: Callable, logpdf_p: Callable, logpdf_q: Callable, n
     Returns
     -------
     MCEstimate
-        The sample mean of the log ratio and its standard error :math:`s/\\sqrt n`.
+        The sample mean of the log ratio and its standard error :math:`s/\sqrt n`.
     """
     n = check_int(n_samples, "n_samples", low=2)
     for name, f in (("sample_p", sample_p), ("logpdf_p", logpdf_p), ("logpdf_q", logpdf_q)):
@@ -175,8 +175,8 @@ def kl_monte_carlo(sample_p: Callable, logpdf_p: Callable, logpdf_q: Callable, n
 
 
 def hellinger(p, q) -> np.ndarray:
-    """Hellinger distance between probability vectors along the last axis,
-    :math:`\\tfrac{1}{\\sqrt 2}\\lVert\\sqrt p - \\sqrt q\\rVert_2 \\in [0, 1]`; broadcasts."""
+    r"""Hellinger distance between probability vectors along the last axis,
+    :math:`\tfrac{1}{\sqrt 2}\lVert\sqrt p - \sqrt q\rVert_2 \in [0, 1]`; broadcasts."""
     p, q = as_array(p, "p"), as_array(q, "q")
     if np.any(p < 0) or np.any(q < 0):
         raise ValueError("p and q must be non-negative")

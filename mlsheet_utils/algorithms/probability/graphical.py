@@ -77,9 +77,9 @@ def _letters(variables) -> dict[str, str]:
 
 
 def factor_product(*factors: Factor) -> Factor:
-    """The product of factors, over the union of their variables (in order of first appearance).
+    r"""The product of factors, over the union of their variables (in order of first appearance).
 
-    .. math:: (\\phi_1 \\cdot \\phi_2)(x_{A \\cup B}) = \\phi_1(x_A)\\,\\phi_2(x_B)
+    .. math:: (\phi_1 \cdot \phi_2)(x_{A \cup B}) = \phi_1(x_A)\,\phi_2(x_B)
 
     computed by one ``numpy.einsum`` call, which broadcasts shared variables.
     """
@@ -99,7 +99,7 @@ def factor_product(*factors: Factor) -> Factor:
 
 
 def marginalize(factor: Factor, variables) -> Factor:
-    """Sum the listed variables out of ``factor``: :math:`\\sum_{x_S} \\phi(x)`."""
+    r"""Sum the listed variables out of ``factor``: :math:`\sum_{x_S} \phi(x)`."""
     variables = [variables] if isinstance(variables, str) else list(variables)
     missing = [v for v in variables if v not in factor.variables]
     if missing:
@@ -156,10 +156,10 @@ def _check_query(factors, query, evidence):
 
 
 def enumerate_query(factors, query, evidence=None) -> Factor:
-    """Exact :math:`P(x_Q \\mid x_E = e)` by building the whole joint table (exponential in the variables).
+    r"""Exact :math:`P(x_Q \mid x_E = e)` by building the whole joint table (exponential in the variables).
 
-    .. math:: P(x_Q \\mid e) = \\frac{\\sum_{x_{\\text{rest}}} \\prod_C \\phi_C(x_Q, e, x_{\\text{rest}})}
-                                    {\\sum_{x_Q, x_{\\text{rest}}} \\prod_C \\phi_C(x_Q, e, x_{\\text{rest}})}
+    .. math:: P(x_Q \mid e) = \frac{\sum_{x_{\text{rest}}} \prod_C \phi_C(x_Q, e, x_{\text{rest}})}
+                                    {\sum_{x_Q, x_{\text{rest}}} \prod_C \phi_C(x_Q, e, x_{\text{rest}})}
 
     Parameters
     ----------
@@ -179,7 +179,7 @@ def enumerate_query(factors, query, evidence=None) -> Factor:
 
 
 def variable_elimination(factors, query, evidence=None, order=None) -> Factor:
-    """Exact :math:`P(x_Q \\mid x_E = e)` by summing out one variable at a time.
+    r"""Exact :math:`P(x_Q \mid x_E = e)` by summing out one variable at a time.
 
     For each hidden variable :math:`Y` in ``order``: multiply only the factors that mention :math:`Y`, sum
     :math:`Y` out, and put the new factor back. The cost is exponential in the largest intermediate factor
@@ -230,9 +230,9 @@ def _grid_shape(shape):
 
 
 def ising_energy(x, J: float, h: float = 0.0) -> np.ndarray:
-    """Energy of spin configurations on a grid with free boundaries.
+    r"""Energy of spin configurations on a grid with free boundaries.
 
-    .. math:: E(x) = -J \\sum_{\\langle i, j\\rangle} x_i x_j - h \\sum_i x_i, \\qquad x_i \\in \\{-1, +1\\}
+    .. math:: E(x) = -J \sum_{\langle i, j\rangle} x_i x_j - h \sum_i x_i, \qquad x_i \in \{-1, +1\}
 
     the first sum running over horizontally and vertically adjacent sites. The distribution is
     :math:`p(x) = e^{-E(x)}/Z` (the temperature is folded into ``J`` and ``h``), a product of edge potentials
@@ -277,9 +277,9 @@ class IsingExact:
 
 
 def ising_exact(shape, J: float, h: float = 0.0) -> IsingExact:
-    """Partition function and node marginals by enumerating all :math:`2^n` states.
+    r"""Partition function and node marginals by enumerating all :math:`2^n` states.
 
-    .. math:: Z = \\sum_x e^{-E(x)}, \\qquad P(x_i = +1) = \\sum_{x: x_i = +1} e^{-E(x)} / Z
+    .. math:: Z = \sum_x e^{-E(x)}, \qquad P(x_i = +1) = \sum_{x: x_i = +1} e^{-E(x)} / Z
 
     Parameters
     ----------
@@ -301,11 +301,11 @@ def ising_exact(shape, J: float, h: float = 0.0) -> IsingExact:
 
 
 def ising_gibbs(shape, J: float, h: float = 0.0, n_sweeps: int = 100, rng=0, x0=None) -> np.ndarray:
-    """Gibbs sampling of the Ising grid, updating the two colours of a checkerboard in turn.
+    r"""Gibbs sampling of the Ising grid, updating the two colours of a checkerboard in turn.
 
     The full conditional of one spin depends only on its neighbours' sum :math:`s_i`:
 
-    .. math:: P(x_i = +1 \\mid x_{-i}) = \\sigma\\big(2 (J s_i + h)\\big), \\qquad \\sigma(t) = 1/(1 + e^{-t}).
+    .. math:: P(x_i = +1 \mid x_{-i}) = \sigma\big(2 (J s_i + h)\big), \qquad \sigma(t) = 1/(1 + e^{-t}).
 
     Sites of one colour are never adjacent, so given the other colour they are independent and drawing them
     all at once is an exact block-Gibbs step.
@@ -456,9 +456,9 @@ def conditionally_independent(joint: Factor, x: str, y: str, given=(), *, atol: 
 
 
 def d_separated(parents: dict, x: str, y: str, given=()) -> bool:
-    """Whether ``x`` and ``y`` are d-separated by ``given`` in a DAG, by the moralised ancestral graph.
+    r"""Whether ``x`` and ``y`` are d-separated by ``given`` in a DAG, by the moralised ancestral graph.
 
-    Keep the ancestors of :math:`\\{x, y\\} \\cup \\text{given}`, marry the parents of every kept node, drop the
+    Keep the ancestors of :math:`\{x, y\} \cup \text{given}`, marry the parents of every kept node, drop the
     directions, delete ``given``; ``x`` and ``y`` are d-separated exactly when no path then joins them.
 
     Parameters
@@ -606,19 +606,19 @@ def topological_order(cpds: dict) -> list[str]:
 
 
 def bn_factors(cpds: dict) -> list[Factor]:
-    """The CPTs as factors over ``(*parents, child)``; their product is the joint
-    :math:`P(x) = \\prod_i P(x_i \\mid \\mathrm{pa}(x_i))`."""
+    r"""The CPTs as factors over ``(*parents, child)``; their product is the joint
+    :math:`P(x) = \prod_i P(x_i \mid \mathrm{pa}(x_i))`."""
     topological_order(cpds)  # validates and rejects cycles
     return [make_factor((*spec[0], child), spec[1]) for child, spec in cpds.items()]
 
 
 def ancestral_sample(cpds: dict, n: int, rng=0) -> dict[str, np.ndarray]:
-    """Draw ``n`` joint samples: visit nodes parents-first and draw each from its CPT row.
+    r"""Draw ``n`` joint samples: visit nodes parents-first and draw each from its CPT row.
 
     Parameters
     ----------
     cpds : dict child -> (parents, table)
-        ``table[p_1, ..., p_m, :]`` is :math:`P(\\text{child} \\mid \\text{parents} = (p_1..p_m))`.
+        ``table[p_1, ..., p_m, :]`` is :math:`P(\text{child} \mid \text{parents} = (p_1..p_m))`.
     n : int >= 1
     rng : int or numpy.random.Generator
 
@@ -657,11 +657,11 @@ class LDACorpus:
 
 
 def lda_generate(n_docs: int, doc_length: int, phi, alpha: float, rng=0) -> LDACorpus:
-    """LDA's generative process with known topics.
+    r"""LDA's generative process with known topics.
 
-    For each document :math:`d`: draw :math:`\\theta_d \\sim \\mathrm{Dir}(\\alpha\\mathbf 1_K)`; for each of its
-    words draw a topic :math:`z \\sim \\mathrm{Categorical}(\\theta_d)`, then the word
-    :math:`w \\sim \\mathrm{Categorical}(\\phi_z)`.
+    For each document :math:`d`: draw :math:`\theta_d \sim \mathrm{Dir}(\alpha\mathbf 1_K)`; for each of its
+    words draw a topic :math:`z \sim \mathrm{Categorical}(\theta_d)`, then the word
+    :math:`w \sim \mathrm{Categorical}(\phi_z)`.
 
     Parameters
     ----------
@@ -719,10 +719,10 @@ def lda_log_joint(docs, z, n_topics: int, n_words: int, alpha: float, beta: floa
 
 
 def lda_conditional(ndk_d, nkw_w, nk, alpha: float, beta: float, n_words: int) -> np.ndarray:
-    """Collapsed full conditional of one token's topic, counts taken *without* that token.
+    r"""Collapsed full conditional of one token's topic, counts taken *without* that token.
 
-    .. math:: p(z_i = k \\mid z_{-i}, w) \\propto (n_{dk}^{-i} + \\alpha)
-              \\frac{n_{kw}^{-i} + \\beta}{n_k^{-i} + V\\beta}
+    .. math:: p(z_i = k \mid z_{-i}, w) \propto (n_{dk}^{-i} + \alpha)
+              \frac{n_{kw}^{-i} + \beta}{n_k^{-i} + V\beta}
 
     Returns the normalised vector of length K.
     """
@@ -745,22 +745,22 @@ class LDAResult:
 
     @property
     def phi(self) -> np.ndarray:
-        """Posterior-mean topics given z: :math:`(n_{kw} + \\beta)/(n_k + V\\beta)`."""
+        r"""Posterior-mean topics given z: :math:`(n_{kw} + \beta)/(n_k + V\beta)`."""
         V = self.nkw.shape[1]
         return (self.nkw + self.beta) / (self.nk[:, None] + V * self.beta)
 
     @property
     def theta(self) -> np.ndarray:
-        """Posterior-mean mixtures given z: :math:`(n_{dk} + \\alpha)/(N_d + K\\alpha)`."""
+        r"""Posterior-mean mixtures given z: :math:`(n_{dk} + \alpha)/(N_d + K\alpha)`."""
         K = self.ndk.shape[1]
         return (self.ndk + self.alpha) / (self.ndk.sum(1, keepdims=True) + K * self.alpha)
 
 
 def lda_collapsed_gibbs(docs, n_topics: int, n_words: int, alpha: float, beta: float, n_iter: int,
                         rng=0, keep_trace: bool = False) -> LDAResult:
-    """Collapsed Gibbs sampling for LDA (Griffiths and Steyvers, 2004).
+    r"""Collapsed Gibbs sampling for LDA (Griffiths and Steyvers, 2004).
 
-    :math:`\\theta` and :math:`\\phi` are integrated out (Dirichlet-multinomial conjugacy); only the topic of
+    :math:`\theta` and :math:`\phi` are integrated out (Dirichlet-multinomial conjugacy); only the topic of
     each token is sampled, token by token, from :func:`lda_conditional` with that token's counts removed.
 
     Parameters

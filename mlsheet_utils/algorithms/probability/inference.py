@@ -1,4 +1,4 @@
-"""Bayesian updating and estimation from scratch: conjugate updates, grid posteriors, maximum likelihood by
+r"""Bayesian updating and estimation from scratch: conjugate updates, grid posteriors, maximum likelihood by
 Newton's method, point estimates of a proportion, and confidence and credible intervals.
 
 Conjugate updates map the prior's hyperparameters and a batch of data to the posterior's. Each returns a frozen
@@ -13,15 +13,15 @@ dataclass that also unpacks like a tuple in field order (``a_n, b_n = beta_berno
 
 Posteriors on a grid, for any prior:
 
-- :func:`grid_posterior` normalises :math:`\\exp(\\text{log-likelihood} + \\text{log-prior})` on a 1-D or 2-D grid;
+- :func:`grid_posterior` normalises :math:`\exp(\text{log-likelihood} + \text{log-prior})` on a 1-D or 2-D grid;
 - :func:`bernoulli_log_likelihood`, :func:`poisson_log_likelihood`, :func:`normal_log_likelihood`, vectorised over
   a grid of parameter values.
 
 Maximum likelihood:
 
 - :func:`newton_maximize` (Newton's method with backtracking) -> :class:`NewtonResult`;
-- :func:`normal_log_likelihood_derivatives` (in :math:`(\\mu, \\log\\sigma^2)`) and
-  :func:`poisson_log_likelihood_derivatives` (in :math:`\\log\\lambda`) -> :class:`Derivatives`;
+- :func:`normal_log_likelihood_derivatives` (in :math:`(\mu, \log\sigma^2)`) and
+  :func:`poisson_log_likelihood_derivatives` (in :math:`\log\lambda`) -> :class:`Derivatives`;
 - :func:`gaussian_mle`, the normal MLE by Newton's method.
 
 Point estimates and MAP:
@@ -88,7 +88,7 @@ def _spd(M, name: str) -> np.ndarray:
 
 
 def _scatter(X, mean, d: int) -> tuple[np.ndarray, int]:
-    """Scatter matrix :math:`S = \\sum_i (x_i - m)(x_i - m)^\\top` of ``X`` (n, d) about ``mean`` (d,)."""
+    r"""Scatter matrix :math:`S = \sum_i (x_i - m)(x_i - m)^\top` of ``X`` (n, d) about ``mean`` (d,)."""
     X = as_array(X, "X", ndim=2)
     if X.shape[1] != d:
         raise ValueError(f"X must have {d} columns to match the scale matrix, got shape {X.shape}")
@@ -110,7 +110,7 @@ class _Unpackable:
 
 @dataclass(frozen=True, eq=False)
 class BetaParams(_Unpackable):
-    """Hyperparameters of :math:`\\mathrm{Beta}(a, b)`."""
+    r"""Hyperparameters of :math:`\mathrm{Beta}(a, b)`."""
 
     a: float
     b: float
@@ -118,7 +118,7 @@ class BetaParams(_Unpackable):
 
 @dataclass(frozen=True, eq=False)
 class GammaParams(_Unpackable):
-    """Hyperparameters of :math:`\\mathrm{Gamma}(\\alpha, \\beta)`, shape and **rate**."""
+    r"""Hyperparameters of :math:`\mathrm{Gamma}(\alpha, \beta)`, shape and **rate**."""
 
     shape: float
     rate: float
@@ -126,7 +126,7 @@ class GammaParams(_Unpackable):
 
 @dataclass(frozen=True, eq=False)
 class DirichletParams(_Unpackable):
-    """Concentrations of :math:`\\mathrm{Dir}(\\alpha_1, \\dots, \\alpha_K)`, shape (K,)."""
+    r"""Concentrations of :math:`\mathrm{Dir}(\alpha_1, \dots, \alpha_K)`, shape (K,)."""
 
     alpha: np.ndarray
 
@@ -141,9 +141,9 @@ class NormalParams(_Unpackable):
 
 @dataclass(frozen=True, eq=False)
 class NIGParams(_Unpackable):
-    """Normal-Inverse-Gamma :math:`\\mathrm{NIG}(\\mu_0, \\lambda, \\alpha, \\beta)`:
-    :math:`\\sigma^2 \\sim \\mathrm{IG}(\\alpha, \\beta)` and :math:`\\mu \\mid \\sigma^2 \\sim
-    \\mathcal N(\\mu_0, \\sigma^2/\\lambda)`."""
+    r"""Normal-Inverse-Gamma :math:`\mathrm{NIG}(\mu_0, \lambda, \alpha, \beta)`:
+    :math:`\sigma^2 \sim \mathrm{IG}(\alpha, \beta)` and :math:`\mu \mid \sigma^2 \sim
+    \mathcal N(\mu_0, \sigma^2/\lambda)`."""
 
     mu: float
     lam: float

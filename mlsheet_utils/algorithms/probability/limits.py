@@ -1,11 +1,11 @@
-"""Limit theorems by simulation, with the exact references they are checked against.
+r"""Limit theorems by simulation, with the exact references they are checked against.
 
 Sample means and the central limit theorem:
 
 - :func:`running_means` (the mean of every prefix of a sequence), :func:`standardized_sums` (the CLT statistic
   :math:`Z_n` of every prefix);
 - :func:`exact_ks_binomial` (the exact distance between the CDF of a standardised binomial and
-  :math:`\\Phi`), :func:`spread_ratio` (a tail-weight ratio of four quantiles, free of location and scale).
+  :math:`\Phi`), :func:`spread_ratio` (a tail-weight ratio of four quantiles, free of location and scale).
 
 The law of large numbers and Monte Carlo:
 

@@ -17,15 +17,15 @@ from mlsheet_utils.validation import as_array, check_float, check_int, check_ran
 
 def gibbs_bivariate_normal(rho: float, n_steps: int, rng=0, x0=(0.0, 0.0), mu=(0.0, 0.0),
                            sigma=(1.0, 1.0)) -> np.ndarray:
-    """Systematic-scan Gibbs sampler for a bivariate normal with correlation ``rho``.
+    r"""Systematic-scan Gibbs sampler for a bivariate normal with correlation ``rho``.
 
     Each step draws :math:`x_1` then :math:`x_2` from their full conditionals
 
-    .. math:: x_1 \\mid x_2 \\sim \\mathcal N\\Big(\\mu_1 + \\rho\\frac{\\sigma_1}{\\sigma_2}(x_2 - \\mu_2),\\;
-              \\sigma_1^2 (1 - \\rho^2)\\Big)
+    .. math:: x_1 \mid x_2 \sim \mathcal N\Big(\mu_1 + \rho\frac{\sigma_1}{\sigma_2}(x_2 - \mu_2),\;
+              \sigma_1^2 (1 - \rho^2)\Big)
 
     (and symmetrically). For standardised variables each coordinate's chain is AR(1) with coefficient
-    :math:`\\rho^2`, so the lag-:math:`k` autocorrelation is :math:`\\rho^{2k}`.
+    :math:`\rho^2`, so the lag-:math:`k` autocorrelation is :math:`\rho^{2k}`.
 
     Parameters
     ----------
@@ -68,7 +68,7 @@ def zigzag(samples) -> np.ndarray:
 
 
 def autocorrelation(x, max_lag: int) -> np.ndarray:
-    """Sample autocorrelation :math:`\\hat r_k` of a 1-D chain for lags 0..max_lag (FFT-free, exact sums)."""
+    r"""Sample autocorrelation :math:`\hat r_k` of a 1-D chain for lags 0..max_lag (FFT-free, exact sums)."""
     x = as_array(x, "x", ndim=1)
     max_lag = check_int(max_lag, "max_lag", low=0, high=max(len(x) - 1, 0))
     d = x - x.mean()

@@ -1,18 +1,18 @@
-"""The partition function of a periodic Ising chain (a ring of spins), by enumeration and by the transfer matrix.
+r"""The partition function of a periodic Ising chain (a ring of spins), by enumeration and by the transfer matrix.
 
-The ring of ``n`` spins :math:`s_i \\in \\{-1, +1\\}` with :math:`s_{n+1} = s_1` has energy
-:math:`E(s) = -J\\sum_i s_i s_{i+1} - h\\sum_i s_i` and Boltzmann distribution :math:`p(s) = e^{-\\beta E(s)}/Z`.
+The ring of ``n`` spins :math:`s_i \in \{-1, +1\}` with :math:`s_{n+1} = s_1` has energy
+:math:`E(s) = -J\sum_i s_i s_{i+1} - h\sum_i s_i` and Boltzmann distribution :math:`p(s) = e^{-\beta E(s)}/Z`.
 (The grid model with free boundaries is :func:`mlsheet_utils.algorithms.probability.graphical.ising_energy`.)
 
 - :func:`ising_ring_energy`: :math:`E(s)` for a batch of configurations;
-- :func:`ising_ring_log_z`: :math:`\\log Z` by summing over all :math:`2^n` configurations (exact, exponential);
-- :func:`ising_ring_log_z_transfer`: :math:`\\log Z = \\log(\\lambda_+^n + \\lambda_-^n)` from the eigenvalues of
-  the :math:`2\\times 2` transfer matrix (constant cost in ``n``);
+- :func:`ising_ring_log_z`: :math:`\log Z` by summing over all :math:`2^n` configurations (exact, exponential);
+- :func:`ising_ring_log_z_transfer`: :math:`\log Z = \log(\lambda_+^n + \lambda_-^n)` from the eigenvalues of
+  the :math:`2\times 2` transfer matrix (constant cost in ``n``);
 - :func:`ising_ring_moments`: mean and covariance of the sufficient statistics
-  :math:`f(s) = (\\sum_i s_i s_{i+1}, \\sum_i s_i)` (an :class:`IsingRingMoments`), whose scaled values are the
-  gradient and Hessian of :math:`\\log Z` in :math:`(J, h)`.
+  :math:`f(s) = (\sum_i s_i s_{i+1}, \sum_i s_i)` (an :class:`IsingRingMoments`), whose scaled values are the
+  gradient and Hessian of :math:`\log Z` in :math:`(J, h)`.
 
-All of them work in log space, so low temperatures (large :math:`\\beta`) do not overflow.
+All of them work in log space, so low temperatures (large :math:`\beta`) do not overflow.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ MAX_SPINS = 16
 
 
 def ising_ring_energy(states, J: float, h: float = 0.0) -> np.ndarray:
-    """Energy of configurations of a periodic chain.
+    r"""Energy of configurations of a periodic chain.
 
-    .. math:: E(s) = -J \\sum_{i=1}^{n} s_i s_{i+1} - h \\sum_{i=1}^{n} s_i, \\qquad s_{n+1} = s_1
+    .. math:: E(s) = -J \sum_{i=1}^{n} s_i s_{i+1} - h \sum_{i=1}^{n} s_i, \qquad s_{n+1} = s_1
 
     Parameters
     ----------
@@ -69,11 +69,11 @@ def _beta(beta) -> np.ndarray:
 
 
 def ising_ring_log_z(n: int, J: float, h: float = 0.0, beta=1.0) -> np.ndarray:
-    """:math:`\\log Z` of a ring of ``n`` spins by enumerating all :math:`2^n` configurations.
+    r""":math:`\log Z` of a ring of ``n`` spins by enumerating all :math:`2^n` configurations.
 
-    .. math:: \\log Z(\\beta) = \\log \\sum_{s \\in \\{\\pm 1\\}^n} e^{-\\beta E(s)}
+    .. math:: \log Z(\beta) = \log \sum_{s \in \{\pm 1\}^n} e^{-\beta E(s)}
 
-    computed with log-sum-exp (no overflow at large :math:`\\beta`).
+    computed with log-sum-exp (no overflow at large :math:`\beta`).
 
     Parameters
     ----------
@@ -90,16 +90,16 @@ def ising_ring_log_z(n: int, J: float, h: float = 0.0, beta=1.0) -> np.ndarray:
 
 
 def ising_ring_log_z_transfer(n: int, J: float, h: float = 0.0, beta=1.0) -> np.ndarray:
-    """:math:`\\log Z` of a ring of ``n`` spins from the transfer matrix, at constant cost in ``n``.
+    r""":math:`\log Z` of a ring of ``n`` spins from the transfer matrix, at constant cost in ``n``.
 
-    With :math:`K = \\beta J`, :math:`H = \\beta h` and :math:`T_{ss'} = e^{K ss' + H(s+s')/2}`,
-    :math:`Z = \\operatorname{tr} T^n = \\lambda_+^n + \\lambda_-^n`, where
+    With :math:`K = \beta J`, :math:`H = \beta h` and :math:`T_{ss'} = e^{K ss' + H(s+s')/2}`,
+    :math:`Z = \operatorname{tr} T^n = \lambda_+^n + \lambda_-^n`, where
 
-    .. math:: \\lambda_\\pm = e^K \\cosh H \\pm \\sqrt{e^{2K} \\sinh^2 H + e^{-2K}}
+    .. math:: \lambda_\pm = e^K \cosh H \pm \sqrt{e^{2K} \sinh^2 H + e^{-2K}}
 
     are the eigenvalues of :math:`T`. :math:`T` is first divided by :math:`e^{|K| + |H|}` so that no exponential
-    overflows, and :math:`\\lambda_+ > |\\lambda_-|` (Perron-Frobenius), so
-    :math:`\\log Z = n\\log\\lambda_+ + \\operatorname{log1p}((\\lambda_-/\\lambda_+)^n)` is safe.
+    overflows, and :math:`\lambda_+ > |\lambda_-|` (Perron-Frobenius), so
+    :math:`\log Z = n\log\lambda_+ + \operatorname{log1p}((\lambda_-/\lambda_+)^n)` is safe.
 
     Parameters
     ----------
@@ -124,11 +124,11 @@ def ising_ring_log_z_transfer(n: int, J: float, h: float = 0.0, beta=1.0) -> np.
 
 @dataclass(frozen=True)
 class IsingRingMoments:
-    """Mean (2,) and covariance (2, 2) of :math:`f(s) = (\\sum_i s_i s_{i+1}, \\sum_i s_i)` under the ring's
+    r"""Mean (2,) and covariance (2, 2) of :math:`f(s) = (\sum_i s_i s_{i+1}, \sum_i s_i)` under the ring's
     Boltzmann distribution.
 
-    Because :math:`\\log Z = \\log\\sum_s e^{\\beta(J f_1(s) + h f_2(s))}`, the gradient of :math:`\\log Z` in
-    :math:`(J, h)` is :math:`\\beta\\,` ``mean`` and its Hessian :math:`\\beta^2\\,` ``cov``.
+    Because :math:`\log Z = \log\sum_s e^{\beta(J f_1(s) + h f_2(s))}`, the gradient of :math:`\log Z` in
+    :math:`(J, h)` is :math:`\beta\,` ``mean`` and its Hessian :math:`\beta^2\,` ``cov``.
     """
 
     mean: np.ndarray
@@ -136,10 +136,10 @@ class IsingRingMoments:
 
 
 def ising_ring_moments(n: int, J: float, h: float = 0.0, beta: float = 1.0) -> IsingRingMoments:
-    """Exact moments of the sufficient statistics of a ring of ``n`` spins, by enumeration.
+    r"""Exact moments of the sufficient statistics of a ring of ``n`` spins, by enumeration.
 
-    .. math:: E[f] = \\sum_s p(s) f(s), \\qquad \\operatorname{Cov}[f] = \\sum_s p(s)(f(s) - E f)(f(s) - E f)^\\top,
-              \\qquad p(s) = e^{-\\beta E(s) - \\log Z}
+    .. math:: E[f] = \sum_s p(s) f(s), \qquad \operatorname{Cov}[f] = \sum_s p(s)(f(s) - E f)(f(s) - E f)^\top,
+              \qquad p(s) = e^{-\beta E(s) - \log Z}
 
     Parameters
     ----------

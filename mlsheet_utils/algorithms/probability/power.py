@@ -102,13 +102,13 @@ def z_sample_size(effect: float, sigma: float, power: float = 0.8, alpha: float 
 
 @dataclass(frozen=True)
 class ErrorRates:
-    """Simulated error rates of a test: the share of rejections under :math:`H_0` and of non-rejections under
+    r"""Simulated error rates of a test: the share of rejections under :math:`H_0` and of non-rejections under
     :math:`H_1`.
 
     Attributes
     ----------
-    type1 : float, estimate of :math:`\\alpha = P(\\text{reject} \\mid H_0)`
-    type2 : float, estimate of :math:`\\beta = P(\\text{keep} \\mid H_1)`; the power is ``1 - type2``
+    type1 : float, estimate of :math:`\alpha = P(\text{reject} \mid H_0)`
+    type2 : float, estimate of :math:`\beta = P(\text{keep} \mid H_1)`; the power is ``1 - type2``
     """
 
     type1: float

@@ -1,4 +1,4 @@
-"""Finite probability spaces and the rules that hold on them: joint tables, events, Bayes' rule, complements, moments.
+r"""Finite probability spaces and the rules that hold on them: joint tables, events, Bayes' rule, complements, moments.
 
 Everything is exact enumeration over a small sample space or counting over seeded samples, so every number can
 be checked against SymPy's exact probabilities or SciPy's distributions.
@@ -22,7 +22,7 @@ Events as boolean masks (over equally likely outcomes, or over samples)
 Bayes' rule
 
 - :func:`posterior`: posterior over hypotheses from a prior and log-likelihoods;
-- :func:`diagnostic_posterior`: :math:`P(D \\mid \\text{test result})` from sensitivity, specificity, prevalence;
+- :func:`diagnostic_posterior`: :math:`P(D \mid \text{test result})` from sensitivity, specificity, prevalence;
 - :func:`simulate_test`: the same by simulating a population (a :class:`ScreeningResult`).
 
 The complement rule
@@ -73,9 +73,9 @@ def check_joint(J, name: str = "J", *, atol: float = 1e-9) -> np.ndarray:
 
 
 def marginals(J) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column marginals of a joint table.
+    r"""Row and column marginals of a joint table.
 
-    .. math:: P(X = i) = \\sum_j J_{ij}, \\qquad P(Y = j) = \\sum_i J_{ij}
+    .. math:: P(X = i) = \sum_j J_{ij}, \qquad P(Y = j) = \sum_i J_{ij}
 
     Returns
     -------
@@ -108,9 +108,9 @@ def conditional(J, given: str = "col") -> np.ndarray:
 
 
 def independence_gap(J) -> float:
-    """Largest deviation of a joint table from the product of its marginals.
+    r"""Largest deviation of a joint table from the product of its marginals.
 
-    .. math:: \\max_{i,j} \\lvert J_{ij} - P(X = i)\\,P(Y = j) \\rvert
+    .. math:: \max_{i,j} \lvert J_{ij} - P(X = i)\,P(Y = j) \rvert
 
     It is 0 exactly when X and Y are independent (every cell factorises, not just one).
 
@@ -127,9 +127,9 @@ def independence_gap(J) -> float:
 
 
 def dependent_table(px, py, strength: float) -> np.ndarray:
-    """Joint table with marginals ``px``, ``py`` that mixes independence and maximal co-monotone dependence.
+    r"""Joint table with marginals ``px``, ``py`` that mixes independence and maximal co-monotone dependence.
 
-    .. math:: J(s) = (1 - s)\\, p_X p_Y^\\top + s\\, M, \\qquad s \\in [0, 1]
+    .. math:: J(s) = (1 - s)\, p_X p_Y^\top + s\, M, \qquad s \in [0, 1]
 
     where ``M`` is the north-west-corner coupling (the joint with the same marginals that puts as much mass
     as possible on matching ranks). Both terms have marginals ``px`` and ``py``, so every ``J(s)`` does too;
@@ -250,10 +250,10 @@ class ProbabilityEstimate:
 
 
 def mc_prob(mask) -> ProbabilityEstimate:
-    """Monte Carlo estimate of P(event) from a boolean mask over samples, and its standard error.
+    r"""Monte Carlo estimate of P(event) from a boolean mask over samples, and its standard error.
 
-    .. math:: \\hat p = \\frac1n \\sum_k 1[\\omega_k \\in A], \\qquad
-              \\mathrm{se} = \\sqrt{\\hat p (1 - \\hat p) / n}
+    .. math:: \hat p = \frac1n \sum_k 1[\omega_k \in A], \qquad
+              \mathrm{se} = \sqrt{\hat p (1 - \hat p) / n}
 
     Parameters
     ----------
@@ -290,10 +290,10 @@ RULE_QUANTITIES = ("P(A)", "P(B)", "P(A and B)", "P(A or B)", "P(A|B)", "P(B|A)"
 
 
 def rule_estimates(mask_a, mask_b) -> np.ndarray:
-    """Frequencies of every rule's quantities from boolean event masks over the same samples.
+    r"""Frequencies of every rule's quantities from boolean event masks over the same samples.
 
-    With :math:`n_A, n_B, n_{AB}` the counts of samples in :math:`A`, :math:`B`, :math:`A\\cap B`:
-    :math:`P(A) = n_A/n`, :math:`P(A\\mid B) = n_{AB}/n_B`, :math:`P(A^c) = 1 - n_A/n`, and so on.
+    With :math:`n_A, n_B, n_{AB}` the counts of samples in :math:`A`, :math:`B`, :math:`A\cap B`:
+    :math:`P(A) = n_A/n`, :math:`P(A\mid B) = n_{AB}/n_B`, :math:`P(A^c) = 1 - n_A/n`, and so on.
     Over the 36 equally likely outcomes of two dice the frequencies are the exact probabilities.
 
     Parameters
@@ -321,10 +321,10 @@ def exact_rules(name_a: str, name_b: str) -> np.ndarray:
 
 
 def union_prob(masks) -> float:
-    """P(A_1 or ... or A_k) by inclusion-exclusion.
+    r"""P(A_1 or ... or A_k) by inclusion-exclusion.
 
-    .. math:: P\\Big(\\bigcup_{i=1}^k A_i\\Big) = \\sum_{\\emptyset \\ne S \\subseteq \\{1..k\\}} (-1)^{|S|+1}\\,
-              P\\Big(\\bigcap_{i\\in S} A_i\\Big)
+    .. math:: P\Big(\bigcup_{i=1}^k A_i\Big) = \sum_{\emptyset \ne S \subseteq \{1..k\}} (-1)^{|S|+1}\,
+              P\Big(\bigcap_{i\in S} A_i\Big)
 
     with each probability the fraction of columns where every event in :math:`S` holds. It visits all
     :math:`2^k - 1` subsets, so it is for small ``k``; the direct answer is ``masks.any(axis=0).mean()``.
@@ -348,9 +348,9 @@ def union_prob(masks) -> float:
 
 
 def product_rule(mask_a, mask_b) -> float:
-    """P(A|B) P(B) from masks, the conditional being the fraction of B-outcomes that are also in A.
+    r"""P(A|B) P(B) from masks, the conditional being the fraction of B-outcomes that are also in A.
 
-    .. math:: P(A\\cap B) = P(A\\mid B)\\,P(B), \\qquad P(A\\mid B) = \\frac{n_{AB}}{n_B}
+    .. math:: P(A\cap B) = P(A\mid B)\,P(B), \qquad P(A\mid B) = \frac{n_{AB}}{n_B}
 
     Parameters
     ----------
@@ -382,11 +382,11 @@ class MutualIndependence:
 
 
 def mutually_independent(masks, *, atol: float = 1e-12) -> MutualIndependence:
-    """Test mutual independence of events given as boolean masks over equally likely outcomes.
+    r"""Test mutual independence of events given as boolean masks over equally likely outcomes.
 
     Checks the product rule of every sub-family,
 
-    .. math:: P\\Big(\\bigcap_{i\\in S} A_i\\Big) = \\prod_{i\\in S} P(A_i) \\quad\\text{for all } |S| \\ge 2,
+    .. math:: P\Big(\bigcap_{i\in S} A_i\Big) = \prod_{i\in S} P(A_i) \quad\text{for all } |S| \ge 2,
 
     :math:`2^k - k - 1` conditions for ``k`` events; pairwise independence checks only the pairs.
 
@@ -412,15 +412,15 @@ def mutually_independent(masks, *, atol: float = 1e-12) -> MutualIndependence:
 
 
 def circle_overlap_area(r1: float, r2: float, d) -> np.ndarray:
-    """Area of the intersection (the lens) of two circles with radii ``r1``, ``r2`` at centre distance ``d``.
+    r"""Area of the intersection (the lens) of two circles with radii ``r1``, ``r2`` at centre distance ``d``.
 
     For :math:`|r_1 - r_2| < d < r_1 + r_2`,
 
-    .. math:: A = r_1^2 \\arccos\\frac{d^2 + r_1^2 - r_2^2}{2 d r_1}
-              + r_2^2 \\arccos\\frac{d^2 + r_2^2 - r_1^2}{2 d r_2}
-              - \\tfrac12\\sqrt{(-d + r_1 + r_2)(d + r_1 - r_2)(d - r_1 + r_2)(d + r_1 + r_2)};
+    .. math:: A = r_1^2 \arccos\frac{d^2 + r_1^2 - r_2^2}{2 d r_1}
+              + r_2^2 \arccos\frac{d^2 + r_2^2 - r_1^2}{2 d r_2}
+              - \tfrac12\sqrt{(-d + r_1 + r_2)(d + r_1 - r_2)(d - r_1 + r_2)(d + r_1 + r_2)};
 
-    it is :math:`\\pi \\min(r_1, r_2)^2` when one circle lies inside the other and 0 when they are apart.
+    it is :math:`\pi \min(r_1, r_2)^2` when one circle lies inside the other and 0 when they are apart.
 
     Parameters
     ----------
@@ -458,9 +458,9 @@ class VennLayout:
 
 
 def venn_layout(pa: float, pb: float, pab: float) -> VennLayout:
-    """Radii :math:`r = \\sqrt{P/\\pi}` and the centre distance at which the lens has area ``pab``.
+    r"""Radii :math:`r = \sqrt{P/\pi}` and the centre distance at which the lens has area ``pab``.
 
-    The lens area (:func:`circle_overlap_area`) decreases in the distance, from :math:`\\pi\\min(r_a, r_b)^2`
+    The lens area (:func:`circle_overlap_area`) decreases in the distance, from :math:`\pi\min(r_a, r_b)^2`
     to 0, so the distance is found by interpolating it on a grid of 2001 distances.
 
     Parameters
@@ -484,10 +484,10 @@ def venn_layout(pa: float, pb: float, pab: float) -> VennLayout:
 # -- Bayes' rule -------------------------------------------------------------------------------------------
 
 def posterior(prior, log_likelihood) -> np.ndarray:
-    """Posterior over K hypotheses for N observations.
+    r"""Posterior over K hypotheses for N observations.
 
-    .. math:: P(h_k \\mid x_n) = \\frac{p(x_n \\mid h_k)\\,\\pi_k}{\\sum_j p(x_n \\mid h_j)\\,\\pi_j}
-              = \\operatorname{softmax}_k\\big(\\log p(x_n \\mid h_k) + \\log \\pi_k\\big)
+    .. math:: P(h_k \mid x_n) = \frac{p(x_n \mid h_k)\,\pi_k}{\sum_j p(x_n \mid h_j)\,\pi_j}
+              = \operatorname{softmax}_k\big(\log p(x_n \mid h_k) + \log \pi_k\big)
 
     computed in log space (the softmax subtracts the row maximum), so tiny likelihoods do not underflow.
 
@@ -516,19 +516,19 @@ def posterior(prior, log_likelihood) -> np.ndarray:
 
 
 def diagnostic_posterior(prevalence, sensitivity: float, specificity: float, positive: bool = True) -> np.ndarray:
-    """P(disease | test result) by Bayes' rule, for a test of given sensitivity and specificity.
+    r"""P(disease | test result) by Bayes' rule, for a test of given sensitivity and specificity.
 
-    With :math:`s = P(+\\mid D)`, :math:`c = P(-\\mid D^c)` and prevalence :math:`\\pi = P(D)`:
+    With :math:`s = P(+\mid D)`, :math:`c = P(-\mid D^c)` and prevalence :math:`\pi = P(D)`:
 
-    .. math:: P(D\\mid +) = \\frac{s\\pi}{s\\pi + (1-c)(1-\\pi)}, \\qquad
-              P(D\\mid -) = \\frac{(1-s)\\pi}{(1-s)\\pi + c(1-\\pi)}
+    .. math:: P(D\mid +) = \frac{s\pi}{s\pi + (1-c)(1-\pi)}, \qquad
+              P(D\mid -) = \frac{(1-s)\pi}{(1-s)\pi + c(1-\pi)}
 
     Parameters
     ----------
     prevalence : array_like of float in [0, 1], any shape
     sensitivity, specificity : float in [0, 1]
     positive : bool
-        True for :math:`P(D\\mid +)`, False for :math:`P(D\\mid -)`.
+        True for :math:`P(D\mid +)`, False for :math:`P(D\mid -)`.
 
     Returns
     -------
@@ -595,9 +595,9 @@ def simulate_test(n: int, prevalence: float, sensitivity: float, specificity: fl
 # -- the complement rule -----------------------------------------------------------------------------------
 
 def p_at_least_one(p, n) -> np.ndarray:
-    """P(at least one success in ``n`` independent trials of success probability ``p``), by the complement.
+    r"""P(at least one success in ``n`` independent trials of success probability ``p``), by the complement.
 
-    .. math:: 1 - (1 - p)^n = -\\operatorname{expm1}\\big(n \\operatorname{log1p}(-p)\\big)
+    .. math:: 1 - (1 - p)^n = -\operatorname{expm1}\big(n \operatorname{log1p}(-p)\big)
 
     The right-hand form keeps full precision when ``p`` is tiny, where :math:`1 - (1-p)^n` loses digits to
     cancellation.
@@ -622,11 +622,11 @@ def p_at_least_one(p, n) -> np.ndarray:
 
 
 def p_collision(n, days: int = 365) -> np.ndarray:
-    """P(at least two of ``n`` people share a birthday), birthdays uniform over ``days`` days.
+    r"""P(at least two of ``n`` people share a birthday), birthdays uniform over ``days`` days.
 
-    .. math:: 1 - \\prod_{k=0}^{n-1} \\frac{\\text{days} - k}{\\text{days}}
+    .. math:: 1 - \prod_{k=0}^{n-1} \frac{\text{days} - k}{\text{days}}
 
-    through a cumulative sum of logs: 0 for :math:`n \\le 1`, 1 for :math:`n > \\text{days}` (pigeonhole).
+    through a cumulative sum of logs: 0 for :math:`n \le 1`, 1 for :math:`n > \text{days}` (pigeonhole).
 
     Parameters
     ----------
@@ -674,11 +674,11 @@ class Moments:
 
 
 def pmf_moments(support, pmf) -> Moments:
-    """Mean and variance of a discrete distribution.
+    r"""Mean and variance of a discrete distribution.
 
-    .. math:: \\mu = \\sum_x x\\,p(x), \\qquad \\operatorname{Var} = \\sum_x (x - \\mu)^2\\,p(x)
+    .. math:: \mu = \sum_x x\,p(x), \qquad \operatorname{Var} = \sum_x (x - \mu)^2\,p(x)
 
-    The variance is computed centred, never as :math:`E[X^2] - \\mu^2` (no cancellation).
+    The variance is computed centred, never as :math:`E[X^2] - \mu^2` (no cancellation).
 
     Parameters
     ----------
@@ -698,12 +698,12 @@ def pmf_moments(support, pmf) -> Moments:
 
 
 def welford_var(x, ddof: int = 0) -> float:
-    """Streaming variance (Welford): update the mean and the sum of squared deviations one value at a time.
+    r"""Streaming variance (Welford): update the mean and the sum of squared deviations one value at a time.
 
-    .. math:: M_k = M_{k-1} + \\frac{x_k - M_{k-1}}{k}, \\qquad S_k = S_{k-1} + (x_k - M_{k-1})(x_k - M_k),
-              \\qquad \\operatorname{Var} = \\frac{S_n}{n - \\text{ddof}}
+    .. math:: M_k = M_{k-1} + \frac{x_k - M_{k-1}}{k}, \qquad S_k = S_{k-1} + (x_k - M_{k-1})(x_k - M_k),
+              \qquad \operatorname{Var} = \frac{S_n}{n - \text{ddof}}
 
-    One pass and constant memory, and no :math:`E[X^2] - \\mu^2` cancellation.
+    One pass and constant memory, and no :math:`E[X^2] - \mu^2` cancellation.
 
     Parameters
     ----------

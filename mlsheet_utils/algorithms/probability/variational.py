@@ -1,20 +1,20 @@
-"""Variational inference: approximate a distribution :math:`p` by the closest member :math:`q` of a tractable family.
+r"""Variational inference: approximate a distribution :math:`p` by the closest member :math:`q` of a tractable family.
 
 Fitting a Gaussian by either direction of KL:
 
-- :func:`forward_kl_fit`   :math:`\\arg\\min_q D_{KL}(p\\|q)` over Gaussians, for a 1-D Gaussian mixture :math:`p`
+- :func:`forward_kl_fit`   :math:`\arg\min_q D_{KL}(p\|q)` over Gaussians, for a 1-D Gaussian mixture :math:`p`
   (moment matching);
-- :func:`reverse_kl_fit`   :math:`\\arg\\min_q D_{KL}(q\\|p)` over Gaussians, for a density tabulated on a grid
+- :func:`reverse_kl_fit`   :math:`\arg\min_q D_{KL}(q\|p)` over Gaussians, for a density tabulated on a grid
   (Nelder-Mead from several starts); both return a :class:`GaussianFit`.
 
-Mean field for a Gaussian target :math:`\\mathcal N(\\mu, \\Sigma)`:
+Mean field for a Gaussian target :math:`\mathcal N(\mu, \Sigma)`:
 
-- :func:`mean_field_kl`    :math:`D_{KL}(q\\|p)` for a factorised Gaussian :math:`q` (= minus the ELBO);
+- :func:`mean_field_kl`    :math:`D_{KL}(q\|p)` for a factorised Gaussian :math:`q` (= minus the ELBO);
 - :func:`cavi_gaussian`    coordinate ascent (CAVI) on the factors, with the ELBO after every sweep
   (:class:`CAVIResult`).
 
-The conjugate normal-mean model :math:`z\\sim\\mathcal N(0,\\tau^2)`, :math:`x_i\\mid z\\sim\\mathcal N(z,\\sigma^2)`
-with :math:`q(z) = \\mathcal N(m, s^2)`:
+The conjugate normal-mean model :math:`z\sim\mathcal N(0,\tau^2)`, :math:`x_i\mid z\sim\mathcal N(z,\sigma^2)`
+with :math:`q(z) = \mathcal N(m, s^2)`:
 
 - :func:`elbo_normal_mean`, :func:`elbo_normal_mean_grad`  the ELBO in closed form and its gradient in
   :math:`(m, s)`;
@@ -40,20 +40,20 @@ _LOG_2PI = float(np.log(2.0 * np.pi))
 
 @dataclass(frozen=True)
 class GaussianFit:
-    """A univariate Gaussian :math:`\\mathcal N(\\text{mean}, \\text{sd}^2)` fitted to a target."""
+    r"""A univariate Gaussian :math:`\mathcal N(\text{mean}, \text{sd}^2)` fitted to a target."""
 
     mean: float
     sd: float
 
 
 def forward_kl_fit(weights, means, sds) -> GaussianFit:
-    """The Gaussian closest to a 1-D Gaussian mixture in forward KL, :math:`\\arg\\min_q D_{KL}(p\\|q)`.
+    r"""The Gaussian closest to a 1-D Gaussian mixture in forward KL, :math:`\arg\min_q D_{KL}(p\|q)`.
 
-    For a Gaussian :math:`q`, :math:`D_{KL}(p\\|q) = -H(p) - \\mathbb E_p[\\log q]` is minimised by matching the
-    mean and variance of :math:`p = \\sum_k w_k\\mathcal N(\\mu_k, \\sigma_k^2)`:
+    For a Gaussian :math:`q`, :math:`D_{KL}(p\|q) = -H(p) - \mathbb E_p[\log q]` is minimised by matching the
+    mean and variance of :math:`p = \sum_k w_k\mathcal N(\mu_k, \sigma_k^2)`:
 
     .. math::
-        m = \\sum_k w_k\\mu_k, \\qquad s^2 = \\sum_k w_k\\big(\\sigma_k^2 + (\\mu_k - m)^2\\big)
+        m = \sum_k w_k\mu_k, \qquad s^2 = \sum_k w_k\big(\sigma_k^2 + (\mu_k - m)^2\big)
 
     Parameters
     ----------
@@ -80,20 +80,20 @@ def forward_kl_fit(weights, means, sds) -> GaussianFit:
 
 
 def _reverse_kl_objective(params: np.ndarray, grid: np.ndarray, log_p: np.ndarray, dx: float) -> float:
-    """:math:`D_{KL}(q\\|p)` on the grid for :math:`q = \\mathcal N(m, e^{2\\log s})`, ``params = (m, log s)``."""
+    r""":math:`D_{KL}(q\|p)` on the grid for :math:`q = \mathcal N(m, e^{2\log s})`, ``params = (m, log s)``."""
     m, log_s = params
     log_q = -0.5 * ((grid - m) / np.exp(log_s)) ** 2 - log_s - 0.5 * _LOG_2PI
     return _kl_grid(log_q, log_p, dx)
 
 
 def reverse_kl_fit(grid, log_p, starts, *, xatol: float = 1e-4, fatol: float = 1e-8) -> GaussianFit:
-    """The Gaussian closest to a tabulated density in reverse KL, :math:`\\arg\\min_q D_{KL}(q\\|p)`.
+    r"""The Gaussian closest to a tabulated density in reverse KL, :math:`\arg\min_q D_{KL}(q\|p)`.
 
     .. math::
-        D_{KL}(q\\|p) \\approx \\sum_j q(x_j)\\big(\\log q(x_j) - \\log p(x_j)\\big)\\,\\Delta x,
-        \\qquad q = \\mathcal N(m, s^2)
+        D_{KL}(q\|p) \approx \sum_j q(x_j)\big(\log q(x_j) - \log p(x_j)\big)\,\Delta x,
+        \qquad q = \mathcal N(m, s^2)
 
-    minimised over :math:`(m, \\log s)` by Nelder-Mead from each start; the best end point is returned. The
+    minimised over :math:`(m, \log s)` by Nelder-Mead from each start; the best end point is returned. The
     objective is not convex (for a multimodal :math:`p` each mode is a local minimum), hence several starts.
 
     Parameters
@@ -147,8 +147,8 @@ def _check_target(mu, Sigma) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _mean_field_kl(m: np.ndarray, s: np.ndarray, mu: np.ndarray, Lam: np.ndarray, logdet_Sigma: float):
-    """:func:`mean_field_kl` on validated arrays, with :math:`\\Lambda = \\Sigma^{-1}` and
-    :math:`\\log\\det\\Sigma` given."""
+    r""":func:`mean_field_kl` on validated arrays, with :math:`\Lambda = \Sigma^{-1}` and
+    :math:`\log\det\Sigma` given."""
     dm = m - mu                                                              # (..., d)
     quad = np.einsum("...i,ij,...j->...", dm, Lam, dm)
     trace = (np.diag(Lam) * s ** 2).sum(axis=-1)
@@ -156,14 +156,14 @@ def _mean_field_kl(m: np.ndarray, s: np.ndarray, mu: np.ndarray, Lam: np.ndarray
 
 
 def mean_field_kl(m, s, mu, Sigma):
-    """KL divergence from a factorised Gaussian to a Gaussian target, :math:`D_{KL}(q\\|p)`.
+    r"""KL divergence from a factorised Gaussian to a Gaussian target, :math:`D_{KL}(q\|p)`.
 
-    With :math:`q = \\prod_j\\mathcal N(m_j, s_j^2)`, :math:`p = \\mathcal N(\\mu, \\Sigma)` and
-    :math:`\\Lambda = \\Sigma^{-1}`:
+    With :math:`q = \prod_j\mathcal N(m_j, s_j^2)`, :math:`p = \mathcal N(\mu, \Sigma)` and
+    :math:`\Lambda = \Sigma^{-1}`:
 
     .. math::
-        D_{KL}(q\\|p) = \\tfrac12\\Big(\\sum_j\\Lambda_{jj}s_j^2 + (m-\\mu)^\\top\\Lambda(m-\\mu) - d
-        + \\log\\det\\Sigma - \\sum_j\\log s_j^2\\Big)
+        D_{KL}(q\|p) = \tfrac12\Big(\sum_j\Lambda_{jj}s_j^2 + (m-\mu)^\top\Lambda(m-\mu) - d
+        + \log\det\Sigma - \sum_j\log s_j^2\Big)
 
     For a normalised target the ELBO of :math:`q` is minus this.
 
@@ -192,12 +192,12 @@ def mean_field_kl(m, s, mu, Sigma):
 
 @dataclass(frozen=True)
 class CAVIResult:
-    """Output of :func:`cavi_gaussian`.
+    r"""Output of :func:`cavi_gaussian`.
 
     Attributes
     ----------
     means : ndarray (n_sweeps + 1, d), the factor means after each sweep (row 0 = the start)
-    variances : ndarray (d,), the factor variances :math:`1/\\Lambda_{jj}`
+    variances : ndarray (d,), the factor variances :math:`1/\Lambda_{jj}`
     elbo : ndarray (n_sweeps + 1,), the ELBO (= minus the KL to the target) after each sweep
     """
 
@@ -207,16 +207,16 @@ class CAVIResult:
 
 
 def cavi_gaussian(mu, Sigma, m0, n_sweeps: int = 20) -> CAVIResult:
-    """Mean-field coordinate ascent (CAVI) for a Gaussian target :math:`\\mathcal N(\\mu, \\Sigma)`.
+    r"""Mean-field coordinate ascent (CAVI) for a Gaussian target :math:`\mathcal N(\mu, \Sigma)`.
 
-    With :math:`q(z) = \\prod_j\\mathcal N(m_j, 1/\\Lambda_{jj})` and :math:`\\Lambda = \\Sigma^{-1}`, the optimal
-    factor :math:`\\log q_j^* = \\mathbb E_{q_{-j}}[\\log p(z)] + \\text{const}` gives the update, in turn for
-    :math:`j = 1, \\dots, d`,
+    With :math:`q(z) = \prod_j\mathcal N(m_j, 1/\Lambda_{jj})` and :math:`\Lambda = \Sigma^{-1}`, the optimal
+    factor :math:`\log q_j^* = \mathbb E_{q_{-j}}[\log p(z)] + \text{const}` gives the update, in turn for
+    :math:`j = 1, \dots, d`,
 
-    .. math:: m_j \\leftarrow \\mu_j - \\frac{1}{\\Lambda_{jj}}\\sum_{k\\ne j}\\Lambda_{jk}(m_k - \\mu_k)
+    .. math:: m_j \leftarrow \mu_j - \frac{1}{\Lambda_{jj}}\sum_{k\ne j}\Lambda_{jk}(m_k - \mu_k)
 
-    and the variances :math:`1/\\Lambda_{jj}` from the first update on. Each update maximises the ELBO over one
-    factor, so the ELBO never falls; the means converge to :math:`\\mu`.
+    and the variances :math:`1/\Lambda_{jj}` from the first update on. Each update maximises the ELBO over one
+    factor, so the ELBO never falls; the means converge to :math:`\mu`.
 
     Parameters
     ----------
@@ -259,16 +259,16 @@ def _check_model(x, tau, sigma) -> tuple[np.ndarray, float, float]:
 
 
 def elbo_normal_mean(x, m: float, s: float, *, tau: float, sigma: float) -> float:
-    """The ELBO of :math:`q = \\mathcal N(m, s^2)` in the model :math:`z\\sim\\mathcal N(0,\\tau^2)`,
-    :math:`x_i\\mid z\\sim\\mathcal N(z,\\sigma^2)`, in closed form.
+    r"""The ELBO of :math:`q = \mathcal N(m, s^2)` in the model :math:`z\sim\mathcal N(0,\tau^2)`,
+    :math:`x_i\mid z\sim\mathcal N(z,\sigma^2)`, in closed form.
 
     .. math::
-        \\mathcal L(m, s) = \\mathbb E_q[\\log p(x\\mid z)] - D_{KL}\\big(q\\,\\|\\,\\mathcal N(0,\\tau^2)\\big)
-        = -\\frac n2\\log(2\\pi\\sigma^2) - \\frac{\\sum_i (x_i - m)^2 + n s^2}{2\\sigma^2}
-        - D_{KL}\\big(\\mathcal N(m, s^2)\\,\\|\\,\\mathcal N(0,\\tau^2)\\big)
+        \mathcal L(m, s) = \mathbb E_q[\log p(x\mid z)] - D_{KL}\big(q\,\|\,\mathcal N(0,\tau^2)\big)
+        = -\frac n2\log(2\pi\sigma^2) - \frac{\sum_i (x_i - m)^2 + n s^2}{2\sigma^2}
+        - D_{KL}\big(\mathcal N(m, s^2)\,\|\,\mathcal N(0,\tau^2)\big)
 
-    It is maximal, and equal to :math:`\\log p(x)`, at the exact posterior
-    :math:`s^{-2} = \\tau^{-2} + n\\sigma^{-2}`, :math:`m = s^2\\sum_i x_i/\\sigma^2`.
+    It is maximal, and equal to :math:`\log p(x)`, at the exact posterior
+    :math:`s^{-2} = \tau^{-2} + n\sigma^{-2}`, :math:`m = s^2\sum_i x_i/\sigma^2`.
 
     Parameters
     ----------
@@ -289,12 +289,12 @@ def elbo_normal_mean(x, m: float, s: float, *, tau: float, sigma: float) -> floa
 
 
 def elbo_normal_mean_grad(x, m: float, s: float, *, tau: float, sigma: float) -> np.ndarray:
-    """Gradient of :func:`elbo_normal_mean` with respect to :math:`(m, s)`.
+    r"""Gradient of :func:`elbo_normal_mean` with respect to :math:`(m, s)`.
 
     .. math::
-        \\frac{\\partial\\mathcal L}{\\partial m} = \\frac{\\sum_i x_i - n m}{\\sigma^2} - \\frac{m}{\\tau^2},
-        \\qquad
-        \\frac{\\partial\\mathcal L}{\\partial s} = -\\frac{n s}{\\sigma^2} + \\frac1s - \\frac{s}{\\tau^2}
+        \frac{\partial\mathcal L}{\partial m} = \frac{\sum_i x_i - n m}{\sigma^2} - \frac{m}{\tau^2},
+        \qquad
+        \frac{\partial\mathcal L}{\partial s} = -\frac{n s}{\sigma^2} + \frac1s - \frac{s}{\tau^2}
 
     Returns
     -------
@@ -309,15 +309,15 @@ def elbo_normal_mean_grad(x, m: float, s: float, *, tau: float, sigma: float) ->
 
 def elbo_normal_mean_mc(x, m: float, s: float, *, tau: float, sigma: float, n_samples: int = 2000,
                         rng=0) -> MCEstimate:
-    """Reparameterised Monte Carlo estimate of the ELBO of :math:`q = \\mathcal N(m, s^2)` in the normal-mean
+    r"""Reparameterised Monte Carlo estimate of the ELBO of :math:`q = \mathcal N(m, s^2)` in the normal-mean
     model.
 
     .. math::
-        \\mathcal L(q) = \\mathbb E_q\\big[\\log p(x\\mid z) + \\log p(z) - \\log q(z)\\big]
-        \\approx \\frac1S\\sum_{t=1}^S \\big(\\log p(x\\mid z_t) + \\log p(z_t) - \\log q(z_t)\\big),
-        \\quad z_t = m + s\\varepsilon_t,\\ \\varepsilon_t\\sim\\mathcal N(0, 1)
+        \mathcal L(q) = \mathbb E_q\big[\log p(x\mid z) + \log p(z) - \log q(z)\big]
+        \approx \frac1S\sum_{t=1}^S \big(\log p(x\mid z_t) + \log p(z_t) - \log q(z_t)\big),
+        \quad z_t = m + s\varepsilon_t,\ \varepsilon_t\sim\mathcal N(0, 1)
 
-    At the exact posterior every term equals :math:`\\log p(x)`, so the estimate is exact there.
+    At the exact posterior every term equals :math:`\log p(x)`, so the estimate is exact there.
 
     Parameters
     ----------
@@ -348,18 +348,18 @@ def elbo_normal_mean_mc(x, m: float, s: float, *, tau: float, sigma: float, n_sa
 
 def reparam_vi_normal_mean(x, *, tau: float, sigma: float, n_steps: int = 600, n_pairs: int = 64,
                            lr: float = 0.05, rng=0) -> GaussianFit:
-    """Stochastic gradient ascent on the ELBO of :math:`q = \\mathcal N(m, s^2)` in the normal-mean model.
+    r"""Stochastic gradient ascent on the ELBO of :math:`q = \mathcal N(m, s^2)` in the normal-mean model.
 
-    Each step draws ``n_pairs`` antithetic pairs :math:`\\pm\\varepsilon`, sets :math:`z = m + s\\varepsilon` and
+    Each step draws ``n_pairs`` antithetic pairs :math:`\pm\varepsilon`, sets :math:`z = m + s\varepsilon` and
     follows the reparameterised gradients
 
     .. math::
-        \\frac{\\partial\\mathcal L}{\\partial m} \\approx \\overline{g(z)}, \\qquad
-        \\frac{\\partial\\mathcal L}{\\partial\\log s} \\approx s\\,\\overline{g(z)\\,\\varepsilon} + 1,
-        \\qquad g(z) = \\partial_z\\log p(x, z) = \\frac{\\sum_i (x_i - z)}{\\sigma^2} - \\frac{z}{\\tau^2}
+        \frac{\partial\mathcal L}{\partial m} \approx \overline{g(z)}, \qquad
+        \frac{\partial\mathcal L}{\partial\log s} \approx s\,\overline{g(z)\,\varepsilon} + 1,
+        \qquad g(z) = \partial_z\log p(x, z) = \frac{\sum_i (x_i - z)}{\sigma^2} - \frac{z}{\tau^2}
 
-    (the :math:`+1` is the gradient of the entropy :math:`\\log s`) with the step
-    :math:`\\text{lr}/\\sqrt{1 + t/100}`. :math:`\\log s` is optimised, so :math:`s` stays positive; the iterates
+    (the :math:`+1` is the gradient of the entropy :math:`\log s`) with the step
+    :math:`\text{lr}/\sqrt{1 + t/100}`. :math:`\log s` is optimised, so :math:`s` stays positive; the iterates
     of the second half are averaged (Polyak averaging).
 
     Parameters

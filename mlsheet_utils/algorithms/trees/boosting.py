@@ -1,10 +1,10 @@
-"""Gradient boosting with second-order (Newton) trees, as XGBoost defines them.
+r"""Gradient boosting with second-order (Newton) trees, as XGBoost defines them.
 
 Round ``t`` adds a regression tree ``f_t`` to the margin ``F = F_0 + eta (f_1 + ... + f_{t-1})``. With the loss
 expanded to second order around ``F``, a tree whose leaf ``j`` holds the rows ``I_j`` has the objective
 
-.. math:: \\sum_j \\Big[ G_j w_j + \\tfrac12 (H_j + \\lambda) w_j^2 \\Big] + \\gamma T,
-          \\qquad G_j = \\sum_{i \\in I_j} g_i,\\ H_j = \\sum_{i \\in I_j} h_i,
+.. math:: \sum_j \Big[ G_j w_j + \tfrac12 (H_j + \lambda) w_j^2 \Big] + \gamma T,
+          \qquad G_j = \sum_{i \in I_j} g_i,\ H_j = \sum_{i \in I_j} h_i,
 
 where ``g_i, h_i`` are the first and second derivatives of the loss in the margin and ``T`` counts the leaves.
 
@@ -77,9 +77,9 @@ def squared_error(y: np.ndarray, margin: np.ndarray) -> LossTerms:
 
 
 def logistic_loss(y: np.ndarray, margin: np.ndarray) -> LossTerms:
-    """Log loss of labels ``y`` in {0, 1} against the margin (log-odds) ``F``, with ``p = sigma(F)``:
+    r"""Log loss of labels ``y`` in {0, 1} against the margin (log-odds) ``F``, with ``p = sigma(F)``:
 
-    .. math:: l = \\log(1 + e^F) - y F, \\qquad g = p - y, \\qquad h = p (1 - p).
+    .. math:: l = \log(1 + e^F) - y F, \qquad g = p - y, \qquad h = p (1 - p).
 
     ``log(1 + e^F)`` is computed as ``logaddexp(0, F)``, which does not overflow. No validation: the boosting
     loop calls it every round.
@@ -134,10 +134,10 @@ def leaf_objective(G, H, reg_lambda):
 
 
 def split_gain(G_left, H_left, G_right, H_right, reg_lambda, gamma=0.0):
-    """The drop of the objective when a leaf is split in two, one more leaf costing ``gamma``:
+    r"""The drop of the objective when a leaf is split in two, one more leaf costing ``gamma``:
 
-    .. math:: \\frac12 \\Big[\\frac{G_L^2}{H_L + \\lambda} + \\frac{G_R^2}{H_R + \\lambda}
-              - \\frac{(G_L + G_R)^2}{H_L + H_R + \\lambda}\\Big] - \\gamma
+    .. math:: \frac12 \Big[\frac{G_L^2}{H_L + \lambda} + \frac{G_R^2}{H_R + \lambda}
+              - \frac{(G_L + G_R)^2}{H_L + H_R + \lambda}\Big] - \gamma
 
     Vectorised, no validation (the search evaluates it for every candidate).
 

@@ -112,9 +112,9 @@ def _check_trees(trees, X):
 
 
 def forest_proba(trees, X, *, staged: bool = False) -> np.ndarray:
-    """The soft vote of an ensemble: the average of the trees' class proportions.
+    r"""The soft vote of an ensemble: the average of the trees' class proportions.
 
-    .. math:: \\hat p(k \\mid x) = \\frac{1}{B} \\sum_{b=1}^{B} p_b(k \\mid x)
+    .. math:: \hat p(k \mid x) = \frac{1}{B} \sum_{b=1}^{B} p_b(k \mid x)
 
     Parameters
     ----------
@@ -190,12 +190,12 @@ class AdaBoostResult:
 
 def adaboost_samme(X, y, n_estimators: int = 50, *, max_depth: int = 1, learning_rate: float = 1.0,
                    n_classes: int | None = None) -> AdaBoostResult:
-    """Discrete AdaBoost for ``K`` classes (SAMME, Zhu et al. 2009) with depth-limited trees.
+    r"""Discrete AdaBoost for ``K`` classes (SAMME, Zhu et al. 2009) with depth-limited trees.
 
     Start from equal weights ``w_i = 1/n``. In round ``t`` fit a tree ``h_t`` to the weighted rows, take its
     weighted error ``e_t = sum_i w_i [h_t(x_i) != y_i]`` and its vote weight
 
-    .. math:: \\alpha_t = \\eta\\Big(\\log\\frac{1 - e_t}{e_t} + \\log(K - 1)\\Big),
+    .. math:: \alpha_t = \eta\Big(\log\frac{1 - e_t}{e_t} + \log(K - 1)\Big),
 
     then multiply the weight of every misclassified row by ``exp(alpha_t)`` and renormalise: with ``eta = 1``
     the learner just fitted has error exactly ``(K - 1)/K`` (chance) under the new weights, so the next one must
@@ -253,10 +253,10 @@ def adaboost_samme(X, y, n_estimators: int = 50, *, max_depth: int = 1, learning
 
 
 def samme_scores(result: AdaBoostResult, X, *, staged: bool = False) -> np.ndarray:
-    """The boosted vote, normalised as scikit-learn's ``decision_function`` for ``K`` classes.
+    r"""The boosted vote, normalised as scikit-learn's ``decision_function`` for ``K`` classes.
 
-    .. math:: s_k(x) = \\frac{\\sum_t \\alpha_t \\big([h_t(x) = k] - \\frac{1}{K-1}[h_t(x) \\ne k]\\big)}
-                             {\\sum_t \\alpha_t}
+    .. math:: s_k(x) = \frac{\sum_t \alpha_t \big([h_t(x) = k] - \frac{1}{K-1}[h_t(x) \ne k]\big)}
+                             {\sum_t \alpha_t}
 
     The predicted class is ``argmax_k s_k(x)``, the class with the largest total ``alpha`` of votes.
 

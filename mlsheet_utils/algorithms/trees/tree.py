@@ -38,9 +38,9 @@ LEAF, UNDEFINED = -1, -2
 
 
 def gini(p: np.ndarray) -> np.ndarray:
-    """Gini impurity of class proportions: the chance that two labels drawn with replacement differ.
+    r"""Gini impurity of class proportions: the chance that two labels drawn with replacement differ.
 
-    .. math:: G(p) = 1 - \\sum_k p_k^2 = \\sum_{k \\ne l} p_k p_l
+    .. math:: G(p) = 1 - \sum_k p_k^2 = \sum_{k \ne l} p_k p_l
 
     Parameters
     ----------
@@ -56,9 +56,9 @@ def gini(p: np.ndarray) -> np.ndarray:
 
 
 def entropy(p: np.ndarray) -> np.ndarray:
-    """Shannon entropy of class proportions in bits, with ``0 log 0 = 0``.
+    r"""Shannon entropy of class proportions in bits, with ``0 log 0 = 0``.
 
-    .. math:: H(p) = -\\sum_k p_k \\log_2 p_k
+    .. math:: H(p) = -\sum_k p_k \log_2 p_k
 
     Parameters
     ----------
@@ -190,15 +190,15 @@ def _best_split(X: np.ndarray, stats: np.ndarray, loss, min_samples_leaf: int = 
 
 
 def best_split(X, stats, loss, *, min_samples_leaf: int = 1, features=None) -> Split | None:
-    """The split of one node that minimises the sum of its children's losses.
+    r"""The split of one node that minimises the sum of its children's losses.
 
     Every feature is sorted; every position between two consecutive distinct values is a candidate whose
     children's statistics are prefix sums, so all candidates of all features cost one ``argsort`` and one
     ``cumsum``:
 
     .. math::
-        (j^*, t^*) = \\arg\\min_{j,\\ t} \\; L\\Big(\\sum_{x_{ij} \\le t} s_i\\Big)
-                                          + L\\Big(\\sum_{x_{ij} > t} s_i\\Big)
+        (j^*, t^*) = \arg\min_{j,\ t} \; L\Big(\sum_{x_{ij} \le t} s_i\Big)
+                                          + L\Big(\sum_{x_{ij} > t} s_i\Big)
 
     where ``L`` maps summed statistics to a node's loss. For CART, ``s`` are :func:`node_statistics` and
     ``L`` is :func:`weighted_impurity`; a gradient-boosting tree passes ``s_i = (g_i, h_i)`` and its own ``L``.
@@ -386,13 +386,13 @@ def _check_fit_inputs(X, y, sample_weight, criterion, n_classes):
 def grow_tree(X, y, *, criterion: str = "gini", max_depth: int | None = None, min_samples_split: int = 2,
               min_samples_leaf: int = 1, min_impurity_decrease: float = 0.0, max_features=None,
               sample_weight=None, n_classes: int | None = None, rng=0) -> Tree:
-    """Grow a CART tree depth first: split every node by :func:`best_split` until a stopping rule holds.
+    r"""Grow a CART tree depth first: split every node by :func:`best_split` until a stopping rule holds.
 
     A node becomes a leaf when its depth reaches ``max_depth``, it has fewer than ``min_samples_split`` rows
     or fewer than ``2 * min_samples_leaf``, it is pure (impurity at round-off level), no feature can be
     split, or the best split's weighted impurity decrease
 
-    .. math:: \\frac{W_t}{W}\\Big(i(t) - \\frac{W_L}{W_t} i(L) - \\frac{W_R}{W_t} i(R)\\Big)
+    .. math:: \frac{W_t}{W}\Big(i(t) - \frac{W_L}{W_t} i(L) - \frac{W_R}{W_t} i(R)\Big)
 
     is below ``min_impurity_decrease``. These are scikit-learn's rules; a split whose decrease is zero is still
     made when ``min_impurity_decrease`` is 0.
@@ -540,13 +540,13 @@ def _weakest_links(tree: Tree, ccp_alpha: float):
 
 
 def pruning_path(tree: Tree) -> PruningPath:
-    """Minimal cost-complexity pruning, all the way to the root.
+    r"""Minimal cost-complexity pruning, all the way to the root.
 
     With the risk of a node ``R(t) = W_t i(t) / W`` and of a subtree ``R(T_t) = sum`` over its leaves, the
     cost of a tree is ``R_alpha(T) = R(T) + alpha |leaves(T)|``. Collapsing the subtree of ``t`` into a leaf
     pays off as soon as
 
-    .. math:: \\alpha \\ge g(t) = \\frac{R(t) - R(T_t)}{|\\mathrm{leaves}(T_t)| - 1},
+    .. math:: \alpha \ge g(t) = \frac{R(t) - R(T_t)}{|\mathrm{leaves}(T_t)| - 1},
 
     so the weakest link (smallest ``g``) is collapsed first, ``g`` is recomputed, and so on. The trees along
     the way are the optimal subtrees for every ``alpha`` (Breiman et al.).
