@@ -2,8 +2,10 @@ r"""Elementwise and normalising functions of neural networks, with their derivat
 
 - :func:`softmax`, :func:`log_softmax`, :func:`logsumexp`, :func:`softmax_jacobian`: normalising along an axis;
 - activations and their derivatives :math:`\sigma'(x)`: :func:`relu`, :func:`leaky_relu`, :func:`sigmoid`,
-  :func:`tanh`, :func:`gelu` (exact, or the tanh approximation), :func:`softplus`, each with a
-  ``*_derivative`` partner; :data:`ACTIVATIONS` maps a name to its unchecked kernels (used by the layers).
+  :func:`tanh`, :func:`gelu` (exact, or the tanh approximation), :func:`softplus`, :func:`elu`, :func:`selu`
+  (with its constants :data:`SELU_ALPHA`, :data:`SELU_SCALE`), :func:`swish` (SiLU at :math:`\beta = 1`),
+  :func:`mish`, :func:`softsign`, :func:`hard_sigmoid`, :func:`hard_tanh`, each with a ``*_derivative``
+  partner; :data:`ACTIVATIONS` maps a name to its unchecked kernels (used by the layers).
 
 Conventions: arrays are float64; functions act along ``axis`` (default the last) and broadcast over the others.
 The public functions check their input once (NaN is refused; ``-inf`` and ``+inf`` are allowed where the function
@@ -20,9 +22,12 @@ from scipy.special import erfc
 
 from mlsheet_utils.validation import as_array, check_float, check_int
 
-__all__ = ["ACTIVATIONS", "gelu", "gelu_derivative", "leaky_relu", "leaky_relu_derivative", "log_softmax",
-           "logsumexp", "relu", "relu_derivative", "sigmoid", "sigmoid_derivative", "softmax", "softmax_jacobian",
-           "softplus", "softplus_derivative", "tanh", "tanh_derivative"]
+__all__ = ["ACTIVATIONS", "SELU_ALPHA", "SELU_SCALE", "elu", "elu_derivative", "gelu", "gelu_derivative",
+           "hard_sigmoid", "hard_sigmoid_derivative", "hard_tanh", "hard_tanh_derivative", "leaky_relu",
+           "leaky_relu_derivative", "log_softmax", "logsumexp", "mish", "mish_derivative", "relu",
+           "relu_derivative", "selu", "selu_derivative", "sigmoid", "sigmoid_derivative", "softmax",
+           "softmax_jacobian", "softplus", "softplus_derivative", "softsign", "softsign_derivative", "swish",
+           "swish_derivative", "tanh", "tanh_derivative"]
 
 
 # -- input checks, once per public call ------------------------------------------------------------------
@@ -240,8 +245,85 @@ def _softplus_derivative(x, y=None):
     return _sigmoid(x)
 
 
+def _times_decaying(x, g):
+    # x * g where g decays exponentially as |x| -> inf: the product's limit there is 0, not inf * 0 = NaN
+    with np.errstate(invalid="ignore"):
+        p = x * g
+    return np.where(np.isnan(p), 0.0, p)
+
+
+def _elu(x, alpha=1.0):
+    # alpha (e^x - 1) through expm1: no cancellation for small |x|; min(x, 0) keeps e^x from overflowing
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+def _elu_derivative(x, y=None, alpha=1.0):
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
+
+
+#: The constants of SELU (Klambauer et al., 2017): the unique :math:`(\alpha, \lambda)` for which a standard
+#: normal input gives an output of mean 0 and variance 1.
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _selu(x):
+    return SELU_SCALE * _elu(x, SELU_ALPHA)
+
+
+def _selu_derivative(x, y=None):
+    return SELU_SCALE * _elu_derivative(x, alpha=SELU_ALPHA)
+
+
+def _swish(x, beta=1.0):
+    return _times_decaying(x, _sigmoid(beta * x))
+
+
+def _swish_derivative(x, y=None, beta=1.0):
+    # d/dx [x s(bx)] = s(bx) + bx s'(bx); the second term -> 0 at both infinities
+    u = beta * x
+    return _sigmoid(u) + _times_decaying(u, _sigmoid_derivative(u))
+
+
+def _mish(x):
+    return _times_decaying(x, np.tanh(_softplus(x)))
+
+
+def _mish_derivative(x, y=None):
+    # tanh(sp(x)) + x sech^2(sp(x)) sigmoid(x), with sech^2 computed without cancellation
+    sp_x = _softplus(x)
+    return np.tanh(sp_x) + _times_decaying(x, _tanh_derivative(sp_x) * _sigmoid(x))
+
+
+def _softsign(x):
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(x), np.sign(x), x / (1.0 + np.abs(x)))
+
+
+def _softsign_derivative(x, y=None):
+    return 1.0 / (1.0 + np.abs(x)) ** 2
+
+
+def _hard_sigmoid(x):
+    return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
+
+
+def _hard_sigmoid_derivative(x, y=None):
+    return np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0)
+
+
+def _hard_tanh(x):
+    return np.clip(x, -1.0, 1.0)
+
+
+def _hard_tanh_derivative(x, y=None):
+    return np.where(np.abs(x) <= 1.0, 1.0, 0.0)
+
+
 #: name -> (kernel, derivative kernel) for the :class:`~mlsheet_utils.algorithms.nn.layers.Activation` layer;
-#: the kernels take checked float arrays, the derivative ``(x, y)`` with ``y`` the kernel's output.
+#: the kernels take checked float arrays, the derivative ``(x, y)`` with ``y`` the kernel's output. Kernels with
+#: a parameter (leaky ReLU's slope, ELU's alpha, Swish's beta) take it last, with the default of the public
+#: function; ``"silu"`` is :func:`swish` with beta = 1 (the name PyTorch and JAX give it).
 ACTIVATIONS = {
     "relu": (_relu, _relu_derivative),
     "leaky_relu": (_leaky_relu, _leaky_relu_derivative),
@@ -250,6 +332,13 @@ ACTIVATIONS = {
     "gelu": (_gelu, _gelu_derivative),
     "gelu_tanh": (_gelu_tanh, _gelu_tanh_derivative),
     "softplus": (_softplus, _softplus_derivative),
+    "elu": (_elu, _elu_derivative),
+    "selu": (_selu, _selu_derivative),
+    "silu": (_swish, _swish_derivative),
+    "mish": (_mish, _mish_derivative),
+    "softsign": (_softsign, _softsign_derivative),
+    "hard_sigmoid": (_hard_sigmoid, _hard_sigmoid_derivative),
+    "hard_tanh": (_hard_tanh, _hard_tanh_derivative),
 }
 
 
@@ -388,3 +477,163 @@ def softplus(x) -> np.ndarray:
 def softplus_derivative(x) -> np.ndarray:
     r""":math:`\operatorname{softplus}'(x) = \sigma(x)`, shaped like ``x``."""
     return _softplus_derivative(_values(x))
+
+
+def elu(x, alpha: float = 1.0) -> np.ndarray:
+    r"""Exponential linear unit: :math:`x` for :math:`x > 0`, :math:`\alpha(e^x - 1)` otherwise.
+
+    .. math:: \mathrm{ELU}'(x) = \begin{cases} 1, & x > 0 \\ \alpha e^x, & x \le 0 \end{cases}
+
+    It tends to :math:`-\alpha` as :math:`x \to -\infty` (a soft floor, so negative inputs still pass a
+    gradient :math:`\alpha e^x > 0`). The derivative is continuous at 0 only for :math:`\alpha = 1`.
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused; :math:`-\infty` gives :math:`-\alpha`)
+    alpha : float >= 0
+        The depth of the negative floor (1 in JAX and PyTorch; 0 gives ReLU).
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``, in :math:`(-\alpha, \infty)`
+    """
+    return _elu(_values(x), check_float(alpha, "alpha", low=0))
+
+
+def elu_derivative(x, alpha: float = 1.0) -> np.ndarray:
+    r""":math:`1` where :math:`x > 0`, else :math:`\alpha e^x` (the left derivative, :math:`\alpha`, at 0)."""
+    return _elu_derivative(_values(x), alpha=check_float(alpha, "alpha", low=0))
+
+
+def selu(x) -> np.ndarray:
+    r"""Scaled ELU :math:`\lambda\,\mathrm{ELU}_\alpha(x)` with :data:`SELU_SCALE` :math:`\lambda \approx 1.0507`
+    and :data:`SELU_ALPHA` :math:`\alpha \approx 1.6733`.
+
+    The two constants solve :math:`\mathbb{E}[\mathrm{SELU}(z)] = 0`, :math:`\mathbb{E}[\mathrm{SELU}(z)^2] = 1`
+    for :math:`z \sim \mathcal{N}(0, 1)`: with weights of variance :math:`1/n_{in}` the pre-activations of the
+    next layer are again near :math:`\mathcal{N}(0, 1)`, a fixed point of the layer-to-layer map
+    ("self-normalising"). Derivative :math:`\lambda` for :math:`x > 0`, :math:`\lambda\alpha e^x` otherwise.
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused)
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``, in :math:`(-\lambda\alpha, \infty)`
+    """
+    return _selu(_values(x))
+
+
+def selu_derivative(x) -> np.ndarray:
+    r""":math:`\lambda` where :math:`x > 0`, else :math:`\lambda\alpha e^x`; shaped like ``x``."""
+    return _selu_derivative(_values(x))
+
+
+def swish(x, beta: float = 1.0) -> np.ndarray:
+    r"""Swish :math:`x\,\sigma(\beta x) = x / (1 + e^{-\beta x})`; at :math:`\beta = 1` it is SiLU.
+
+    .. math:: \mathrm{Swish}'(x) = \sigma(\beta x) + \beta x\,\sigma(\beta x)\bigl(1 - \sigma(\beta x)\bigr)
+
+    :math:`\beta = 0` gives the line :math:`x/2`, :math:`\beta \to \infty` tends to ReLU; for every
+    :math:`\beta > 0` the function dips below zero, to its minimum at :math:`x = u^*/\beta` with
+    :math:`u^* \approx -1.278` (so it is not monotone).
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused; the limits 0 at :math:`-\infty` for :math:`\beta > 0`)
+    beta : float >= 0
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``
+    """
+    return _swish(_values(x), check_float(beta, "beta", low=0))
+
+
+def swish_derivative(x, beta: float = 1.0) -> np.ndarray:
+    r""":math:`\sigma(\beta x) + \beta x\,\sigma'(\beta x)`, shaped like ``x``."""
+    return _swish_derivative(_values(x), beta=check_float(beta, "beta", low=0))
+
+
+def mish(x) -> np.ndarray:
+    r"""Mish :math:`x \tanh(\operatorname{softplus}(x))`, smooth and non-monotone like Swish.
+
+    .. math:: \mathrm{Mish}'(x) = \tanh(s) + x\,(1 - \tanh^2 s)\,\sigma(x), \qquad s = \log(1 + e^x) .
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused)
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``
+    """
+    return _mish(_values(x))
+
+
+def mish_derivative(x) -> np.ndarray:
+    r""":math:`\tanh(s) + x\,\operatorname{sech}^2(s)\,\sigma(x)` with :math:`s = \operatorname{softplus}(x)`."""
+    return _mish_derivative(_values(x))
+
+
+def softsign(x) -> np.ndarray:
+    r"""Softsign :math:`x / (1 + |x|)`, in :math:`(-1, 1)` like tanh but approached polynomially.
+
+    Derivative :math:`1 / (1 + |x|)^2`: its tails decay like :math:`1/x^2`, not :math:`e^{-2|x|}` as tanh's do.
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused; :math:`\pm\infty` give :math:`\pm 1`)
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``
+    """
+    return _softsign(_values(x))
+
+
+def softsign_derivative(x) -> np.ndarray:
+    r""":math:`1 / (1 + |x|)^2`, shaped like ``x``."""
+    return _softsign_derivative(_values(x))
+
+
+def hard_sigmoid(x) -> np.ndarray:
+    r"""Piecewise-linear sigmoid :math:`\min(\max(x/6 + 1/2, 0), 1) = \mathrm{ReLU6}(x + 3)/6`.
+
+    The convention of ``jax.nn.hard_sigmoid`` and PyTorch (slope 1/6 on :math:`(-3, 3)`, so it crosses 1/2 at 0
+    like :math:`\sigma`). Derivative 1/6 inside, 0 outside and at the kinks :math:`\pm 3` (as JAX).
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused)
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``, in [0, 1]
+    """
+    return _hard_sigmoid(_values(x))
+
+
+def hard_sigmoid_derivative(x) -> np.ndarray:
+    r""":math:`1/6` on :math:`(-3, 3)`, 0 elsewhere; shaped like ``x``."""
+    return _hard_sigmoid_derivative(_values(x))
+
+
+def hard_tanh(x) -> np.ndarray:
+    r"""Piecewise-linear tanh :math:`\min(\max(x, -1), 1)`; derivative 1 on :math:`[-1, 1]` (as JAX), else 0.
+
+    Parameters
+    ----------
+    x : array_like, any shape (NaN refused)
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``x``, in [-1, 1]
+    """
+    return _hard_tanh(_values(x))
+
+
+def hard_tanh_derivative(x) -> np.ndarray:
+    r""":math:`1` where :math:`|x| \le 1`, else 0; shaped like ``x``."""
+    return _hard_tanh_derivative(_values(x))
