@@ -13,10 +13,14 @@ can hand the layer any values. Layers:
 
 - :class:`Linear` (dense, ``y = x W + b``), :class:`Activation` (any function of
   :mod:`~mlsheet_utils.algorithms.nn.functional`), :class:`Dropout` (inverted dropout, mask from ``rng``);
-- :class:`LayerNorm` (over the features of each example), :class:`BatchNorm` (over the batch, training mode; the
-  running statistics are returned by :meth:`BatchNorm.update_running`, never mutated);
+- :class:`LayerNorm` (over the features of each example), :class:`RMSNorm` (the same without centring),
+  :class:`BatchNorm` (over the batch, training mode; the running statistics are returned by
+  :meth:`BatchNorm.update_running`, never mutated, and used by :meth:`BatchNorm.inference`), all three built on
+  :func:`normalize` and :func:`normalize_backward` (standardise over given axes, and the gradient through it);
+  :func:`batch_norm_trace` runs a stream of batches through a BatchNorm and records both of its modes;
 - :class:`Embedding` (rows of a table picked by integer ids);
 - :class:`Sequential` chains layers; its params are a list with one dict per layer;
+- :class:`Residual` wraps a body and a normalisation as a pre-norm or post-norm residual block;
 - :class:`Layer` is the base class: it validates at ``forward`` and ``backward`` and leaves the maths to the
   unchecked ``_forward`` and ``_backward``, which :class:`Sequential` and the training loop call.
 
@@ -36,7 +40,8 @@ from mlsheet_utils.algorithms.nn import init
 from mlsheet_utils.algorithms.nn._repr import compact_repr
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
-__all__ = ["Activation", "BatchNorm", "Dropout", "Embedding", "Layer", "LayerNorm", "Linear", "Sequential"]
+__all__ = ["Activation", "BatchNorm", "Dropout", "Embedding", "Layer", "LayerNorm", "Linear", "Normalized", "RMSNorm",
+           "Residual", "Sequential", "BatchNormTrace", "batch_norm_trace", "normalize", "normalize_backward"]
 
 
 class Layer:
@@ -245,19 +250,134 @@ class Dropout(Layer):
         return (dy if cache["scale"] is None else dy * cache["scale"]), {}
 
 
-def _normalize(x: np.ndarray, axes: tuple[int, ...], eps: float):
-    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance), and ``1 / sqrt(var + eps)``."""
-    mean = x.mean(axis=axes, keepdims=True)
-    var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+@dataclass(frozen=True)
+class Normalized:
+    r"""What :func:`normalize` computes, every array shaped like ``x`` or broadcastable to it (``keepdims``).
+
+    Attributes
+    ----------
+    x_hat : ndarray
+        The normalised values :math:`\hat x`.
+    inv_std : ndarray
+        :math:`1/\sqrt{\sigma^2 + \epsilon}` (without centring: :math:`1/\sqrt{\overline{x^2} + \epsilon}`).
+    mean : ndarray
+        :math:`\mu` (zeros without centring).
+    var : ndarray
+        The biased variance :math:`\sigma^2` (without centring: the mean square :math:`\overline{x^2}`).
+    """
+
+    x_hat: np.ndarray
+    inv_std: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+
+
+def _axes(axis, ndim: int) -> tuple[int, ...]:
+    axes = (axis,) if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) else axis
+    if not isinstance(axes, tuple) or not axes or not all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axes):
+        raise ValueError(f"axis must be an int or a non-empty tuple of ints, got {axis!r}")
+    if any(not -ndim <= a < ndim for a in axes):
+        raise ValueError(f"axis {axis!r} is out of range for an array with {ndim} dimension(s)")
+    axes = tuple(sorted({int(a) % ndim for a in axes}))
+    return axes
+
+
+def normalize(x, axis=-1, eps: float = 1e-5, *, center: bool = True) -> Normalized:
+    r"""Standardise ``x`` over ``axis``: the core of layer, batch and RMS normalisation.
+
+    .. math::
+        \mu = \frac{1}{H}\sum_{i} x_i, \quad \sigma^2 = \frac{1}{H}\sum_i (x_i - \mu)^2 \ (\text{biased}),
+        \quad \hat x_i = \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}},
+
+    the sums running over the :math:`H` entries that ``axis`` spans (the features of one example for layer
+    normalisation, the batch for batch normalisation). With ``center=False`` there is no mean:
+    :math:`\hat x_i = x_i / \sqrt{\overline{x^2} + \epsilon}` (RMS normalisation).
+
+    Parameters
+    ----------
+    x : array_like, shape (...)
+    axis : int or tuple of int
+        The axes to normalise over.
+    eps : float > 0
+        Added to the variance inside the square root.
+    center : bool
+        Subtract the mean (True) or not (RMS normalisation).
+
+    Returns
+    -------
+    Normalized
+        ``x_hat`` shaped like ``x``; ``inv_std``, ``mean``, ``var`` with the reduced axes kept as size 1.
+    """
+    x = as_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError("x must have at least one dimension, got a scalar")
+    eps = check_float(eps, "eps", low=0, low_open=True)
+    return Normalized(*_normalize(x, _axes(axis, x.ndim), eps, bool(center)))
+
+
+def normalize_backward(g, x_hat, inv_std, axis=-1, *, center: bool = True) -> np.ndarray:
+    r"""The gradient through :func:`normalize`: from :math:`g = \partial L/\partial \hat x` to
+    :math:`\partial L/\partial x`.
+
+    .. math::
+        \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\sigma^2+\epsilon}}\Bigl(g - \bar g - \hat x\,
+        \overline{g \odot \hat x}\Bigr)
+        = \frac{1}{H\sqrt{\sigma^2+\epsilon}}\Bigl(H g - \textstyle\sum g - \hat x \sum g\odot\hat x\Bigr),
+
+    bars and sums over ``axis``; without centring the :math:`\bar g` term is absent. The first term passes
+    :math:`g` on scaled by :math:`1/\sigma`; the second removes its mean (the output ignores a shift of the
+    input, so the gradient sums to zero); the third removes its component along :math:`\hat x` (the output
+    ignores a rescaling of the input, so the gradient is orthogonal to :math:`\hat x` when
+    :math:`\epsilon = 0`).
+
+    Parameters
+    ----------
+    g : array_like, shape (...)
+        :math:`\partial L/\partial \hat x`, shaped like ``x_hat``.
+    x_hat, inv_std : array_like
+        From :func:`normalize` (``inv_std`` broadcastable to ``x_hat``).
+    axis : int or tuple of int
+        The axes :func:`normalize` used.
+    center : bool
+        As in :func:`normalize`.
+
+    Returns
+    -------
+    ndarray, shaped like ``g``
+    """
+    g, x_hat, inv_std = as_array(g, "g"), as_array(x_hat, "x_hat"), as_array(inv_std, "inv_std")
+    if g.shape != x_hat.shape:
+        raise ValueError(f"g must have the shape of x_hat {x_hat.shape}, got {g.shape}")
+    axes = _axes(axis, x_hat.ndim)
+    try:
+        np.broadcast_shapes(inv_std.shape, x_hat.shape)
+    except ValueError:
+        raise ValueError(f"inv_std of shape {inv_std.shape} does not broadcast to x_hat {x_hat.shape}") from None
+    return _normalize_backward(g, x_hat, inv_std, axes, bool(center))
+
+
+def _normalize(x: np.ndarray, axes: tuple[int, ...], eps: float, center: bool = True):
+    """``(x - mean) / sqrt(var + eps)`` over ``axes`` (biased variance): ``(x_hat, inv_std, mean, var)``."""
+    if center:
+        mean = x.mean(axis=axes, keepdims=True)
+        var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+    else:
+        mean = np.zeros_like(x.mean(axis=axes, keepdims=True))
+        var = (x**2).mean(axis=axes, keepdims=True)
     inv_std = 1.0 / np.sqrt(var + eps)
     return (x - mean) * inv_std, inv_std, mean, var
 
 
-def _normalize_backward(dx_hat: np.ndarray, x_hat: np.ndarray, inv_std: np.ndarray, axes) -> np.ndarray:
+def _normalize_backward(dx_hat: np.ndarray, x_hat: np.ndarray, inv_std: np.ndarray, axes,
+                        center: bool = True) -> np.ndarray:
     r""":math:`\partial L/\partial x = \frac{1}{\sigma}\bigl(g - \bar g - \hat x\,\overline{g \hat x}\bigr)`, the
-    bars being means over ``axes`` and :math:`g = \partial L/\partial \hat x`."""
-    return inv_std * (dx_hat - dx_hat.mean(axis=axes, keepdims=True)
-                      - x_hat * (dx_hat * x_hat).mean(axis=axes, keepdims=True))
+    bars being means over ``axes`` and :math:`g = \partial L/\partial \hat x` (no :math:`\bar g` without
+    centring)."""
+    projected = dx_hat - x_hat * (dx_hat * x_hat).mean(axis=axes, keepdims=True)
+    if center:
+        projected = projected - dx_hat.mean(axis=axes, keepdims=True)
+    return inv_std * projected
 
 
 @dataclass(frozen=True, repr=False)
@@ -305,6 +425,52 @@ class LayerNorm(Layer):
         x_hat = cache["x_hat"]
         dx = _normalize_backward(dy * cache["gamma"], x_hat, cache["inv_std"], (-1,))
         return dx, {"gamma": _sum_leading(dy * x_hat), "beta": _sum_leading(dy)}
+
+
+@dataclass(frozen=True, repr=False)
+class RMSNorm(Layer):
+    r"""Root-mean-square normalisation over the features of each example (no centring, no shift).
+
+    .. math::
+        y = \gamma \odot \frac{x}{\sqrt{\overline{x^2} + \epsilon}}, \qquad
+        \frac{\partial L}{\partial x} = \frac{1}{\sqrt{\overline{x^2}+\epsilon}}\Bigl(g - \hat x\,
+        \overline{g \odot \hat x}\Bigr), \quad g = \gamma \odot \frac{\partial L}{\partial y},
+
+    the bars being means over the last axis. It keeps the rescaling of :class:`LayerNorm` (the output ignores
+    the input's scale) and drops the mean: one reduction instead of two, and no :math:`\beta`. On inputs with
+    zero mean over the features it is :class:`LayerNorm` without :math:`\beta`.
+
+    Parameters
+    ----------
+    n_features : int >= 1
+        Size of the last axis; ``gamma`` (ones) has this shape.
+    eps : float > 0
+    """
+
+    n_features: int
+    eps: float = 1e-5
+
+    def __post_init__(self):
+        check_int(self.n_features, "n_features", low=1)
+        check_float(self.eps, "eps", low=0, low_open=True)
+
+    def param_shapes(self):
+        return {"gamma": (self.n_features,)}
+
+    def init_params(self, rng=0):
+        return {"gamma": np.ones(self.n_features)}
+
+    def check_input(self, x):
+        return _features(as_array(x, "x"), self.n_features)
+
+    def _forward(self, x, params, rng, training):
+        x_hat, inv_std, _, _ = _normalize(x, (-1,), self.eps, center=False)
+        return params["gamma"] * x_hat, {"x_hat": x_hat, "inv_std": inv_std, "gamma": params["gamma"]}
+
+    def _backward(self, dy, cache):
+        x_hat = cache["x_hat"]
+        dx = _normalize_backward(dy * cache["gamma"], x_hat, cache["inv_std"], (-1,), center=False)
+        return dx, {"gamma": _sum_leading(dy * x_hat)}
 
 
 @dataclass(frozen=True, repr=False)
@@ -388,6 +554,71 @@ class BatchNorm(Layer):
         params = self.check_params(params)
         mean, var = as_array(running["mean"], "running['mean']"), as_array(running["var"], "running['var']")
         return params["gamma"] * (x - mean) / np.sqrt(var + self.eps) + params["beta"]
+
+
+@dataclass(frozen=True)
+class BatchNormTrace:
+    r"""What :func:`batch_norm_trace` records at every step, each array of shape ``(T, n_features)``.
+
+    Attributes
+    ----------
+    batch_mean, batch_var : ndarray
+        The batch statistics :math:`\mu_B` and the biased :math:`\sigma_B^2`.
+    running_mean, running_var : ndarray
+        The running statistics after the step's update.
+    train_probe : ndarray
+        The training-mode output for the probe when it takes the place of the batch's first example.
+    eval_probe : ndarray
+        The evaluation-mode output for the probe with the running statistics after the step.
+    """
+
+    batch_mean: np.ndarray
+    batch_var: np.ndarray
+    running_mean: np.ndarray
+    running_var: np.ndarray
+    train_probe: np.ndarray
+    eval_probe: np.ndarray
+
+
+def batch_norm_trace(layer: BatchNorm, params, batches, probe) -> BatchNormTrace:
+    r"""Feed a stream of batches through a :class:`BatchNorm` in training mode and record what it does.
+
+    At step :math:`t` the batch :math:`x^{(t)}` (shape ``(N, n_features)``) gives :math:`\mu_B, \sigma_B^2`,
+    the running statistics are updated with :meth:`BatchNorm.update_running` (starting from
+    :meth:`BatchNorm.init_running`), and the fixed ``probe`` is normalised twice: in training mode with the
+    first example of the batch replaced by it, and in evaluation mode (:meth:`BatchNorm.inference`).
+
+    Parameters
+    ----------
+    layer : BatchNorm
+    params : dict
+        ``gamma`` and ``beta``.
+    batches : array_like, shape (T, N, n_features)
+    probe : array_like, shape (n_features,)
+
+    Returns
+    -------
+    BatchNormTrace
+    """
+    if not isinstance(layer, BatchNorm):
+        raise ValueError(f"layer must be a BatchNorm, got {type(layer).__name__}")
+    params = layer.check_params(params)
+    batches = as_array(batches, "batches", ndim=3)
+    if batches.shape[-1] != layer.n_features or batches.shape[0] < 1 or batches.shape[1] < 1:
+        raise ValueError(f"batches must have shape (T, N, {layer.n_features}) with T, N >= 1, "
+                         f"got {batches.shape}")
+    probe = as_array(probe, "probe", ndim=1)
+    if probe.shape != (layer.n_features,):
+        raise ValueError(f"probe must have shape ({layer.n_features},), got {probe.shape}")
+    running = layer.init_running()
+    rows = []
+    for xb in batches:
+        _, cache = layer._forward(xb, params, None, True)
+        running = layer.update_running(running, cache)
+        y_probe = layer._forward(np.vstack([probe, xb[1:]]), params, None, True)[0][0]
+        y_eval = params["gamma"] * (probe - running["mean"]) / np.sqrt(running["var"] + layer.eps) + params["beta"]
+        rows.append((cache["mean"], cache["var"], running["mean"], running["var"], y_probe, y_eval))
+    return BatchNormTrace(*(np.array(column) for column in zip(*rows)))
 
 
 @dataclass(frozen=True, repr=False)
@@ -500,3 +731,73 @@ class Sequential(Layer):
         for i in reversed(range(len(self.layers))):
             dy, grads[i] = self.layers[i]._backward(dy, cache["caches"][i])
         return dy, grads
+
+
+@dataclass(frozen=True, repr=False)
+class Residual(Layer):
+    r"""A residual block with a normalisation, in one of the two places a transformer puts it.
+
+    .. math::
+        \text{pre-norm:}\ y = x + f(N(x)), \qquad \text{post-norm:}\ y = N(x + f(x)),
+
+    with :math:`f` the ``body`` (its output shaped like its input) and :math:`N` the ``norm`` layer. Backward,
+    pre-norm: :math:`\partial L/\partial x = \partial L/\partial y + J_N^\top J_f^\top\, \partial L/\partial y`
+    (the identity path carries the gradient past every block untouched); post-norm:
+    :math:`\partial L/\partial x = (I + J_f)^\top J_N^\top\,\partial L/\partial y` (every block's normalisation
+    sits on the path).
+
+    Parameters
+    ----------
+    body : Layer
+        :math:`f`, e.g. ``Sequential(Linear(d, h), Activation("relu"), Linear(h, d))``.
+    norm : Layer
+        :math:`N`, e.g. ``LayerNorm(d)`` or ``RMSNorm(d)``.
+    placement : {"pre", "post"}
+
+    ``params`` is ``{"body": <body's params>, "norm": <norm's params>}``, and so are ``grads``.
+    """
+
+    body: Layer
+    norm: Layer
+    placement: str = "pre"
+
+    def __post_init__(self):
+        for name in ("body", "norm"):
+            if not isinstance(getattr(self, name), Layer):
+                raise ValueError(f"{name} must be a Layer, got {type(getattr(self, name)).__name__}")
+        if self.placement not in ("pre", "post"):
+            raise ValueError(f"placement must be 'pre' or 'post', got {self.placement!r}")
+
+    def init_params(self, rng=0):
+        rng = check_random_state(rng)
+        return {"body": self.body.init_params(rng), "norm": self.norm.init_params(rng)}
+
+    def check_params(self, params):
+        if not isinstance(params, dict) or set(params) != {"body", "norm"}:
+            raise ValueError(f"params of {self} must be a dict with the keys ['body', 'norm'], got "
+                             f"{sorted(params) if isinstance(params, dict) else type(params).__name__}")
+        return {"body": self.body.check_params(params["body"]), "norm": self.norm.check_params(params["norm"])}
+
+    def check_input(self, x):
+        return self.norm.check_input(x)
+
+    def _forward(self, x, params, rng, training):
+        h, norm_cache = self.norm._forward(x, params["norm"], rng, training) if self.placement == "pre" else (x, None)
+        u, body_cache = self.body._forward(h, params["body"], rng, training)
+        if u.shape != x.shape:
+            raise ValueError(f"body must keep the input's shape {x.shape}, got {u.shape}")
+        if self.placement == "pre":
+            return x + u, {"body": body_cache, "norm": norm_cache}
+        y, norm_cache = self.norm._forward(x + u, params["norm"], rng, training)
+        return y, {"body": body_cache, "norm": norm_cache}
+
+    def _backward(self, dy, cache):
+        if self.placement == "pre":
+            dh, body_grads = self.body._backward(dy, cache["body"])
+            dx_norm, norm_grads = self.norm._backward(dh, cache["norm"])
+            dx = dy + dx_norm
+        else:
+            ds, norm_grads = self.norm._backward(dy, cache["norm"])
+            dx_body, body_grads = self.body._backward(ds, cache["body"])
+            dx = ds + dx_body
+        return dx, {"body": body_grads, "norm": norm_grads}
