@@ -30,6 +30,8 @@
   boosting;
 - :mod:`~mlsheet_utils.algorithms.metrics`         classification, ranking, calibration and regression metrics;
 - :mod:`~mlsheet_utils.algorithms.imbalance`       resampling, SMOTE, class weights, cost thresholds;
+- :mod:`~mlsheet_utils.algorithms.decoding`        sampling rules (greedy, temperature, top-k, top-p) and
+  speculative decoding, exact and sampled;
 - :mod:`~mlsheet_utils.algorithms.nn`              neural networks: functional pieces, layers, losses, optimisers,
   initialisers, training, attention, a small reverse-mode autodiff;
 - :mod:`~mlsheet_utils.algorithms.rl`              tabular reinforcement learning.

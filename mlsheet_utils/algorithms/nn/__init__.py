@@ -1,17 +1,36 @@
 """Neural networks from scratch, in NumPy (float64), each piece a forward/backward pair.
 
 - :mod:`.functional`  softmax, log-softmax, logsumexp, the softmax Jacobian; activations (ReLU, leaky ReLU,
-  sigmoid, tanh, GELU exact and tanh-approximated, softplus) with their derivatives;
-- :mod:`.layers`      ``Linear``, ``Activation``, ``Dropout``, ``LayerNorm``, ``BatchNorm``, ``Embedding``,
-  ``Sequential``: ``forward(x, params) -> (y, cache)``, ``backward(dy, cache) -> (dx, grads)``;
+  sigmoid, tanh, GELU exact and tanh-approximated, softplus, ELU, SELU, SiLU/Swish, Mish, softsign, hard
+  sigmoid and hard tanh) with their derivatives;
+- :mod:`.layers`      ``Linear``, ``Activation``, ``Dropout``, ``LayerNorm``, ``RMSNorm``, ``BatchNorm`` (and
+  ``batch_norm_trace``), ``Residual`` (pre- or post-norm), ``Embedding``, ``Sequential``; ``normalize`` and its
+  backward pass: ``forward(x, params) -> (y, cache)``, ``backward(dy, cache) -> (dx, grads)``;
 - :mod:`.attention`   masks, scaled dot-product and multi-head attention (forward and backward), the per-head
   loop that counts the work, the ``MultiHeadAttention`` layer, softmax saturation;
-- :mod:`.losses`      mean squared error, binary cross-entropy with logits, softmax cross-entropy (label
-  smoothing): ``forward(pred, target) -> (value, cache)``, ``backward(cache) -> dpred``;
+- :mod:`.transformer` positional encodings (sinusoidal, learned, RoPE), the feed-forward block and the encoder
+  block (pre- or post-norm), their parameter and multiply-add counts;
+- :mod:`.sparse_attention`  Longformer masks (sliding window, global tokens), encoder/decoder/cross masks, costs;
+- :mod:`.vit`         patchify, patch embedding, the [CLS] token with learned positions, a tiny vision transformer;
+- :mod:`.contrastive` InfoNCE and NT-Xent with their gradients, alignment and uniformity, the mutual-information
+  bound;
+- :mod:`.masking`     BERT-style masking (80/10/10) and the masked-language-model loss;
+- :mod:`.conv`        ``Conv2D``, ``ConvTranspose2D``, pooling, upsampling, ``UNet``; im2col, sizes, receptive fields;
+- :mod:`.recurrent`   ``SimpleRNN``, ``LSTM``, ``GRU`` over sequences: BPTT (full or truncated), gradient norms;
+- :mod:`.losses`      mean squared and absolute error, Huber, binary and softmax cross-entropy (label smoothing),
+  hinge, focal, KL and Jensen-Shannon, cosine, ranking hinge, Dice, contrastive and triplet losses:
+  ``forward(pred, target) -> (value, cache)``, ``backward(cache) -> dpred``;
 - :mod:`.optimizers`  SGD (momentum, Nesterov), AdaGrad, RMSProp, Adam, AdamW: ``init(params) -> state``,
   ``update(grads, state, params) -> (params, state)``;
-- :mod:`.init`        zeros, normal, Xavier/Glorot and He/Kaiming (uniform and normal) initialisers;
-- :mod:`.train`       ``fit`` (the minibatch training loop) and its ``History``, ``minibatches``.
+- :mod:`.schedules`   learning-rate schedules, ``Scheduled`` (an optimiser with a per-step rate), the range test;
+- :mod:`.init`        zeros, constants, normal, LeCun, Xavier/Glorot and He/Kaiming (uniform and normal),
+  variance scaling (JAX's truncated normal too), orthogonal initialisers;
+- :mod:`.propagation` activation and gradient moments layer by layer through a random network; unit distances;
+- :mod:`.dynamics`    GD linearised at a critical point, Jacobian spectra through depth, mean-field propagation;
+- :mod:`.dropout`     Monte Carlo dropout predictions, the expected dropout loss and its ridge-like closed form;
+- :mod:`.train`       ``fit`` (the minibatch training loop) and its ``History``, ``minibatches``, training
+  trajectories, per-example gradients, minibatch noise, gradient clipping;
+- :mod:`.memory`      gradient accumulation over micro-batches and checkpointed backpropagation, with counts;
 - :mod:`.autodiff`    reverse-mode autodiff on a graph of ``Node``s (topological sort, ``backward``, counted flops).
 
 Parameters are plain arrays (dicts of arrays, lists of dicts for ``Sequential``) passed in and out, never held
