@@ -233,3 +233,24 @@ def test_setup_input_hidden(nb):
     hid, data = nb
     tags = cells(data, "code", "setup")[0]["metadata"]["tags"]
     assert "hide-input" in tags or "remove-input" in tags
+
+
+_TEXT_SEGMENT = re.compile(r"\\text\{([^{}]*)\}")
+
+
+def test_derivation_labels_typeset_their_maths(nb):
+    """A derivation label writes its symbols as $...$ TeX (label_latex), so no subscript, power or norm is left as
+    plain text beside the typeset formula: the stored LaTeX's \\text{...} segments hold words only."""
+    hid, data = nb
+    leaks = []
+    for cell in data["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        for out in cell.get("outputs", []):
+            latex = out.get("data", {}).get("text/latex", "")
+            latex = "".join(latex) if isinstance(latex, list) else latex
+            for m in re.finditer(r"\\quad", latex):        # the label is everything before the first \quad
+                head = latex[:m.start()]
+                leaks += [t for t in _TEXT_SEGMENT.findall(head) if re.search(r"[_^]|\|\|", t)]
+                break
+    assert not leaks, f"{hid}: labels with plain-text maths (write it as $...$): {leaks[:3]}"
