@@ -18,7 +18,8 @@ Layers (subclasses of :class:`~mlsheet_utils.algorithms.nn.layers.Layer`: ``forw
 
 - :class:`Conv2D`, :class:`ConvTranspose2D` (the adjoint of a convolution: every input pixel stamps a scaled
   copy of the kernel into the output);
-- :class:`MaxPool2D`, :class:`AvgPool2D`, :class:`Upsample2D` (nearest neighbour), :class:`Flatten`;
+- :class:`Pool2D` (the window geometry) with :class:`MaxPool2D` and :class:`AvgPool2D`, :class:`Upsample2D` (nearest
+  neighbour), :class:`Flatten`;
 - :class:`UNet`: a U-Net with one level down and one up, the skip connection concatenating encoder and
   decoder channels (or left out, for comparison).
 
@@ -43,9 +44,9 @@ from mlsheet_utils.algorithms.nn.functional import _relu
 from mlsheet_utils.algorithms.nn.layers import Layer
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
-__all__ = ["AvgPool2D", "Conv2D", "ConvTranspose2D", "Flatten", "MaskOverlap", "MaxPool2D", "ReceptiveField", "UNet",
-           "Upsample2D", "col2im", "conv2d", "conv_output_size", "conv_param_count", "conv_transpose_output_size",
-           "im2col", "mask_overlap", "receptive_field", "shapes_segmentation"]
+__all__ = ["AvgPool2D", "Conv2D", "ConvTranspose2D", "Flatten", "MaskOverlap", "MaxPool2D", "Pool2D", "ReceptiveField",
+           "UNet", "Upsample2D", "col2im", "conv2d", "conv_output_size", "conv_param_count",
+           "conv_transpose_output_size", "im2col", "mask_overlap", "receptive_field", "shapes_segmentation"]
 
 
 # -- shape arithmetic -----------------------------------------------------------------------------------------
@@ -518,14 +519,9 @@ class ConvTranspose2D(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class MaxPool2D(Layer):
-    r"""Max pooling: the largest value of each ``k x k`` window, per channel.
-
-    .. math:: y[n, i, j, c] = \max_{a, b < k} x[n,\ i s + a,\ j s + b,\ c], \qquad
-              \frac{\partial L}{\partial x} = \text{the output gradient routed to each window's argmax}.
-
-    A window's gradient goes to its first largest entry only (ties in row-major order); overlapping windows
-    (``stride < kernel_size``) add their gradients.
+class Pool2D(Layer):
+    """The window geometry pooling layers share: ``k x k`` windows every ``stride`` pixels, no padding, no
+    parameters. Subclasses define what a window reduces to.
 
     Parameters
     ----------
@@ -547,6 +543,18 @@ class MaxPool2D(Layer):
         _check_fits(x, self, self.kernel_size, self.stride, 0)
         return x
 
+
+@dataclass(frozen=True, repr=False)
+class MaxPool2D(Pool2D):
+    r"""Max pooling: the largest value of each ``k x k`` window, per channel.
+
+    .. math:: y[n, i, j, c] = \max_{a, b < k} x[n,\ i s + a,\ j s + b,\ c], \qquad
+              \frac{\partial L}{\partial x} = \text{the output gradient routed to each window's argmax}.
+
+    A window's gradient goes to its first largest entry only (ties in row-major order); overlapping windows
+    (``stride < kernel_size``) add their gradients. Geometry and validation: :class:`Pool2D`.
+    """
+
     def _forward(self, x, params, rng, training):
         k, s = self.kernel_size, self.stride
         win = _im2col(x, k, s, 0, 1)
@@ -566,29 +574,10 @@ class MaxPool2D(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class AvgPool2D(Layer):
+class AvgPool2D(Pool2D):
     r"""Average pooling: the mean of each ``k x k`` window, per channel; backward spreads
-    :math:`\partial L/\partial y / k^2` over the window.
-
-    Parameters
-    ----------
-    kernel_size : int >= 1
-    stride : int >= 1, optional
-        Default ``kernel_size``.
+    :math:`\partial L/\partial y / k^2` over the window. Geometry and validation: :class:`Pool2D`.
     """
-
-    kernel_size: int = 2
-    stride: int | None = None
-
-    def __post_init__(self):
-        if self.stride is None:
-            object.__setattr__(self, "stride", self.kernel_size)
-        _check_geometry(self)
-
-    def check_input(self, x):
-        x = _check_image(x)
-        _check_fits(x, self, self.kernel_size, self.stride, 0)
-        return x
 
     def _forward(self, x, params, rng, training):
         return _im2col(x, self.kernel_size, self.stride, 0, 1).mean(axis=(3, 4)), {"x_shape": x.shape}
