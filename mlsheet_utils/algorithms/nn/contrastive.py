@@ -228,6 +228,11 @@ def nt_xent(z1, z2, temperature: float = 0.5) -> ContrastiveResult:
         ``logits`` and ``probs`` of shape (2N, 2N); ``grad_z1``, ``grad_z2`` of shape (N, dim).
     """
     z1, z2, tau = _check_common(z1, z2, temperature, True)
+    return _nt_xent(z1, z2, tau)
+
+
+def _nt_xent(z1: np.ndarray, z2: np.ndarray, tau: float) -> ContrastiveResult:
+    """:func:`nt_xent` without the input checks (for training loops)."""
     n = z1.shape[0]
     u, norms = _l2_normalize(np.vstack([z1, z2]))
     logits = u @ u.T / tau
