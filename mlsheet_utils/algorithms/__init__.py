@@ -32,8 +32,15 @@
 - :mod:`~mlsheet_utils.algorithms.imbalance`       resampling, SMOTE, class weights, cost thresholds;
 - :mod:`~mlsheet_utils.algorithms.decoding`        sampling rules (greedy, temperature, top-k, top-p) and
   speculative decoding, exact and sampled;
+- :mod:`~mlsheet_utils.algorithms.detection`       box IoU, grid encoding of boxes, non-maximum suppression, the
+  YOLO loss;
+- :mod:`~mlsheet_utils.algorithms.generative_metrics`  Frechet distance and FID, Inception Score, the small-sample
+  bias of FID, k-NN precision and recall of generative models;
+- :mod:`~mlsheet_utils.algorithms.retrieval`       a TF-IDF retriever (cosine top-k), word chunking, recall@k and
+  MRR, an extractive reader, the RAG-Sequence marginal and its gradient;
 - :mod:`~mlsheet_utils.algorithms.nn`              neural networks: functional pieces, layers, losses, optimisers,
-  initialisers, training, attention, a small reverse-mode autodiff;
+  initialisers, training, attention, convolutions, recurrent cells, self-supervised and generative models,
+  efficient fine-tuning and pruning, graph networks, a small reverse-mode autodiff;
 - :mod:`~mlsheet_utils.algorithms.rl`              tabular reinforcement learning.
 
 Rules of the house: algorithm code never imports display code (:mod:`mlsheet_utils.explore`); randomness enters

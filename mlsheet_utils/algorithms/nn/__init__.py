@@ -14,9 +14,30 @@
 - :mod:`.vit`         patchify, patch embedding, the [CLS] token with learned positions, a tiny vision transformer;
 - :mod:`.contrastive` InfoNCE and NT-Xent with their gradients, alignment and uniformity, the mutual-information
   bound;
+- :mod:`.selfsupervised` SimCLR (two augmented views, a training step and pre-training with NT-Xent) and MoCo
+  (the momentum update, a FIFO key queue, the loss with K + 1 logits, training with linear encoders);
 - :mod:`.masking`     BERT-style masking (80/10/10) and the masked-language-model loss;
 - :mod:`.conv`        ``Conv2D``, ``ConvTranspose2D``, pooling, upsampling, ``UNet``; im2col, sizes, receptive fields;
 - :mod:`.recurrent`   ``SimpleRNN``, ``LSTM``, ``GRU`` over sequences: BPTT (full or truncated), gradient norms;
+- :mod:`.autoencoder` autoencoders (``fit_autoencoder``, the ``Autoencoder`` estimator, denoising by masking
+  noise) and VAEs (the ``VAE`` layer with its reparameterised draw, the ``NegativeELBO`` loss,
+  ``kl_standard_normal``, ``fit_vae``), trained by ``train.fit``;
+- :mod:`.gumbel`      Gumbel noise, Gumbel-max sampling, the Gumbel-softmax relaxation and its pullback; relaxed,
+  straight-through and REINFORCE gradient estimators against the exact gradient;
+- :mod:`.moe`         top-k routing with expert capacity and dropped tokens, the load-balancing loss, the
+  ``MixtureOfExperts`` layer, parameter and multiply-add counts;
+- :mod:`.lora`        ``LoRALinear`` (frozen weight plus a scaled low-rank product, only the factors trained),
+  merging, parameter counts, the best low-rank update by truncated SVD;
+- :mod:`.pruning`     magnitude masks (per array, layerwise, global), structured masks by unit, ``MaskedLinear``,
+  shrinking a network, iterative magnitude pruning (lottery tickets, rewind or re-initialise);
+- :mod:`.gan`         the optimal discriminator and the minimax value on discrete distributions, saturating and
+  non-saturating generator losses, alternating training (conditional by a one-hot label), mode coverage;
+- :mod:`.diffusion`   noise schedules and the forward process, the exact noise predictor for Gaussian-mixture
+  data, classifier-free guidance, DDPM and DDIM samplers;
+- :mod:`.graph`       GCN message passing over an edge list (``GraphConv``), the dense normalised adjacency,
+  semi-supervised node classification, over-smoothing;
+- :mod:`.distillation` tempered soft targets, ``DistillationLoss`` (the T-squared-scaled KL to the teacher plus
+  the hard cross-entropy, a loss for ``train.fit``), the two terms apart;
 - :mod:`.losses`      mean squared and absolute error, Huber, binary and softmax cross-entropy (label smoothing),
   hinge, focal, KL and Jensen-Shannon, cosine, ranking hinge, Dice, contrastive and triplet losses:
   ``forward(pred, target) -> (value, cache)``, ``backward(cache) -> dpred``;
