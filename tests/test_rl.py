@@ -387,3 +387,84 @@ def test_running_mean_matches_a_plain_loop():
         np.testing.assert_allclose(rl.running_mean(x, window), ref, rtol=1e-12)
     with pytest.raises(ValueError, match="window must be >= 1"):
         rl.running_mean(x, 0)
+
+
+# -- evaluation by iteration, value-iteration history, policy-iteration trace, occupancy -------------------
+
+def test_iterative_policy_evaluation_matches_scipy_solve():
+    """Reference: scipy.linalg.solve on (I - gamma P_pi) V = r_pi, built here by a loop over actions."""
+    import scipy.linalg
+
+    rng = np.random.default_rng(31)
+    for _ in range(4):
+        mdp = random_mdp(rng, 5, 3, float(rng.uniform(0.3, 0.95)))
+        pi = rng.dirichlet(np.ones(3), size=5)
+        P_pi = sum(pi[:, a, None] * mdp.P[:, a] for a in range(3))
+        r_pi = sum(pi[:, a] * mdp.R[:, a] for a in range(3))
+        ref = scipy.linalg.solve(np.eye(5) - mdp.gamma * P_pi, r_pi)
+        ev = rl.iterative_policy_evaluation(mdp, pi, tol=1e-11)
+        np.testing.assert_allclose(ev.V, ref, rtol=0, atol=1e-10)
+        assert ev.n_iter == len(ev.changes)
+        assert np.all(ev.changes[1:] <= mdp.gamma * ev.changes[:-1] + 1e-14)
+    with pytest.raises(ValueError, match="tol"):
+        rl.iterative_policy_evaluation(mdp, pi, tol=0.0)
+    with pytest.raises(ValueError, match="policy"):
+        rl.iterative_policy_evaluation(mdp, np.ones((5, 3)))
+
+
+def test_value_iteration_history_is_the_finite_horizon_optimum():
+    """Reference: brute force over all deterministic k-step action sequences (non-stationary policies)."""
+    rng = np.random.default_rng(32)
+    mdp = random_mdp(rng, 3, 2, 0.8)
+    hist = rl.value_iteration_history(mdp, 3)
+    np.testing.assert_array_equal(hist[0], 0.0)
+    # V_k(s) = best expected k-step return; enumerate every policy that maps (step, state) to an action
+    for k in (1, 2, 3):
+        best = np.full(3, -np.inf)
+        for plan in itertools.product(range(2), repeat=3 * k):
+            acts = np.array(plan).reshape(k, 3)
+            V = np.zeros(3)
+            for t in reversed(range(k)):
+                V = mdp.R[np.arange(3), acts[t]] + mdp.gamma * mdp.P[np.arange(3), acts[t]] @ V
+            best = np.maximum(best, V)
+        np.testing.assert_allclose(hist[k], best, rtol=0, atol=1e-12)
+    with pytest.raises(ValueError, match="n_iter"):
+        rl.value_iteration_history(mdp, -1)
+
+
+def test_policy_iteration_trace_improves_and_ends_at_the_optimum():
+    """Reference: exhaustive enumeration of deterministic policies, each by np.linalg.solve."""
+    rng = np.random.default_rng(33)
+    mdp = random_mdp(rng, 4, 3, 0.9)
+    trace = rl.policy_iteration_trace(mdp)
+    idx = np.arange(4)
+    values = np.array([np.linalg.solve(np.eye(4) - mdp.gamma * mdp.P[idx, list(p)], mdp.R[idx, list(p)])
+                       for p in itertools.product(range(3), repeat=4)])
+    np.testing.assert_allclose(trace.values[-1], values.max(0), atol=1e-9)
+    for pol, v in zip(trace.policies, trace.values):
+        np.testing.assert_allclose(v, np.linalg.solve(np.eye(4) - mdp.gamma * mdp.P[idx, pol], mdp.R[idx, pol]),
+                                   atol=1e-10)
+    assert np.all(np.diff(trace.values, axis=0) >= -1e-10) and trace.n_rounds == len(trace.policies)
+    pi, V = rl.policy_iteration(mdp)
+    np.testing.assert_array_equal(pi, trace.policies[-1])
+    with pytest.raises(ValueError, match="mdp"):
+        rl.policy_iteration_trace("not an mdp")
+
+
+def test_discounted_occupancy_matches_the_power_series():
+    """Reference: (1 - gamma) sum_t gamma^t mu0 P_pi^t, truncated where gamma^t < 1e-16."""
+    rng = np.random.default_rng(34)
+    mdp = random_mdp(rng, 5, 2, 0.7)
+    pi = rng.dirichlet(np.ones(2), size=5)
+    mu0 = rng.dirichlet(np.ones(5))
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    ref, row = np.zeros(5), mu0.copy()
+    for t in range(120):
+        ref += (1 - mdp.gamma) * mdp.gamma**t * row
+        row = row @ P_pi
+    d = rl.discounted_occupancy(mdp, pi, mu0)
+    np.testing.assert_allclose(d, ref, rtol=0, atol=1e-13)
+    assert np.isclose(d.sum(), 1.0)
+    np.testing.assert_allclose(rl.discounted_occupancy(rl.gridworld(rl.ROOM), np.zeros(16, dtype=int)).sum(), 1.0)
+    with pytest.raises(ValueError, match="mu0"):
+        rl.discounted_occupancy(mdp, pi, np.ones(5))

@@ -15,7 +15,9 @@ Models: :class:`MDP`, :func:`gridworld` (grid maps such as :data:`CLIFF` and :da
 
 Dynamic programming (exact, needs ``P`` and ``R``):
 :func:`bellman_backup`, :func:`value_iteration`, :func:`policy_evaluation`, :func:`q_from_v`,
-:func:`policy_iteration` (Howard's, with SciPy's dense solver), :func:`greedy_policy`,
+:func:`policy_iteration` (Howard's, with SciPy's dense solver; :func:`policy_iteration_trace` keeps every
+round), :func:`value_iteration_history`, :func:`iterative_policy_evaluation`, :func:`discounted_occupancy`,
+:func:`greedy_policy`,
 :func:`epsilon_greedy_probs`; :func:`contraction_ratios` measures how much :math:`T` shrinks distances and
 :func:`expected_q_sweeps` iterates the expected update from given terminal values.
 
@@ -373,7 +375,7 @@ def policy_iteration(mdp: MDP, max_iter: int = 1000) -> tuple[np.ndarray, np.nda
     ties so the loop cannot cycle between equally good actions. Each improvement can only raise
     :math:`v_\pi`, and there are finitely many deterministic policies, so it ends, in practice after a handful
     of rounds, at an optimal policy. An exact method that shares no code with :func:`value_iteration`, which
-    makes it a reference for it.
+    makes it a reference for it. :func:`policy_iteration_trace` keeps every round.
 
     Parameters
     ----------
@@ -388,19 +390,181 @@ def policy_iteration(mdp: MDP, max_iter: int = 1000) -> tuple[np.ndarray, np.nda
     V : ndarray, shape (S,)
         Its value :math:`V^*`, zero at terminal states.
     """
+    trace = policy_iteration_trace(mdp, max_iter)
+    return trace.policies[-1], trace.values[-1]
+
+
+@dataclass(frozen=True)
+class PolicyIterationTrace:
+    r"""Every round of :func:`policy_iteration`.
+
+    Attributes
+    ----------
+    policies : ndarray of int, shape (n_rounds, S)
+        The policy evaluated in each round, starting from "always action 0"; the last one is stable (optimal).
+    values : ndarray, shape (n_rounds, S)
+        Its exact value :math:`v_\pi` in each round; non-decreasing from round to round.
+    """
+
+    policies: np.ndarray
+    values: np.ndarray
+
+    @property
+    def n_rounds(self) -> int:
+        """How many policies were evaluated (the last evaluation confirms that the policy is stable)."""
+        return len(self.policies)
+
+
+def policy_iteration_trace(mdp: MDP, max_iter: int = 1000) -> PolicyIterationTrace:
+    r"""Policy iteration (see :func:`policy_iteration`), keeping the policy and its value of every round.
+
+    Parameters
+    ----------
+    mdp : MDP
+    max_iter : int >= 1
+
+    Returns
+    -------
+    PolicyIterationTrace
+    """
     if not isinstance(mdp, MDP):
         raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
     max_iter = check_int(max_iter, "max_iter", low=1)
     idx = np.arange(mdp.n_states)
     pi = np.zeros(mdp.n_states, dtype=int)
+    policies, values = [], []
     for _ in range(max_iter):
         v = scipy.linalg.solve(np.eye(mdp.n_states) - mdp.gamma * mdp.P[idx, pi], mdp.R[idx, pi])
+        policies.append(pi)
+        values.append(v)
         q = mdp.R + mdp.gamma * mdp.P @ v
         new = np.where(q[idx, pi] >= q.max(1) - 1e-12, pi, q.argmax(1))   # keep pi on ties: no cycling
         if np.array_equal(new, pi):
-            return pi, v
+            return PolicyIterationTrace(np.array(policies), np.array(values))
         pi = new
     raise RuntimeError(f"policy_iteration did not settle in max_iter={max_iter} rounds")
+
+
+def value_iteration_history(mdp: MDP, n_iter: int) -> np.ndarray:
+    r"""The state values of the first ``n_iter`` value-iteration sweeps, starting from zero.
+
+    :math:`Q_0 = 0`, :math:`Q_{k+1} = T Q_k` (:func:`bellman_backup`) and :math:`V_k(s) = \max_a Q_k(s, a)`
+    (0 at terminal states), which is the same as iterating
+    :math:`V_{k+1}(s) = \max_a [R(s, a) + \gamma \sum_{s'} P(s' \mid s, a) V_k(s')]` from :math:`V_0 = 0`.
+    :math:`V_k` is the best expected discounted return over the next ``k`` steps, and
+    :math:`\lVert V_k - V^*\rVert_\infty \le \gamma^k \lVert V^*\rVert_\infty`.
+
+    Parameters
+    ----------
+    mdp : MDP
+    n_iter : int >= 0
+
+    Returns
+    -------
+    ndarray, shape (n_iter + 1, S)
+        Row ``k`` is :math:`V_k`.
+    """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    n_iter = check_int(n_iter, "n_iter", low=0)
+    out = np.zeros((n_iter + 1, mdp.n_states))
+    Q = np.zeros_like(mdp.R)
+    for k in range(1, n_iter + 1):
+        Q = _bellman_backup(mdp, Q, mdp.gamma)
+        out[k] = np.where(mdp.terminal, 0.0, Q.max(axis=1))
+    return out
+
+
+@dataclass(frozen=True)
+class IterativeEvaluation:
+    r"""The result of :func:`iterative_policy_evaluation`.
+
+    Attributes
+    ----------
+    V : ndarray, shape (S,)
+        The value of the policy, within ``tol`` in the max norm.
+    n_iter : int
+        Sweeps made.
+    changes : ndarray, shape (n_iter,)
+        :math:`\lVert V_{k+1} - V_k\rVert_\infty` of every sweep; shrinks at least by the factor :math:`\gamma`.
+    """
+
+    V: np.ndarray
+    n_iter: int
+    changes: np.ndarray
+
+
+def iterative_policy_evaluation(mdp: MDP, policy, tol: float = 1e-10, max_iter: int = 100_000
+                                ) -> IterativeEvaluation:
+    r"""The value of a fixed policy by iterating the Bellman expectation operator from :math:`V_0 = 0`.
+
+    .. math:: V_{k+1}(s) = \sum_a \pi(a \mid s) \Big[R(s, a) + \gamma \sum_{s'} P(s' \mid s, a)\, V_k(s')\Big]
+              = r_\pi(s) + \gamma (P_\pi V_k)(s) ,
+
+    a :math:`\gamma`-contraction whose fixed point is :math:`v_\pi` (:func:`policy_evaluation` solves for it
+    directly). The loop stops when :math:`\frac{\gamma}{1-\gamma}\lVert V_{k+1} - V_k\rVert_\infty \le`
+    ``tol``, which guarantees :math:`\lVert V_{k+1} - v_\pi\rVert_\infty \le` ``tol``.
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : array_like, shape (S,) of int actions, or (S, A) of probabilities
+    tol : float > 0
+    max_iter : int >= 1
+
+    Returns
+    -------
+    IterativeEvaluation
+    """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    tol = check_float(tol, "tol", low=0.0, low_open=True)
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    pi = _policy_matrix(mdp, policy)
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    r_pi = (pi * mdp.R).sum(1)
+    V = np.zeros(mdp.n_states)
+    changes = []
+    for k in range(1, max_iter + 1):
+        V_new = r_pi + mdp.gamma * P_pi @ V
+        changes.append(np.abs(V_new - V).max())
+        V = V_new
+        if mdp.gamma * changes[-1] <= tol * (1.0 - mdp.gamma):
+            return IterativeEvaluation(V, k, np.array(changes))
+    raise RuntimeError(f"iterative_policy_evaluation did not reach tol={tol:g} in max_iter={max_iter} sweeps")
+
+
+def discounted_occupancy(mdp: MDP, policy, mu0=None) -> np.ndarray:
+    r"""The normalised discounted state-visitation distribution of a policy.
+
+    .. math:: d_\pi(s) = (1 - \gamma) \sum_{t \ge 0} \gamma^t \Pr(s_t = s \mid s_0 \sim \mu_0, \pi),
+              \qquad d_\pi^\top = (1 - \gamma)\, \mu_0^\top (I - \gamma P_\pi)^{-1} ,
+
+    a probability vector with :math:`\sum_s d_\pi(s)\, r_\pi(s) = (1 - \gamma)\, \mu_0^\top v_\pi`: the value
+    is the reward averaged over where the policy spends its discounted time. Terminal states absorb mass
+    (they pay 0).
+
+    Parameters
+    ----------
+    mdp : MDP
+    policy : array_like, shape (S,) of int actions, or (S, A) of probabilities
+    mu0 : array_like, shape (S,), optional
+        Start distribution; defaults to all mass on ``mdp.start``.
+
+    Returns
+    -------
+    ndarray, shape (S,)
+    """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    pi = _policy_matrix(mdp, policy)
+    if mu0 is None:
+        mu0 = np.eye(mdp.n_states)[mdp.start]
+    mu0 = as_array(mu0, "mu0", ndim=1)
+    if mu0.shape != (mdp.n_states,) or np.any(mu0 < 0) or not np.isclose(mu0.sum(), 1.0):
+        raise ValueError(f"mu0 must be a probability vector of shape ({mdp.n_states},)")
+    P_pi = np.einsum("sa,sat->st", pi, mdp.P)
+    return (1.0 - mdp.gamma) * np.linalg.solve((np.eye(mdp.n_states) - mdp.gamma * P_pi).T, mu0)
 
 
 def contraction_ratios(mdp: MDP, n_pairs: int = 500, rng=0, *, scale: float = 10.0) -> np.ndarray:
