@@ -36,12 +36,19 @@
   YOLO loss;
 - :mod:`~mlsheet_utils.algorithms.generative_metrics`  Frechet distance and FID, Inception Score, the small-sample
   bias of FID, k-NN precision and recall of generative models;
+- :mod:`~mlsheet_utils.algorithms.interpret`       exact Shapley values, LIME, gradient saliency, integrated gradients,
+  SmoothGrad and occlusion;
 - :mod:`~mlsheet_utils.algorithms.retrieval`       a TF-IDF retriever (cosine top-k), word chunking, recall@k and
   MRR, an extractive reader, the RAG-Sequence marginal and its gradient;
 - :mod:`~mlsheet_utils.algorithms.nn`              neural networks: functional pieces, layers, losses, optimisers,
   initialisers, training, attention, convolutions, recurrent cells, self-supervised and generative models,
   efficient fine-tuning and pruning, graph networks, a small reverse-mode autodiff;
-- :mod:`~mlsheet_utils.algorithms.rl`              tabular reinforcement learning.
+- :mod:`~mlsheet_utils.algorithms.markov`          Markov chains (stationary distributions, hitting times, PageRank)
+  and categorical hidden Markov models (forward-backward, Viterbi, Baum-Welch);
+- :mod:`~mlsheet_utils.algorithms.rl`              tabular reinforcement learning: MDPs, dynamic programming,
+  temporal-difference control;
+- :mod:`~mlsheet_utils.algorithms.bandits`, :mod:`~mlsheet_utils.algorithms.mcts`   multi-armed bandits
+  (epsilon-greedy, UCB, Thompson sampling); tic-tac-toe, exact minimax and Monte Carlo tree search.
 
 Rules of the house: algorithm code never imports display code (:mod:`mlsheet_utils.explore`); randomness enters
 as ``rng`` (an int seed or a Generator, :func:`mlsheet_utils.validation.check_random_state`); results are frozen

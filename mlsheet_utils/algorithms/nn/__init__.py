@@ -38,6 +38,16 @@
   semi-supervised node classification, over-smoothing;
 - :mod:`.distillation` tempered soft targets, ``DistillationLoss`` (the T-squared-scaled KL to the teacher plus
   the hard cross-entropy, a loss for ``train.fit``), the two terms apart;
+- :mod:`.hopfield`    Hebbian learning (plain and Oja's rule), Hopfield storage, energy, asynchronous recall,
+  fixed points by enumeration, recall capacity;
+- :mod:`.boltzmann`   fully visible Boltzmann machines: energy, the exact distribution by enumeration, the Gibbs
+  conditional and sampler, the exact log-likelihood gradient and fitting;
+- :mod:`.rbm`         Bernoulli RBMs (energy, free energy, factorised conditionals, exact log Z and gradients by
+  enumeration, CD-k and its exact mean), the ``RBM`` estimator, greedy layer-wise stacking into a ``DBN``;
+- :mod:`.covariate_shift` a random per-feature shift layer and training traces of hidden-layer distributions,
+  with and without batch normalisation;
+- :mod:`.tying`       tied parameters: recurrent gradients summed over time, convolution as a Toeplitz matrix,
+  tied against untied fits;
 - :mod:`.losses`      mean squared and absolute error, Huber, binary and softmax cross-entropy (label smoothing),
   hinge, focal, KL and Jensen-Shannon, cosine, ranking hinge, Dice, contrastive and triplet losses:
   ``forward(pred, target) -> (value, cache)``, ``backward(cache) -> dpred``;

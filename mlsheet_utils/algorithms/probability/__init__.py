@@ -11,5 +11,6 @@
 - :mod:`.hypothesis`     z, t, chi-square, G and permutation tests, p-value adjustment;
 - :mod:`.power`          power, sample size and error rates of tests;
 - :mod:`.graphical`      factors, exact inference, Ising models, Bayesian networks, LDA;
+- :mod:`.belief_propagation`  sum-product and max-product message passing on pairwise MRFs (damped, loopy);
 - :mod:`.mcmc`           Gibbs samplers and chain diagnostics.
 """
