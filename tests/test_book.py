@@ -116,6 +116,26 @@ def test_no_stored_output_is_a_warning(nb):
         assert str(book.ROOT) not in json.dumps(c.get("outputs", [])), f"{hid}: an output names this checkout's path"
 
 
+@pytest.fixture(scope="module")
+def myst():
+    """MyST's Markdown parser with the book's maths syntax, rendering to HTML."""
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(MdParserConfig(enable_extensions={"dollarmath", "amsmath"}), RendererHTML)
+
+
+def test_numbered_lists_stay_lists(nb, myst):
+    """A display-maths block inside a list item must be indented with the item: at the margin it ends the list,
+    and the next items run on inside a paragraph ("... ones. 2. Expansion: ...")."""
+    hid, data = nb
+    for c in cells(data, "markdown"):
+        for para in re.findall(r"<p>(.*?)</p>", myst.render(src(c)), flags=re.S):
+            assert not re.search(r"[.:;]\s[2-9]\.\s(<strong>|[A-Z])", para), \
+                f"{hid}: a list item ran into a paragraph: {para[:160]}"
+
+
 def test_markdown_sections_present(nb):
     hid, data = nb
     heads = [line for c in cells(data, "markdown") for line in src(c).splitlines() if line.startswith("## ")]
