@@ -5,13 +5,6 @@ import scipy.stats
 from mlsheet_utils.algorithms import bandits
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_bernoulli_kl_matches_scipy_entropy(seed):
-    g = np.random.default_rng(seed)
-    p, q = g.uniform(0.01, 0.99, 2)
-    assert np.isclose(bandits.bernoulli_kl(p, q), scipy.stats.entropy([p, 1 - p], [q, 1 - q]), rtol=1e-12)
-
-
 def test_beta_posterior_matches_conjugate_update_on_a_grid():
     a, b = bandits.beta_posterior(3, 5, 2.0, 1.0)
     grid = np.linspace(0.01, 0.99, 99)

@@ -3,8 +3,8 @@ r"""Stochastic multi-armed bandits with Bernoulli arms, simulated for many seede
 Functions
 ---------
 ucb_score(means, counts, t, c)          optimistic index :math:`\hat Q(a) + c\sqrt{\ln t / N(a)}` (also used by UCT)
-bernoulli_kl(p, q)                      KL divergence between Bernoulli(p) and Bernoulli(q)
-lai_robbins_constant(means)             :math:`\sum_{i:\Delta_i>0} \Delta_i / \mathrm{KL}(\mu_i, \mu^*)`
+lai_robbins_constant(means)             :math:`\sum_{i:\Delta_i>0} \Delta_i / \mathrm{KL}(\mu_i, \mu^*)`, the
+                                        Bernoulli KL from :mod:`~mlsheet_utils.algorithms.probability.divergences`
 beta_posterior(successes, failures, ...)  conjugate Beta parameters after Bernoulli observations
 run_bandit(means, horizon, policy, ...) epsilon-greedy / UCB / Thompson sampling, vectorised over runs
 """
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlsheet_utils.algorithms.probability import divergences
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 POLICIES = ("epsilon-greedy", "ucb", "thompson")
@@ -49,25 +50,6 @@ def ucb_score(means, counts, t, c=SQRT2):
     return np.where(counts > 0, means + bonus, np.inf)
 
 
-def bernoulli_kl(p, q):
-    r"""KL divergence :math:`p \ln\frac{p}{q} + (1-p)\ln\frac{1-p}{1-q}` (in nats), elementwise, with 0 ln 0 = 0.
-
-    Parameters
-    ----------
-    p, q : array_like of the same broadcast shape, values in [0, 1] (``q`` in (0, 1) where ``p`` is not 0 or 1)
-
-    Returns
-    -------
-    ndarray (scalar for scalar input)
-    """
-    p = np.asarray(p, dtype=float)
-    q = np.asarray(q, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = np.where(p > 0, p * np.log(p / q), 0.0)
-        b = np.where(p < 1, (1 - p) * np.log((1 - p) / (1 - q)), 0.0)
-    return a + b
-
-
 def lai_robbins_constant(means):
     r"""Constant of the Lai-Robbins lower bound for Bernoulli arms.
 
@@ -88,7 +70,7 @@ def lai_robbins_constant(means):
     best = means.max()
     sub = means < best
     gaps = best - means[sub]
-    return float(np.sum(gaps / bernoulli_kl(means[sub], best)))
+    return float(np.sum(gaps / divergences.kl_bernoulli(means[sub], best)))
 
 
 def beta_posterior(successes, failures, a0=1.0, b0=1.0):
