@@ -468,3 +468,54 @@ def test_discounted_occupancy_matches_the_power_series():
     np.testing.assert_allclose(rl.discounted_occupancy(rl.gridworld(rl.ROOM), np.zeros(16, dtype=int)).sum(), 1.0)
     with pytest.raises(ValueError, match="mu0"):
         rl.discounted_occupancy(mdp, pi, np.ones(5))
+
+
+# -- gymnasium's toy-text environments ------------------------------------------------------------------------
+
+gym = pytest.importorskip("gymnasium")
+
+
+@pytest.mark.parametrize("gamma", [0.5, 0.9, 0.99])
+def test_from_gymnasium_values_in_closed_form(gamma):
+    # non-slippery FrozenLake: the goal, 6 moves away, pays 1 on entry; CliffWalking: 13 moves at -1 each
+    lake = rl.from_gymnasium(gym.make("FrozenLake-v1", is_slippery=False), gamma)
+    assert lake.shape == (4, 4) and lake.start == 0 and lake.terminal.sum() == 5
+    assert rl.value_iteration(lake)[1][0] == pytest.approx(gamma ** 5, rel=1e-9)
+    cliff = rl.from_gymnasium(gym.make("CliffWalking-v1"), gamma)
+    assert cliff.shape == (4, 12) and cliff.start == 36 and np.flatnonzero(cliff.terminal).tolist() == [47]
+    assert rl.value_iteration(cliff)[1][36] == pytest.approx(-(1 - gamma ** 13) / (1 - gamma), rel=1e-9)
+
+
+def test_from_gymnasium_matches_rollouts_of_the_environment_itself():
+    # a fixed stochastic policy on slippery FrozenLake: Monte Carlo returns of gymnasium's own step() agree with
+    # the exact value of the converted MDP within 4 standard errors
+    env = gym.make("FrozenLake-v1")
+    mdp = rl.from_gymnasium(env, 0.9)
+    policy = np.full((16, 4), 0.25)
+    policy[:, 1] = policy[:, 2] = 0.4
+    policy[:, 0] = policy[:, 3] = 0.1
+    v = rl.policy_evaluation(mdp, policy)[0]
+    rng = np.random.default_rng(0)
+    returns = []
+    for _ in range(4000):
+        s, _ = env.reset(seed=int(rng.integers(2**31)))
+        g, disc, done = 0.0, 1.0, False
+        while not done:
+            s, r, term, trunc, _ = env.step(int(rng.choice(4, p=policy[s])))
+            g, disc, done = g + disc * r, disc * 0.9, term or trunc
+        returns.append(g)
+    returns = np.asarray(returns)
+    assert abs(returns.mean() - v) < 4 * returns.std() / np.sqrt(returns.size)
+    assert v > 0.01  # the check compares something that is not zero
+
+
+def test_from_gymnasium_taxi_and_rejections():
+    taxi = rl.from_gymnasium(gym.make("Taxi-v4"), 0.95)
+    assert taxi.n_states == 500 and taxi.n_actions == 6 and taxi.terminal.sum() == 4
+    assert np.all(taxi.R_next[~taxi.terminal].max(-1) <= 20)
+    with pytest.raises(ValueError, match="transition table"):
+        rl.from_gymnasium(gym.make("CartPole-v1"))
+    with pytest.raises(ValueError, match="transition table"):
+        rl.from_gymnasium(None)
+    with pytest.raises(ValueError, match="gamma"):
+        rl.from_gymnasium(gym.make("FrozenLake-v1"), 1.0)

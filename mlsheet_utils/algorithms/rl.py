@@ -11,7 +11,8 @@ Terminal states are absorbing with zero reward (``P[t, :, t] = 1``, ``R[t, :] = 
 functions need no special case (:math:`V(t) = 0 + \gamma V(t)` forces :math:`V(t) = 0`), while the sampling
 functions end an episode on entering one and never bootstrap from it.
 
-Models: :class:`MDP`, :func:`gridworld` (grid maps such as :data:`CLIFF` and :data:`ROOM`), :func:`corridor`.
+Models: :class:`MDP`, :func:`gridworld` (grid maps such as :data:`CLIFF` and :data:`ROOM`), :func:`corridor`,
+:func:`from_gymnasium` (the transition table of a gymnasium toy-text environment).
 
 Dynamic programming (exact, needs ``P`` and ``R``):
 :func:`bellman_backup`, :func:`value_iteration`, :func:`policy_evaluation`, :func:`q_from_v`,
@@ -247,6 +248,76 @@ def corridor(gamma: float = 0.9, *, length: int = 6, left_reward: float = 1.0, r
     R_next[1:S - 1, :, 0], R_next[1:S - 1, :, S - 1] = left_reward, right_reward
     terminal = np.isin(np.arange(S), [0, S - 1])
     return MDP(P, (P * R_next).sum(-1), terminal, gamma, start=1, R_next=R_next)
+
+
+
+def from_gymnasium(env, gamma: float = 0.9, *, start: int | None = None) -> MDP:
+    r"""The :class:`MDP` of a gymnasium toy-text environment, read from its transition table ``env.unwrapped.P``.
+
+    Gymnasium lists, for every state ``s`` and action ``a``, the outcomes ``(prob, s', reward, terminated)``.
+    A state entered with ``terminated`` true ends the episode, so it becomes an absorbing terminal state with
+    zero reward; gymnasium's own rows for such states (never used, since the episode is over) are dropped.
+    Outcomes that land in the same ``s'`` are merged, their rewards averaged with their probabilities. A state
+    that ends the episode on some transitions must not be entered without ending it from any state an episode
+    can reach (Taxi enters its drop-off states without ending only from states no episode starts in or reaches).
+
+    Parameters
+    ----------
+    env : gymnasium.Env
+        A toy-text environment with a transition table (FrozenLake, CliffWalking, Taxi), wrapped or not.
+    gamma : float in [0, 1)
+    start : int, optional
+        The start state; by default the most likely state of the environment's initial distribution.
+
+    Returns
+    -------
+    MDP
+        With ``R_next[s, a, s']`` the reward of the transition; for FrozenLake and CliffWalking also the grid
+        ``shape``.
+    """
+    inner = getattr(env, "unwrapped", env)
+    table = getattr(inner, "P", None)
+    if not isinstance(table, dict) or not table:
+        raise ValueError(f"env must be a toy-text environment with a transition table env.unwrapped.P, "
+                         f"got {type(env).__name__}")
+    S = len(table)
+    A = len(table[0])
+    if sorted(table) != list(range(S)) or any(sorted(table[s]) != list(range(A)) for s in range(S)):
+        raise ValueError("env.unwrapped.P must map every state 0..S-1 to every action 0..A-1")
+    P, weighted = np.zeros((S, A, S)), np.zeros((S, A, S))
+    ends, goes_on = np.zeros(S, bool), np.zeros((S, S), bool)  # goes_on[s, s']: s enters s' and play goes on
+    for s in range(S):
+        for a in range(A):
+            for prob, s_next, reward, terminated in table[s][a]:
+                P[s, a, int(s_next)] += prob
+                weighted[s, a, int(s_next)] += prob * reward
+                if prob > 0:
+                    if terminated:
+                        ends[int(s_next)] = True
+                    else:
+                        goes_on[s, int(s_next)] = True
+    isd = np.asarray(getattr(inner, "initial_state_distrib", getattr(inner, "isd", np.eye(S)[0])), float)
+    # states a real episode can visit: from the initial distribution, never leaving a state that ends one
+    seen, frontier = isd > 0, np.flatnonzero(isd > 0)
+    while frontier.size:
+        nxt = (P[frontier].sum(1) > 0).any(0) & ~seen
+        seen |= nxt
+        frontier = np.flatnonzero(nxt & ~ends)  # an ending state is visited, not expanded
+    clash = ends & goes_on[seen & ~ends].any(0)
+    if np.any(clash):
+        raise ValueError(f"env enters states {np.flatnonzero(clash).tolist()} both with and without ending the "
+                         "episode, so they cannot be made terminal states")
+    R_next = np.divide(weighted, P, out=np.zeros_like(P), where=P > 0)
+    t = np.flatnonzero(ends)
+    P[t], R_next[t] = 0.0, 0.0
+    P[t, :, t] = 1.0
+    if start is None:
+        start = int(np.argmax(isd))
+    shape = getattr(inner, "shape", None)
+    if shape is None and hasattr(inner, "nrow"):
+        shape = (int(inner.nrow), int(inner.ncol))
+    shape = tuple(int(n) for n in shape) if shape is not None and int(np.prod(shape)) == S else None
+    return MDP(P, (P * R_next).sum(-1), ends, gamma, start, R_next, shape)
 
 
 # -- dynamic programming ------------------------------------------------------------------------------------
