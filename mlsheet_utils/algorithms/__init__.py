@@ -46,7 +46,9 @@
 - :mod:`~mlsheet_utils.algorithms.markov`          Markov chains (stationary distributions, hitting times, PageRank)
   and categorical hidden Markov models (forward-backward, Viterbi, Baum-Welch);
 - :mod:`~mlsheet_utils.algorithms.rl`              tabular reinforcement learning: MDPs, dynamic programming,
-  temporal-difference control;
+  temporal-difference control, the exact MDP of a gymnasium toy-text environment;
+- :mod:`~mlsheet_utils.algorithms.policy_gradient` tabular softmax policies, the exact policy gradient of a small
+  MDP, sampled episodes and returns-to-go;
 - :mod:`~mlsheet_utils.algorithms.bandits`, :mod:`~mlsheet_utils.algorithms.mcts`   multi-armed bandits
   (epsilon-greedy, UCB, Thompson sampling); tic-tac-toe, exact minimax and Monte Carlo tree search.
 

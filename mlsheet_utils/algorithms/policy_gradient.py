@@ -1,0 +1,168 @@
+r"""Tabular softmax policies and their gradients: the exact policy gradient of a small MDP and sampled episodes.
+
+A tabular softmax policy has one logit per state and action, ``theta[s, a]``, and
+:math:`\pi_\theta(a \mid s) = e^{\theta_{sa}} / \sum_b e^{\theta_{sb}}` (:func:`softmax_policy`). Its objective is
+the value of the start state, :math:`J(\theta) = v_{\pi_\theta}(s_0)` (:func:`policy_objective`, one linear solve
+of :func:`rl.policy_evaluation <mlsheet_utils.algorithms.rl.policy_evaluation>`), and the policy-gradient theorem
+gives its gradient in closed form (:func:`exact_policy_gradient`):
+
+.. math:: \frac{\partial J}{\partial \theta_{sa}} = \frac{1}{1 - \gamma}\, d_\pi(s)\, \pi(a \mid s)\,
+          \bigl(q_\pi(s, a) - v_\pi(s)\bigr),
+
+with :math:`d_\pi` the normalised discounted occupancy. That exact gradient is what a sampled estimator
+(REINFORCE, actor-critic, PPO) is checked against. :func:`sample_episode` plays a policy to the end of an
+episode (an :class:`Episode`), :func:`discounted_returns` turns its rewards into returns-to-go, and
+:func:`softmax_score` is :math:`\nabla_\theta \log \pi_\theta(a \mid s)`.
+
+Example
+-------
+>>> from mlsheet_utils.algorithms import rl
+>>> mdp = rl.gridworld(rl.ROOM, gamma=0.9)
+>>> theta = np.zeros((mdp.n_states, mdp.n_actions))
+>>> J, grad = exact_policy_gradient(mdp, theta)
+>>> eps = 1e-6
+>>> bumped = theta.copy(); bumped[mdp.start, 2] += eps
+>>> bool(abs((policy_objective(mdp, bumped) - J) / eps - grad[mdp.start, 2]) < 1e-4)
+True
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.signal
+import scipy.special
+
+from mlsheet_utils.algorithms import rl
+from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+
+
+def _check_mdp(mdp) -> rl.MDP:
+    if not isinstance(mdp, rl.MDP):
+        raise ValueError(f"mdp must be an rl.MDP, got {type(mdp).__name__}")
+    return mdp
+
+
+def _check_theta(mdp: rl.MDP, theta) -> np.ndarray:
+    theta = as_array(theta, "theta", ndim=2)
+    if theta.shape != (mdp.n_states, mdp.n_actions):
+        raise ValueError(f"theta must have shape (S, A) = {(mdp.n_states, mdp.n_actions)}, got {theta.shape}")
+    return theta
+
+
+def softmax_policy(theta) -> np.ndarray:
+    r"""The policy :math:`\pi(a \mid s) = \mathrm{softmax}(\theta_{s\cdot})_a`, row by row, shape (S, A).
+
+    Computed with the maximum of each row subtracted, so logits of any size give probabilities, not NaN.
+    """
+    theta = as_array(theta, "theta", ndim=2)
+    if theta.size == 0:
+        raise ValueError(f"theta must have at least one state and one action, got shape {theta.shape}")
+    return scipy.special.softmax(theta, axis=1)
+
+
+def softmax_score(theta, s: int, a: int) -> np.ndarray:
+    r""":math:`\nabla_\theta \log \pi_\theta(a \mid s)`: zero but for row ``s``, :math:`e_a - \pi(\cdot \mid s)`."""
+    pi = softmax_policy(theta)
+    s = check_int(s, "s", low=0, high=pi.shape[0] - 1)
+    a = check_int(a, "a", low=0, high=pi.shape[1] - 1)
+    score = np.zeros_like(pi)
+    score[s] = -pi[s]
+    score[s, a] += 1.0
+    return score
+
+
+def policy_objective(mdp: rl.MDP, theta) -> float:
+    r""":math:`J(\theta) = v_{\pi_\theta}(s_0)`, the exact value of the softmax policy at ``mdp.start``."""
+    mdp = _check_mdp(mdp)
+    pi = softmax_policy(_check_theta(mdp, theta))
+    return float(rl.policy_evaluation(mdp, pi)[mdp.start])
+
+
+def exact_policy_gradient(mdp: rl.MDP, theta) -> tuple[float, np.ndarray]:
+    r""":math:`J(\theta)` and :math:`\nabla_\theta J` by the policy-gradient theorem (two linear solves).
+
+    Returns
+    -------
+    J : float
+        The start state's value under :math:`\pi_\theta`.
+    grad : ndarray, shape (S, A)
+        :math:`\frac{1}{1-\gamma} d_\pi(s)\, \pi(a \mid s)\, (q_\pi(s, a) - v_\pi(s))`; each row sums to 0.
+    """
+    mdp = _check_mdp(mdp)
+    pi = softmax_policy(_check_theta(mdp, theta))
+    v = rl.policy_evaluation(mdp, pi)
+    q = rl.q_from_v(mdp, v)
+    d = rl.discounted_occupancy(mdp, pi)
+    return float(v[mdp.start]), d[:, None] * pi * (q - v[:, None]) / (1.0 - mdp.gamma)
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode played by a policy (see :func:`sample_episode`)."""
+
+    states: np.ndarray    #: s_0 .. s_{T-1}, the states an action was taken in, shape (T,)
+    actions: np.ndarray   #: a_0 .. a_{T-1}, shape (T,)
+    rewards: np.ndarray   #: r_1 .. r_T, the reward after each action, shape (T,)
+    truncated: bool       #: True when max_steps ran out before a terminal state
+
+    def __len__(self) -> int:
+        return int(self.states.size)
+
+
+def sample_episode(mdp: rl.MDP, policy, rng, max_steps: int = 1000, start: int | None = None) -> Episode:
+    r"""Play ``policy`` from ``start`` (default ``mdp.start``) until a terminal state or ``max_steps`` actions.
+
+    Parameters
+    ----------
+    mdp : rl.MDP
+    policy : array_like, shape (S, A)
+        Action probabilities :math:`\pi(a \mid s)`, rows summing to 1 (e.g. :func:`softmax_policy`).
+    rng : int or numpy.random.Generator
+        Two uniform draws per step (the action, then the next state).
+    max_steps : int >= 1
+    start : int, optional
+        A non-terminal state to start from.
+
+    Returns
+    -------
+    Episode
+    """
+    mdp = _check_mdp(mdp)
+    pi = as_array(policy, "policy", ndim=2)
+    if pi.shape != (mdp.n_states, mdp.n_actions) or np.any(pi < 0) or not np.allclose(pi.sum(1), 1.0):
+        raise ValueError(f"policy must be an (S, A) = {(mdp.n_states, mdp.n_actions)} matrix of probabilities "
+                         f"with rows summing to 1, got shape {pi.shape}")
+    max_steps = check_int(max_steps, "max_steps", low=1)
+    s = mdp.start if start is None else check_int(start, "start", low=0, high=mdp.n_states - 1)
+    if mdp.terminal[s]:
+        raise ValueError(f"start must be a non-terminal state, got terminal state {s}")
+    draw = check_random_state(rng).random
+    cdf = np.cumsum(pi, axis=1)
+    cdf[:, -1] = 1.0
+    cdf = cdf.tolist()
+    states, actions, rewards = [], [], []
+    done = False
+    while not done and len(states) < max_steps:
+        a = bisect.bisect_right(cdf[s], draw())
+        s_next, r, done = rl._step(mdp, s, a, draw)
+        states.append(s)
+        actions.append(a)
+        rewards.append(r)
+        s = s_next
+    return Episode(np.array(states, dtype=int), np.array(actions, dtype=int), np.array(rewards, dtype=float),
+                   not done)
+
+
+def discounted_returns(rewards, gamma: float) -> np.ndarray:
+    r"""Returns-to-go :math:`G_t = \sum_{k \ge 0} \gamma^k r_{t+k+1}` of one episode's rewards, shape (T,).
+
+    One pass backwards, :math:`G_t = r_{t+1} + \gamma G_{t+1}`, as a linear filter.
+    """
+    rewards = as_array(rewards, "rewards", ndim=1)
+    gamma = check_float(gamma, "gamma", low=0.0, high=1.0)
+    if rewards.size == 0:
+        return rewards.copy()
+    return scipy.signal.lfilter([1.0], [1.0, -gamma], rewards[::-1])[::-1].copy()
