@@ -14,6 +14,12 @@ with :math:`d_\pi` the normalised discounted occupancy. That exact gradient is w
 episode (an :class:`Episode`), :func:`discounted_returns` turns its rewards into returns-to-go, and
 :func:`softmax_score` is :math:`\nabla_\theta \log \pi_\theta(a \mid s)`.
 
+Sampled gradients: :func:`reinforce_estimates` gives one score-function (REINFORCE) estimate per episode, with an
+optional state baseline, returns-to-go or whole returns, and with or without the :math:`\gamma^t` step weight;
+:func:`reinforce_gradient` is their batch mean; :func:`reinforce` trains a tabular softmax policy with them (no
+baseline, a learned state-value table, or the exact :math:`v_\pi`) and records a :class:`ReinforceRun` with the
+exact objective of every iterate and each estimate's squared distance to the exact gradient.
+
 Example
 -------
 >>> from mlsheet_utils.algorithms import rl
@@ -166,3 +172,151 @@ def discounted_returns(rewards, gamma: float) -> np.ndarray:
     if rewards.size == 0:
         return rewards.copy()
     return scipy.signal.lfilter([1.0], [1.0, -gamma], rewards[::-1])[::-1].copy()
+
+
+def _returns(rewards: np.ndarray, gamma: float) -> np.ndarray:
+    return scipy.signal.lfilter([1.0], [1.0, -gamma], rewards[::-1])[::-1]
+
+
+def _episode_gradient(pi: np.ndarray, ep: Episode, gamma: float, baseline, reward_to_go: bool,
+                      discount_score: bool) -> np.ndarray:
+    G = _returns(ep.rewards, gamma)
+    if reward_to_go:
+        w = G - (0.0 if baseline is None else baseline[ep.states])
+        if discount_score:
+            w = w * gamma ** np.arange(G.size)
+    else:
+        w = np.full(G.size, G[0] - (0.0 if baseline is None else baseline[ep.states[0]]))
+    grad = np.zeros_like(pi)
+    np.add.at(grad, (ep.states, ep.actions), w)
+    grad -= np.bincount(ep.states, weights=w, minlength=pi.shape[0])[:, None] * pi
+    return grad
+
+
+def reinforce_estimates(theta, episodes, gamma: float, *, baseline=None, reward_to_go: bool = True,
+                        discount_score: bool = True) -> np.ndarray:
+    r"""One score-function (REINFORCE) estimate of :math:`\nabla_\theta J` per episode, shape (N, S, A).
+
+    For an episode :math:`s_0, a_0, r_1, \dots, s_{T-1}, a_{T-1}, r_T` played by :math:`\pi_\theta`,
+
+    .. math:: \hat g = \sum_{t=0}^{T-1} \gamma^t\, \nabla_\theta \log \pi_\theta(a_t \mid s_t)\,
+              \bigl(G_t - b(s_t)\bigr), \qquad \nabla_\theta \log \pi_\theta(a \mid s) = e_{s}(e_a - \pi(\cdot|s))^\top,
+
+    whose expectation is the exact :math:`\nabla_\theta J` of :func:`exact_policy_gradient` for any baseline
+    :math:`b` that does not depend on the action. Variants:
+
+    - ``reward_to_go=False`` weighs every step by the whole return :math:`G_0 - b(s_0)` instead, with no
+      :math:`\gamma^t` (also unbiased: rewards before :math:`t` average out against the score at :math:`t`);
+    - ``discount_score=False`` drops the :math:`\gamma^t` factor of the reward-to-go form (the usual textbook
+      shorthand; biased when :math:`\gamma < 1`).
+
+    Parameters
+    ----------
+    theta : array_like, shape (S, A)
+        Logits of the softmax policy that played the episodes.
+    episodes : sequence of Episode
+        Each from :func:`sample_episode` with :math:`\pi_\theta`.
+    gamma : float in [0, 1]
+    baseline : array_like, shape (S,), optional
+        :math:`b(s)`, e.g. the state values :math:`v_\pi`; ``None`` for none.
+    reward_to_go, discount_score : bool
+
+    Returns
+    -------
+    ndarray, shape (N, S, A)
+        The mean over axis 0 is the batch estimate (:func:`reinforce_gradient`).
+    """
+    pi = softmax_policy(theta)
+    gamma = check_float(gamma, "gamma", low=0.0, high=1.0)
+    episodes = list(episodes)
+    if not episodes or not all(isinstance(ep, Episode) for ep in episodes):
+        raise ValueError("episodes must be a non-empty sequence of Episode objects")
+    if baseline is not None:
+        baseline = as_array(baseline, "baseline", ndim=1)
+        if baseline.shape != (pi.shape[0],):
+            raise ValueError(f"baseline must have shape ({pi.shape[0]},), got {baseline.shape}")
+    return np.stack([_episode_gradient(pi, ep, gamma, baseline, bool(reward_to_go), bool(discount_score))
+                     for ep in episodes])
+
+
+def reinforce_gradient(theta, episodes, gamma: float, *, baseline=None, reward_to_go: bool = True,
+                       discount_score: bool = True) -> np.ndarray:
+    r"""The batch REINFORCE estimate :math:`\frac1N \sum_i \hat g_i`, shape (S, A) (see :func:`reinforce_estimates`)."""
+    return reinforce_estimates(theta, episodes, gamma, baseline=baseline, reward_to_go=reward_to_go,
+                               discount_score=discount_score).mean(axis=0)
+
+
+@dataclass(frozen=True)
+class ReinforceRun:
+    """A REINFORCE training run (see :func:`reinforce`)."""
+
+    thetas: np.ndarray        #: the logits before each update and after the last, shape (n_iter + 1, S, A)
+    objective: np.ndarray     #: exact J of each iterate, shape (n_iter + 1,)
+    returns: np.ndarray       #: sampled discounted returns G_0 of each batch, shape (n_iter, batch)
+    grad_sq_error: np.ndarray  #: squared distance of each batch estimate to the exact gradient, shape (n_iter,)
+
+
+def reinforce(mdp: rl.MDP, *, lr: float, n_iter: int, batch: int, baseline: str = "none",
+              baseline_lr: float = 0.1, theta0=None, rng=None, max_steps: int = 200) -> ReinforceRun:
+    r"""REINFORCE: gradient ascent on :math:`J(\theta)` with Monte Carlo estimates from the policy's own episodes.
+
+    Each iteration plays ``batch`` episodes with :math:`\pi_\theta`, forms the reward-to-go estimate of
+    :func:`reinforce_gradient` and steps :math:`\theta \leftarrow \theta + \alpha\, \hat g`.
+
+    Parameters
+    ----------
+    mdp : rl.MDP
+    lr : float > 0
+        Step size :math:`\alpha`.
+    n_iter, batch : int >= 1
+    baseline : {"none", "learned", "exact"}
+        ``"learned"``: a table :math:`b(s)` moved toward every observed return-to-go,
+        :math:`b(s_t) \leftarrow b(s_t) + \beta (G_t - b(s_t))`, after the batch's estimate is formed (so it is
+        independent of that batch and adds no bias); ``"exact"``: the current :math:`v_{\pi_\theta}` (an
+        oracle, for comparison).
+    baseline_lr : float in (0, 1]
+        :math:`\beta`.
+    theta0 : array_like, shape (S, A), optional
+        Initial logits (default zeros: the uniform policy).
+    rng : int or numpy.random.Generator
+    max_steps : int
+        Cap on an episode's length.
+
+    Returns
+    -------
+    ReinforceRun
+        With the exact objective and the exact gradient's distance to each estimate, for diagnosis.
+    """
+    mdp = _check_mdp(mdp)
+    lr = check_float(lr, "lr", low=0.0, low_open=True)
+    n_iter = check_int(n_iter, "n_iter", low=1)
+    batch = check_int(batch, "batch", low=1)
+    if baseline not in ("none", "learned", "exact"):
+        raise ValueError(f"baseline must be 'none', 'learned' or 'exact', got {baseline!r}")
+    baseline_lr = check_float(baseline_lr, "baseline_lr", low=0.0, high=1.0, low_open=True)
+    theta = np.zeros((mdp.n_states, mdp.n_actions)) if theta0 is None else _check_theta(mdp, theta0).copy()
+    max_steps = check_int(max_steps, "max_steps", low=1)
+    rng = check_random_state(rng)
+    table = np.zeros(mdp.n_states)
+    thetas, objective, returns, sq_err = [theta.copy()], [], [], []
+    for _ in range(n_iter):
+        pi = softmax_policy(theta)
+        J, exact = exact_policy_gradient(mdp, theta)
+        objective.append(J)
+        eps = [sample_episode(mdp, pi, rng, max_steps) for _ in range(batch)]
+        b = {"none": None, "learned": table}.get(baseline)
+        if baseline == "exact":
+            b = rl.policy_evaluation(mdp, pi)
+        g = np.mean([_episode_gradient(pi, ep, mdp.gamma, b, True, True) for ep in eps], axis=0)
+        sq_err.append(float(((g - exact) ** 2).sum()))
+        for ep in eps:
+            G = _returns(ep.rewards, mdp.gamma)
+            returns.append(G[0])
+            if baseline == "learned":
+                for s, g_t in zip(ep.states, G):
+                    table[s] += baseline_lr * (g_t - table[s])
+        theta = theta + lr * g
+        thetas.append(theta.copy())
+    objective.append(policy_objective(mdp, theta))
+    return ReinforceRun(np.array(thetas), np.array(objective), np.array(returns).reshape(n_iter, batch),
+                        np.array(sq_err))
