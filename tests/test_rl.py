@@ -519,3 +519,31 @@ def test_from_gymnasium_taxi_and_rejections():
         rl.from_gymnasium(None)
     with pytest.raises(ValueError, match="gamma"):
         rl.from_gymnasium(gym.make("FrozenLake-v1"), 1.0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_sarsa_fixed_point_is_best_epsilon_greedy_q_by_enumeration(seed):
+    # reference: every deterministic "greedy part" d, its epsilon-greedy policy's q by one linear solve over the
+    # S*A state-action pairs, q = R + gamma P pi q; the optimal epsilon-soft policy dominates all of them
+    g = np.random.default_rng(seed)
+    S, A, gamma, eps = 3, 2, 0.8, 0.3
+    P = g.dirichlet(np.ones(S), size=(S, A))
+    R = g.normal(size=(S, A))
+    mdp = rl.MDP(P, R, np.zeros(S, bool), gamma)
+    qs = []
+    for d in itertools.product(range(A), repeat=S):
+        pi = np.full((S, A), eps / A)
+        pi[np.arange(S), d] += 1 - eps
+        M = np.einsum("sat,tb->satb", P, pi).reshape(S * A, S * A)   # (s, a) -> (s', a')
+        qs.append(np.linalg.solve(np.eye(S * A) - gamma * M, R.reshape(-1)).reshape(S, A))
+    best = np.max(qs, axis=0)
+    assert any(np.allclose(q, best, atol=1e-10) for q in qs)          # one policy dominates all others
+    np.testing.assert_allclose(rl.sarsa_fixed_point(mdp, eps), best, atol=1e-8)
+
+
+def test_sarsa_fixed_point_rejects_bad_input():
+    mdp = rl.corridor(0.9)
+    with pytest.raises(ValueError, match="epsilon"):
+        rl.sarsa_fixed_point(mdp, 1.5)
+    with pytest.raises(ValueError, match="mdp"):
+        rl.sarsa_fixed_point("cliff", 0.1)

@@ -19,7 +19,8 @@ Dynamic programming (exact, needs ``P`` and ``R``):
 :func:`policy_iteration` (Howard's, with SciPy's dense solver; :func:`policy_iteration_trace` keeps every
 round), :func:`value_iteration_history`, :func:`iterative_policy_evaluation`, :func:`discounted_occupancy`,
 :func:`greedy_policy`,
-:func:`epsilon_greedy_probs`; :func:`contraction_ratios` measures how much :math:`T` shrinks distances and
+:func:`epsilon_greedy_probs`, :func:`sarsa_fixed_point` (what SARSA converges to with a fixed epsilon);
+:func:`contraction_ratios` measures how much :math:`T` shrinks distances and
 :func:`expected_q_sweeps` iterates the expected update from given terminal values.
 
 Learning from samples (needs only :func:`step`, a :class:`Transition`): :func:`q_learning`, :func:`sarsa`,
@@ -1061,3 +1062,43 @@ def running_mean(x, window: int = 10) -> np.ndarray:
     c = np.concatenate([[0.0], np.cumsum(x)])
     i = np.arange(1, len(x) + 1)
     return (c[1:] - c[np.maximum(i - window, 0)]) / np.minimum(i, window)
+
+
+def sarsa_fixed_point(mdp: MDP, epsilon: float, max_iter: int = 1000) -> np.ndarray:
+    r"""The action values SARSA settles on with a fixed exploration rate: the best epsilon-greedy policy's :math:`q`.
+
+    SARSA's expected update vanishes where :math:`Q` is the value of the epsilon-greedy policy of :math:`Q`
+    itself, :math:`Q = R + \gamma P\,\big(\sum_{a'} \pi_\varepsilon(a' \mid s'; Q)\, Q(s', a')\big)`. Policy
+    iteration restricted to epsilon-greedy policies finds it: evaluate :math:`\pi_\varepsilon(Q_k)` exactly
+    (:func:`policy_evaluation`, then :func:`q_from_v`), take :math:`Q_{k+1}` as its action values, and stop when
+    the greedy actions no longer change. Each round improves the policy among the epsilon-soft ones, so it ends
+    after finitely many rounds, at the optimal epsilon-soft policy (Sutton and Barto's on-policy control).
+
+    Parameters
+    ----------
+    mdp : MDP
+    epsilon : float in [0, 1]
+        Exploration rate; 0 gives :math:`Q^*`, 1 the values of the uniformly random policy.
+    max_iter : int >= 1
+        Round limit; exceeding it raises ``ValueError``.
+
+    Returns
+    -------
+    ndarray, shape (S, A)
+        :math:`q_{\pi_\varepsilon}` with :math:`\pi_\varepsilon` epsilon-greedy with respect to it; zero at
+        terminal states.
+    """
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
+    epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0)
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    Q, _ = value_iteration(mdp)
+    greedy = Q == Q.max(1, keepdims=True)
+    for _ in range(max_iter):
+        Q = q_from_v(mdp, policy_evaluation(mdp, epsilon_greedy_probs(Q, epsilon)))
+        new_greedy = np.isclose(Q, Q.max(1, keepdims=True), rtol=0, atol=1e-10)
+        Q = np.where(new_greedy, Q.max(1, keepdims=True), Q)   # exact ties, so the tie-split stays stable
+        if np.array_equal(new_greedy, greedy):
+            return Q
+        greedy = new_greedy
+    raise ValueError(f"max_iter = {max_iter} rounds were not enough for the greedy actions to settle")
