@@ -47,8 +47,24 @@
   and categorical hidden Markov models (forward-backward, Viterbi, Baum-Welch);
 - :mod:`~mlsheet_utils.algorithms.rl`              tabular reinforcement learning: MDPs, dynamic programming,
   temporal-difference control, the exact MDP of a gymnasium toy-text environment;
+- :mod:`~mlsheet_utils.algorithms.rl_prediction`   model-free prediction from sampled episodes: first-/every-visit
+  and importance-sampling Monte Carlo, TD(0), TD(lambda) (traces and lambda-returns), batch TD(0), certainty
+  equivalence;
 - :mod:`~mlsheet_utils.algorithms.policy_gradient` tabular softmax policies, the exact policy gradient of a small
-  MDP, sampled episodes and returns-to-go;
+  MDP, sampled episodes and returns-to-go, REINFORCE estimates (baselines, reward-to-go) and its training loop;
+- :mod:`~mlsheet_utils.algorithms.actor_critic`    actor-critic learning with tabular softmax actors: GAE and n-step
+  advantages with their exact biases, the advantage-weighted gradient, the entropy bonus, one-step actor-critic
+  and synchronous batched A2C;
+- :mod:`~mlsheet_utils.algorithms.trust_region`    PPO's clipped surrogate and TRPO's natural step (Fisher matrix,
+  conjugate gradient, line search) on tabular softmax policies; the exact surrogate, KLs and improvement bound;
+- :mod:`~mlsheet_utils.algorithms.model_based`     tabular models learned from samples, the simulation-lemma bound,
+  Dyna-Q;
+- :mod:`~mlsheet_utils.algorithms.aliasing`        softmax policies over observations (aliased states): the switched
+  corridor, their exact gradient, gradient ascent, the best deterministic observation policy;
+- :mod:`~mlsheet_utils.algorithms.alphago`         AlphaGo-style PUCT search on tic-tac-toe guided by policy and
+  value tables;
+- :mod:`~mlsheet_utils.algorithms.rlhf`            preference learning: the Bradley-Terry reward model, the
+  KL-regularised optimum, DPO;
 - :mod:`~mlsheet_utils.algorithms.bandits`, :mod:`~mlsheet_utils.algorithms.mcts`   multi-armed bandits
   (epsilon-greedy, UCB, Thompson sampling); tic-tac-toe, exact minimax and Monte Carlo tree search.
 

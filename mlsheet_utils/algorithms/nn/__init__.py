@@ -48,6 +48,8 @@
   with and without batch normalisation;
 - :mod:`.tying`       tied parameters: recurrent gradients summed over time, convolution as a Toeplitz matrix,
   tied against untied fits;
+- :mod:`.dqn`         deep Q-learning: a replay buffer, TD targets (plain and double DQN), the DQN loss with its
+  semi-gradient, and ``train_dqn`` (replay and a target network on a finite MDP);
 - :mod:`.losses`      mean squared and absolute error, Huber, binary and softmax cross-entropy (label smoothing),
   hinge, focal, KL and Jensen-Shannon, cosine, ranking hinge, Dice, contrastive and triplet losses:
   ``forward(pred, target) -> (value, cache)``, ``backward(cache) -> dpred``;
