@@ -48,6 +48,8 @@ def interview(questions: Sequence[tuple[str, str]], *, minimum: int = 3) -> Inte
     minimum : int
         Fewest questions a section may have.
     """
+    if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
+        raise ValueError(f"interview: minimum must be an integer >= 1, got {minimum!r}")
     questions = list(questions)
     if len(questions) < minimum:
         raise ValueError(f"interview: need at least {minimum} questions, got {len(questions)}")

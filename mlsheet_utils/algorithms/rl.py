@@ -394,6 +394,8 @@ def value_iteration(mdp: MDP, tol: float = 1e-10, max_iter: int = 100_000) -> tu
 
 def _policy_matrix(mdp: MDP, policy) -> np.ndarray:
     """A policy as an (S, A) matrix of probabilities, from an (S,) action array or an (S, A) matrix."""
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
     S, A = mdp.R.shape
     pi = np.asarray(policy)
     if pi.shape == (S,):
@@ -433,6 +435,8 @@ def policy_evaluation(mdp: MDP, policy) -> np.ndarray:
 
 def q_from_v(mdp: MDP, V) -> np.ndarray:
     r"""One-step look-ahead, :math:`q(s, a) = R(s, a) + \gamma \sum_{s'} P(s' \mid s, a) V(s')`, shape (S, A)."""
+    if not isinstance(mdp, MDP):
+        raise ValueError(f"mdp must be an MDP, got {type(mdp).__name__}")
     V = as_array(V, "V", ndim=1)
     if V.shape != (mdp.n_states,):
         raise ValueError(f"V must have shape ({mdp.n_states},), got {V.shape}")

@@ -29,6 +29,10 @@ def float_slider(description: str, min: float, max: float, value: float, step: f
 def log_slider(description: str, min_exp: float, max_exp: float, value: float, *, base: float = 10.0,
                step: float = 0.1, continuous_update: bool = True) -> widgets.FloatLogSlider:
     """A logarithmic slider from ``base**min_exp`` to ``base**max_exp``."""
+    if not (np.isfinite(base) and base > 0 and base != 1):
+        raise ValueError(f"slider {description!r}: base must be a positive number other than 1, got {base}")
+    if not (np.isfinite(step) and step > 0):
+        raise ValueError(f"slider {description!r}: step must be a positive number, got {step}")
     if not min_exp < max_exp:
         raise ValueError(f"slider {description!r}: min_exp must be < max_exp, got {min_exp}, {max_exp}")
     if not base ** min_exp <= value <= base ** max_exp:
@@ -43,6 +47,8 @@ def log_slider(description: str, min_exp: float, max_exp: float, value: float, *
 def int_slider(description: str, min: int, max: int, value: int, step: int = 1,
                *, continuous_update: bool = True) -> widgets.IntSlider:
     """An integer slider in the book's style."""
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
+        raise ValueError(f"slider {description!r}: step must be an integer >= 1, got {step!r}")
     if not min < max:
         raise ValueError(f"slider {description!r}: min must be < max, got min={min}, max={max}")
     if not min <= value <= max:

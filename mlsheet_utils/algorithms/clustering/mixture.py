@@ -64,6 +64,11 @@ def _check_resp(X: np.ndarray, resp) -> np.ndarray:
     resp = as_array(resp, "resp", ndim=2)
     if resp.shape[0] != X.shape[0] or np.any(resp < 0):
         raise ValueError(f"resp must be non-negative with {X.shape[0]} rows, got shape {resp.shape}")
+    sums = resp.sum(1)
+    if not np.allclose(sums, 1.0, atol=1e-6):
+        bad = int(np.argmax(np.abs(sums - 1.0)))
+        raise ValueError(f"resp must have rows summing to 1 (each point's responsibilities are a distribution), "
+                         f"got row {bad} summing to {sums[bad]:.6g}")
     return resp
 
 
@@ -166,6 +171,8 @@ def log_gaussian_densities(X, means, covariances) -> np.ndarray:
     if means.shape[1] != d or covariances.shape != (means.shape[0], d, d):
         raise ValueError(f"means (k, {d}) and covariances (k, {d}, {d}) must match X; got {means.shape} "
                          f"and {covariances.shape}")
+    if not np.allclose(covariances, np.swapaxes(covariances, 1, 2), atol=1e-10):
+        raise ValueError("covariances must be symmetric")
     return _log_densities(X, means, covariances)
 
 

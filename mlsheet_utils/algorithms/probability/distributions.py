@@ -81,7 +81,11 @@ def _spd_cholesky(M, name: str) -> np.ndarray:
 
 
 def _x(x, name: str = "x") -> np.ndarray:
-    return as_array(x, name, finite=False)
+    """A density's argument: infinities are allowed (points outside the support), NaN is not."""
+    x = as_array(x, name, finite=False)
+    if np.isnan(x).any():
+        raise ValueError(f"{name} contains NaN, which is not a point of any support")
+    return x
 
 
 # -- discrete log-pmfs ------------------------------------------------------------------------------------
@@ -220,9 +224,10 @@ def gamma_logpdf(x, shape: float, rate: float) -> np.ndarray:
     shape = _positive(shape, "shape")
     rate = _positive(rate, "rate")
     x = _x(x)
-    xx = np.where(x >= 0, x, 1.0)
+    inside = (x >= 0) & (x < np.inf)                  # the density is 0 at +inf as well as below 0
+    xx = np.where(inside, x, 1.0)
     out = shape * math.log(rate) + special.xlogy(shape - 1.0, xx) - rate * xx - special.gammaln(shape)
-    return np.where(x >= 0, out, -np.inf)
+    return np.where(inside, out, -np.inf)
 
 
 def beta_logpdf(x, a: float, b: float) -> np.ndarray:
@@ -325,6 +330,8 @@ def wishart_logpdf(X, V, nu: float) -> np.ndarray:
     Xs = X[None] if single else X
     if Xs.ndim != 3 or Xs.shape[1:] != (d, d):
         raise ValueError(f"X must have shape ({d}, {d}) or (m, {d}, {d}), got {X.shape}")
+    if not np.allclose(Xs, np.swapaxes(Xs, 1, 2), rtol=1e-10, atol=1e-12):
+        raise ValueError("X must be symmetric")
     sign, logdet_x = np.linalg.slogdet(Xs)
     if np.any(sign <= 0):
         raise ValueError("X must be positive definite")

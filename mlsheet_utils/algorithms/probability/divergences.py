@@ -60,6 +60,8 @@ def kl_mvn(mean1, cov1, mean2, cov2) -> float:
     for name, S in (("cov1", S1), ("cov2", S2)):
         if S.shape != (d, d):
             raise ValueError(f"{name} must have shape ({d}, {d}), got {S.shape}")
+        if not np.allclose(S, S.T, rtol=1e-10, atol=1e-12):  # Cholesky would read one triangle only
+            raise ValueError(f"{name} must be symmetric")
         try:
             L.append(np.linalg.cholesky(S))
         except np.linalg.LinAlgError as exc:

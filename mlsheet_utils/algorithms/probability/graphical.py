@@ -692,7 +692,14 @@ def lda_generate(n_docs: int, doc_length: int, phi, alpha: float, rng=0) -> LDAC
 
 def lda_counts(docs, z, n_topics: int, n_words: int):
     """Count matrices of an assignment: ``n_dk`` (D, K), ``n_kw`` (K, V) and ``n_k`` (K,)."""
+    n_topics, n_words = check_int(n_topics, "n_topics", low=1), check_int(n_words, "n_words", low=1)
     docs, z = np.asarray(docs), np.asarray(z)
+    for name, ids, n in (("docs", docs, n_words), ("z", z, n_topics)):
+        if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer) or np.any((ids < 0) | (ids >= n)):
+            raise ValueError(f"{name} must be a 2-d integer array of ids in [0, {n - 1}], got {ids.dtype} "
+                             f"shape {ids.shape}")
+    if z.shape != docs.shape:
+        raise ValueError(f"z must have the shape of docs {docs.shape}, got {z.shape}")
     D = docs.shape[0]
     ndk = np.zeros((D, n_topics), dtype=np.int64)
     np.add.at(ndk, (np.repeat(np.arange(D), docs.shape[1]), z.ravel()), 1)
@@ -726,6 +733,12 @@ def lda_conditional(ndk_d, nkw_w, nk, alpha: float, beta: float, n_words: int) -
 
     Returns the normalised vector of length K.
     """
+    alpha = check_float(alpha, "alpha", low=0.0, low_open=True)
+    beta = check_float(beta, "beta", low=0.0, low_open=True)
+    n_words = check_int(n_words, "n_words", low=1)
+    for name, counts in (("ndk_d", ndk_d), ("nkw_w", nkw_w), ("nk", nk)):
+        if np.any(as_array(counts, name, ndim=1) < 0):
+            raise ValueError(f"{name} must hold counts >= 0")
     p = (np.asarray(ndk_d) + alpha) * (np.asarray(nkw_w) + beta) / (np.asarray(nk) + n_words * beta)
     return p / p.sum()
 

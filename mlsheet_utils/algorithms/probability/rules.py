@@ -62,6 +62,7 @@ def check_joint(J, name: str = "J", *, atol: float = 1e-9) -> np.ndarray:
     -------
     numpy.ndarray, shape (m, n), float
     """
+    atol = check_float(atol, "atol", low=0.0)
     J = as_array(J, name, ndim=2)
     if J.size == 0:
         raise ValueError(f"{name} must not be empty")

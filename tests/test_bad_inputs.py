@@ -1,0 +1,55 @@
+"""Bad arguments that used to pass silently or crash with a foreign exception (examples from issue #21)."""
+
+import numpy as np
+import pytest
+
+from mlsheet_utils import questions
+from mlsheet_utils.algorithms import rl
+from mlsheet_utils.algorithms.clustering import mixture
+from mlsheet_utils.algorithms.probability import distributions, divergences, graphical, rules
+from mlsheet_utils.explore import controls
+
+NON_SYMMETRIC = np.array([[2.0, 1.0], [0.0, 2.0]])   # its lower triangle alone is a valid covariance
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: divergences.kl_mvn([0, 0], NON_SYMMETRIC, [0, 0], np.eye(2)), "cov1 must be symmetric"),
+    (lambda: mixture.log_gaussian_densities(np.zeros((3, 2)), np.zeros((1, 2)), NON_SYMMETRIC[None]),
+     "covariances must be symmetric"),
+    (lambda: distributions.wishart_logpdf(NON_SYMMETRIC, np.eye(2), 3.0), "X must be symmetric"),
+    (lambda: mixture.m_step(np.zeros((5, 2)), np.zeros((5, 2))), "rows summing to 1"),
+    (lambda: mixture.m_step(np.zeros((5, 2)), np.ones((5, 2))), "rows summing to 1"),
+    (lambda: graphical.lda_conditional([1, 0], [1, 1], [3, 3], -1.0, 0.1, 4), "alpha"),
+    (lambda: graphical.lda_conditional([1, 0], [1, 1], [3, 3], 0.5, 0.0, 4), "beta"),
+    (lambda: graphical.lda_conditional([1, -1], [1, 1], [3, 3], 0.5, 0.1, 4), "ndk_d"),
+    (lambda: graphical.lda_counts(np.array([[0, -1]]), np.array([[0, 1]]), 2, 4), "docs"),
+    (lambda: graphical.lda_counts(np.array([[0, 3]]), np.array([[0, 2]]), 2, 4), "z"),
+    (lambda: rl.policy_evaluation(None, np.zeros(16, int)), "mdp must be an MDP"),
+    (lambda: rl.q_from_v(None, np.zeros(16)), "mdp must be an MDP"),
+    (lambda: distributions.gamma_logpdf(np.nan, 2.0, 1.0), "NaN"),
+    (lambda: distributions.normal_logpdf([0.0, np.nan], 0.0, 1.0), "NaN"),
+    (lambda: rules.check_joint(np.array([[0.25, 0.25]]), atol=np.nan), "atol"),
+    (lambda: controls.log_slider("x", -1, 1, 0.1, base=0), "base"),
+    (lambda: controls.log_slider("x", -1, 1, 0.1, step=0), "step"),
+    (lambda: controls.int_slider("n", 0, 10, 5, step=0), "step"),
+    (lambda: questions.interview([("q", "a")], minimum=-1), "minimum"),
+])
+def test_bad_argument_raises_a_clear_error(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_special_values_stay_allowed():
+    # a density is 0 far out: log-density -inf at +inf and outside the support, never NaN
+    assert distributions.gamma_logpdf(np.inf, 2.0, 1.0) == -np.inf
+    assert distributions.gamma_logpdf(-1.0, 2.0, 1.0) == -np.inf
+    assert distributions.normal_logpdf(np.inf, 0.0, 1.0) == -np.inf
+    # valid inputs still give the same answers
+    assert distributions.gamma_logpdf(1.0, 2.0, 1.0) == pytest.approx(-1.0)
+    resp = np.array([[1.0, 0.0], [0.3, 0.7], [0.0, 1.0]])
+    weights, _, _ = mixture.m_step(np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]]), resp)
+    np.testing.assert_allclose(weights, [1.3 / 3, 1.7 / 3])
+    ndk, nkw, nk = graphical.lda_counts(np.array([[0, 3]]), np.array([[0, 1]]), 2, 4)
+    assert nkw[1, 3] == 1 and nk.tolist() == [1, 1]
+    p = graphical.lda_conditional([1, 0], [1, 1], [3, 3], 0.5, 0.1, 4)
+    assert p.sum() == pytest.approx(1.0) and p[0] > p[1]
