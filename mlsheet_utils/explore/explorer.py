@@ -43,6 +43,7 @@ from __future__ import annotations
 import gc
 import html
 import inspect
+import itertools
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -58,6 +59,18 @@ from matplotlib.spines import Spine
 
 from mlsheet_utils.explore import plotting
 from mlsheet_utils.explore.controls import control_values, frame_controls
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One setting drawn: the image (RGB, or None when the setting shows a message), the caption ``draw``
+    returned (None when it raised), the HTML shown under the plot, and the error (if any)."""
+
+    rgb: np.ndarray | None
+    caption: str | None
+    message_html: str
+    error: str | None
+    unexpected: bool
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,8 @@ class Explorer:
         How many ``compute`` results are kept.
     """
 
+    _created = itertools.count()
+
     def __init__(self, controls: Mapping[str, widgets.ValueWidget], setup: Callable, draw: Callable,
                  *, compute: Callable | None = None, title: str = "", ncols: int = 1, nrows: int = 1,
                  width: float = plotting.PAGE_WIDTH, height: float = plotting.DEFAULT_HEIGHT,
@@ -142,6 +157,11 @@ class Explorer:
             row.append(control)
         self.widget = widgets.VBox(header + [widgets.HBox(row, layout={"flex_flow": "row wrap"}),
                                              self.image, self.message])
+        # The n-th Explorer a kernel creates is marked mlsheet-explorer-n: the static site finds the frames
+        # `make execute` rendered for it (mlsheet_utils.explore.static) by this class.
+        self.index = next(Explorer._created)
+        self.widget.add_class("mlsheet-explorer")
+        self.widget.add_class(f"mlsheet-explorer-{self.index}")
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.refresh()
@@ -178,30 +198,49 @@ class Explorer:
             self._cache.popitem(last=False)
         return out
 
-    def _draw_current(self):
-        values = self.values
-        if self._compute is None:
-            return self._draw(self.state, **values)
-        rest = {k: v for k, v in values.items() if k not in self._compute_args}
-        return self._draw(self.state, self.result(**values), **rest)
+    def render(self, **values) -> Frame:
+        """Draw a setting (omitted controls at their current values) and return it as a :class:`Frame`.
+
+        The controls, the image widget and the message are left as they are: this is what
+        :meth:`refresh` shows, and what :mod:`mlsheet_utils.explore.static` stores for the static site.
+        """
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown control(s) {sorted(unknown)}; known: {sorted(self.controls)}")
+        values = {**self.values, **values}
+        caption = None
+        try:
+            with np.errstate(all="ignore"):
+                if self._compute is None:
+                    drawn = self._draw(self.state, **values)
+                else:
+                    rest = {k: v for k, v in values.items() if k not in self._compute_args}
+                    drawn = self._draw(self.state, self.result(**values), **rest)
+            caption = "" if drawn is None else str(drawn)
+            if not figure_has_data(self.fig):
+                raise ValueError("nothing to draw at these settings")
+            if self._renderer:
+                rgb = self._renderer.render()[..., :3].copy()
+            else:
+                self.fig.canvas.draw()
+                rgb = np.asarray(self.fig.canvas.buffer_rgba())[..., :3].copy()
+            return Frame(rgb, caption, html.escape(caption), None, False)
+        except Exception as exc:  # shown to the reader, never a traceback
+            error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+            message = ('<span style="color:#D55E00"><b>Cannot draw this setting:</b> '
+                       f"{html.escape(error)}</span>")
+            return Frame(None, caption, message, error, not isinstance(exc, ValueError))
 
     def refresh(self) -> float:
         """Compute (or recall) and draw the current setting; return the seconds it took."""
         start = time.perf_counter()
-        self.error, self.unexpected_error = None, False
-        try:
-            with np.errstate(all="ignore"):
-                caption = self._draw_current()
-            self.caption = "" if caption is None else str(caption)
-            if not figure_has_data(self.fig):
-                raise ValueError("nothing to draw at these settings")
-            self.image.value = self._renderer.png() if self._renderer else plotting.png_bytes(self.fig)
-            self.message.value = html.escape(self.caption)
-        except Exception as exc:  # shown to the reader, never a traceback
-            self.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
-            self.unexpected_error = not isinstance(exc, ValueError)
-            self.message.value = ('<span style="color:#D55E00"><b>Cannot draw this setting:</b> '
-                                  f"{html.escape(self.error)}</span>")
+        frame = self.render()
+        self.error, self.unexpected_error = frame.error, frame.unexpected
+        if frame.caption is not None:
+            self.caption = frame.caption
+        if frame.rgb is not None:
+            self.image.value = plotting.encode_png(frame.rgb)
+        self.message.value = frame.message_html
         return time.perf_counter() - start
 
     def set(self, **values) -> float:

@@ -74,9 +74,10 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = PAGE_WIDTH,
     return fig, axes
 
 
-def _encode_png(rgba: np.ndarray) -> bytes:
+def encode_png(rgba: np.ndarray) -> bytes:
+    """An RGB(A) image array as PNG bytes (RGB, compression level 1: fast, for the live widget)."""
     buf = io.BytesIO()
-    Image.fromarray(rgba[..., :3]).save(buf, format="png", compress_level=1)
+    Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(buf, format="png", compress_level=1)
     return buf.getvalue()
 
 
@@ -88,7 +89,7 @@ def png_bytes(fig: Figure) -> bytes:
     :class:`LayeredRenderer` is faster for repeated redraws.
     """
     fig.canvas.draw()
-    return _encode_png(np.asarray(fig.canvas.buffer_rgba()))
+    return encode_png(np.asarray(fig.canvas.buffer_rgba()))
 
 
 def rescale(ax, *, x: bool = True, y: bool = True, margin: float | None = None) -> None:
@@ -219,4 +220,4 @@ class LayeredRenderer:
 
     def png(self) -> bytes:
         """The figure as PNG bytes (RGB, compression level 1)."""
-        return _encode_png(self.render())
+        return encode_png(self.render())

@@ -208,26 +208,44 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-def execute(path: Path, timeout: int = 300) -> float:
-    """Execute a notebook in place in a fresh kernel, storing outputs and ipywidgets state.
+def execute(path: Path, timeout: int = 300) -> tuple[float, float, dict]:
+    """Execute a notebook in place in a fresh kernel, storing outputs and ipywidgets state, and render the
+    frames of its Explorers for the static site (:mod:`mlsheet_utils.explore.static`).
 
-    Returns the wall time in seconds. Execution counts restart at 1; no timing metadata is stored, so a
-    re-run changes the file only where an output changed.
+    The frames are rendered in the same kernel after the last cell, by a cell that is not stored. Returns the
+    wall time of the notebook's own cells, the seconds the frames added, and the frame counts. Execution counts
+    restart at 1; no timing metadata is stored, so a re-run changes the file only where an output changed.
     """
+    import tempfile
+
     import nbformat
+    from nbformat.v4 import new_code_cell
+
+    from mlsheet_utils.explore import static
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    start = time.perf_counter()
-    client = notebook_client(nb, path, timeout=timeout, store_widget_state=True)
-    client.execute()
-    seconds = time.perf_counter() - start
-    nbformat.write(nb, path)
-    return seconds
+    with tempfile.TemporaryDirectory(prefix="mlsheet-frames-") as exported:
+        export_cell = new_code_cell(static.export_code(exported))
+        nb.cells.append(export_cell)
+        client = notebook_client(nb, path, timeout=timeout, store_widget_state=True)
+        timings = {}
+        start = time.perf_counter()
+
+        def on_cell_executed(cell, **_kwargs):
+            timings[cell is export_cell] = time.perf_counter() - start
+
+        client.on_cell_executed = on_cell_executed
+        client.execute()
+        nb.cells.pop()
+        nbformat.write(nb, path)
+        stats = static.install_frames(nb, path, Path(exported), ROOT)
+    seconds = timings.get(False, 0.0)
+    return seconds, timings.get(True, seconds) - seconds, stats
 
 
-def _execute_one(path: str) -> tuple[str, float]:
-    return path, execute(Path(path))
+def _execute_one(path: str) -> tuple[str, float, float, dict]:
+    return (path, *execute(Path(path)))
 
 
 def new_notebook(heading_id: str) -> Path:
@@ -304,9 +322,17 @@ def main(argv=None) -> int:
             print("no notebooks to execute")
             return 0
         progress = Progress(len(paths))
+        totals = {"frames": 0, "bytes": 0, "written": 0, "removed": 0, "seconds": 0.0}
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            for path, seconds in pool.map(_execute_one, paths):
-                progress.step(f"{seconds:5.1f} s  {Path(path).relative_to(ROOT)}")
+            for path, seconds, frame_seconds, stats in pool.map(_execute_one, paths):
+                progress.step(f"{seconds:5.1f} s + frames {frame_seconds:4.1f} s ({stats['frames']:3d}, "
+                              f"{stats['bytes'] / 1e6:4.2f} MB)  {Path(path).relative_to(ROOT)}")
+                totals["seconds"] += frame_seconds
+                for k in ("frames", "bytes", "written", "removed"):
+                    totals[k] += stats[k]
+        print(f"frames for the static site: {totals['frames']} ({totals['bytes'] / 1e6:.1f} MB with manifests) "
+              f"in {totals['seconds']:.0f} s of kernel time; {totals['written']} files written, "
+              f"{totals['removed']} removed")
     elif args.cmd == "new":
         print(f"wrote {new_notebook(args.id).relative_to(ROOT)}")
     return 0

@@ -214,44 +214,6 @@ def test_dark_mode_is_readable(open_page, site_url, path):
     _assert_clean(log, path)
 
 
-_SNAPSHOT = r"""() => {
-  const CONTROLS = '.widget-slider, .widget-dropdown, .widget-checkbox, .widget-toggle-buttons, .widget-radio';
-  return [...document.querySelectorAll('.widget-subarea')]
-    .filter(s => s.querySelector('img') && s.querySelector(CONTROLS))
-    .map(s => ({
-      marked: s.classList.contains('mlsheet-snapshot'),
-      note: (s.querySelector('.mlsheet-snapshot-note') || {}).innerText || '',
-      link: ((s.querySelector('.mlsheet-snapshot-note a') || {}).href) || '',
-      live: [...s.querySelectorAll(CONTROLS)].filter(c => !c.closest('[inert]')).length,
-      readouts: [...s.querySelectorAll('.widget-readout')].map(r => r.innerText),
-    }));
-}"""
-
-
-@pytest.mark.parametrize("path", NOTEBOOK_PAGES[:2] + ["book/03_classical_ml/03_23_1_k_means.html"])
-def test_saved_widgets_are_labelled_snapshots(open_page, site_url, path):
-    """Without a kernel a control that moved would leave the plot behind: every saved Explorer says it is a
-    snapshot, links to how to run it live, and its controls cannot be moved (pointer or keyboard)."""
-    if not (SITE / path).is_file():
-        pytest.skip(f"{path} is not in the site")
-    page, log = _load(open_page, site_url, path)
-    before = page.evaluate(_SNAPSHOT)
-    assert before, f"{path}: no saved widget with controls and a plot"
-    for w in before:
-        assert w["marked"] and "Snapshot" in w["note"], w
-        assert w["link"].endswith("book/appendix/run_locally.html") and page.request.get(w["link"]).ok, w
-        assert w["live"] == 0, f"{path}: {w['live']} controls still respond"
-    handle = page.locator(".mlsheet-snapshot .widget-slider .noUi-handle").first
-    if handle.count():
-        handle.click(force=True)
-        page.keyboard.press("ArrowRight")
-        page.keyboard.press("End")
-        page.wait_for_timeout(200)
-        assert [w["readouts"] for w in page.evaluate(_SNAPSHOT)] == [w["readouts"] for w in before], \
-            f"{path}: a slider of a snapshot moved"
-    _assert_clean(log, path)
-
-
 _LAYOUT = r"""() => {
   const wide = [...document.querySelectorAll('div.cell_input pre, div.cell_output pre')]
     .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)
