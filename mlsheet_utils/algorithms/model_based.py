@@ -187,43 +187,20 @@ def dyna_q(mdp: rl.MDP, alpha: float = 0.5, epsilon: float = 0.1, episodes: int 
     rl.TDResult
         ``visits`` counts real updates only.
     """
-    alpha, gamma, epsilon, episodes, max_steps, _, Q = rl._check_td_args(
-        mdp, alpha, None, epsilon, episodes, max_steps, 0.0, 0.0)
     n_planning = check_int(n_planning, "n_planning", low=0)
-    draw, sync = rl._uniform_stream(check_random_state(rng))
-    q, n = Q.tolist(), np.zeros(Q.shape, dtype=int).tolist()
     seen, outcomes = [], {}                    # pairs tried, in order; (s, a) -> list of (s', r, done)
-    returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=int)
-    q_hist = np.empty((episodes + 1, *Q.shape)) if history else None
-    n_hist = np.empty((episodes + 1, *Q.shape), dtype=int) if history else None
-    if history:
-        q_hist[0], n_hist[0] = q, n
-    for ep in range(episodes):
-        s, G, discount, n_steps = mdp.start, 0.0, 1.0, 0
-        for _ in range(max_steps):
-            a = rl._epsilon_greedy(q[s], epsilon, draw)
-            s_next, r, done = rl._step(mdp, s, a, draw)
-            target = r if done else r + gamma * max(q[s_next])
-            n[s][a] += 1
-            q[s][a] += alpha * (target - q[s][a])
-            if (s, a) not in outcomes:
-                seen.append((s, a))
-                outcomes[s, a] = []
-            outcomes[s, a].append((s_next, r, done))
-            for _ in range(n_planning):        # replay the learned model
-                ps, pa = seen[int(draw() * len(seen))]
-                stored = outcomes[ps, pa]
-                ps2, pr, pdone = stored[int(draw() * len(stored))]
-                ptarget = pr if pdone else pr + gamma * max(q[ps2])
-                q[ps][pa] += alpha * (ptarget - q[ps][pa])
-            G += discount * r
-            discount *= gamma
-            n_steps += 1
-            s = s_next
-            if done:
-                break
-        returns[ep], lengths[ep] = G, n_steps
-        if history:
-            q_hist[ep + 1], n_hist[ep + 1] = q, n
-    sync()
-    return rl.TDResult(np.array(q), returns, lengths, np.array(n), q_hist, n_hist)
+
+    def learn_and_plan(q, s, a, r, s_next, done, draw):
+        if (s, a) not in outcomes:             # the model: every outcome seen for the pair
+            seen.append((s, a))
+            outcomes[s, a] = []
+        outcomes[s, a].append((s_next, r, done))
+        for _ in range(n_planning):            # replay the learned model
+            ps, pa = seen[int(draw() * len(seen))]
+            stored = outcomes[ps, pa]
+            ps2, pr, pdone = stored[int(draw() * len(stored))]
+            ptarget = pr if pdone else pr + mdp.gamma * max(q[ps2])
+            q[ps][pa] += alpha * (ptarget - q[ps][pa])
+
+    return rl.q_learning(mdp, alpha, None, epsilon, episodes, rng, max_steps, history=history,
+                         after_step=learn_and_plan)

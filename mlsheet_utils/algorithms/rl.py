@@ -896,7 +896,7 @@ def _check_td_args(mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alph
 
 def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon: float = 0.1,
                episodes: int = 500, rng=0, max_steps: int = 200, *, q_init=0.0,
-               alpha_power: float = 0.0, history: bool = False) -> TDResult:
+               alpha_power: float = 0.0, history: bool = False, after_step=None) -> TDResult:
     r"""Tabular Q-learning: off-policy TD control (Watkins, 1989).
 
     Each episode starts in ``mdp.start``; actions come from the epsilon-greedy *behaviour* policy, and every
@@ -934,6 +934,10 @@ def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon
     history : bool
         Also keep the table and the visit counts before the first and after every episode (for replaying the
         learning).
+    after_step : callable, optional
+        ``after_step(q, s, a, r, s_next, done, draw)``, called after each real update with the table (nested
+        lists, updated in place) and the run's uniform stream ``draw()``: Dyna-Q
+        (:func:`mlsheet_utils.algorithms.model_based.dyna_q`) records its model and plans there.
 
     Returns
     -------
@@ -943,6 +947,8 @@ def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon
     """
     alpha, gamma, epsilon, episodes, max_steps, alpha_power, Q = _check_td_args(
         mdp, alpha, gamma, epsilon, episodes, max_steps, q_init, alpha_power)
+    if after_step is not None and not callable(after_step):
+        raise ValueError(f"after_step must be callable or None, got {type(after_step).__name__}")
     draw, sync = _uniform_stream(check_random_state(rng))     # draw() is rng.random(), in blocks
     q, n = Q.tolist(), np.zeros(Q.shape, dtype=int).tolist()
     returns, lengths = np.zeros(episodes), np.zeros(episodes, dtype=int)
@@ -959,6 +965,8 @@ def q_learning(mdp: MDP, alpha: float = 0.5, gamma: float | None = None, epsilon
             n[s][a] += 1
             step_size = alpha * n[s][a] ** -alpha_power if alpha_power else alpha
             q[s][a] += step_size * (target - q[s][a])
+            if after_step is not None:
+                after_step(q, s, a, r, s_next, done, draw)
             G += discount * r
             discount *= gamma
             n_steps += 1
