@@ -6,7 +6,8 @@
 - :mod:`.views`     ready-made panels: :class:`~.views.Curves`, :class:`~.views.Surface` (a 2-D decision surface
   or function over a grid, with points on top), :class:`~.views.Heatmap`;
 - :mod:`.plotting`  the colour-blind-safe palette, page-sized figures, fast PNG rendering;
-- :mod:`.matrix`    the 2x2 matrix explorer (square and circle through a matrix).
+- :mod:`.matrix`    the 2x2 matrix explorer (square and circle through a matrix);
+- :mod:`.static`    the frames ``make execute`` renders so that each Explorer also responds on the static site.
 
 The controls and the Explorer are re-exported here: ``explore.Explorer``, ``explore.float_slider``.
 """
