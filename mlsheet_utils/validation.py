@@ -7,7 +7,8 @@ import numbers
 import numpy as np
 
 
-def as_array(x, name: str, *, ndim: int | None = None, finite: bool = True, dtype=float) -> np.ndarray:
+def as_array(x, name: str, *, ndim: int | None = None, finite: bool = True, dtype=float,
+             empty: bool = False) -> np.ndarray:
     """Convert ``x`` to a NumPy array and check it.
 
     Parameters
@@ -20,19 +21,29 @@ def as_array(x, name: str, *, ndim: int | None = None, finite: bool = True, dtyp
         Required number of dimensions.
     finite : bool
         Reject NaN and infinity when true.
+    empty : bool
+        Accept an array with no elements (a shape with a 0 in it). Off by default: an empty input is almost
+        always a mistake upstream, and caught here it is named, instead of surfacing as a confusing message
+        about another argument (``k must be <= 0``).
 
     Returns
     -------
     numpy.ndarray
     """
+    if x is None:
+        raise ValueError(f"{name} must be an array of numbers, got None")
     try:
         arr = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric, got {type(x).__name__}") from exc
+        raise ValueError(f"{name} must be an array of numbers, got a {type(x).__name__} that NumPy cannot "
+                         f"convert to {np.dtype(dtype).name}: {exc}") from exc
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    if not empty and arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
     if finite and arr.size and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains NaN or infinite values ({bad} of {arr.size} entries)")
     return arr
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from mlsheet_utils import questions
-from mlsheet_utils.algorithms import rl
-from mlsheet_utils.algorithms.clustering import mixture
+from mlsheet_utils import questions, validation
+from mlsheet_utils.algorithms import bias_variance, linalg, policy_gradient, rl
+from mlsheet_utils.algorithms.clustering import kmeans, mixture
 from mlsheet_utils.algorithms.probability import distributions, divergences, graphical, rules
 from mlsheet_utils.explore import controls
 
@@ -33,6 +33,15 @@ NON_SYMMETRIC = np.array([[2.0, 1.0], [0.0, 2.0]])   # its lower triangle alone 
     (lambda: controls.log_slider("x", -1, 1, 0.1, step=0), "step"),
     (lambda: controls.int_slider("n", 0, 10, 5, step=0), "step"),
     (lambda: questions.interview([("q", "a")], minimum=-1), "minimum"),
+    # an empty input is named, not blamed on another argument ("k must be <= 0, got 2")
+    (lambda: kmeans.kmeans(np.empty((0, 2)), 2), r"X must not be empty, got shape \(0, 2\)"),
+    (lambda: kmeans.kmeans(np.zeros((5, 0)), 2), r"X must not be empty, got shape \(5, 0\)"),
+    (lambda: mixture.gmm_em(np.empty((0, 2)), 2), "X must not be empty"),
+    (lambda: linalg.truncated_svd(np.empty((0, 3)), 2), "A must not be empty"),
+    # None is not "NaN or infinite values"
+    (lambda: kmeans.kmeans(None, 2), "X must be an array of numbers, got None"),
+    (lambda: validation.as_array([[1.0, "a"]], "x"), "x must be an array of numbers, got a list"),
+    (lambda: validation.as_array([1.0, np.nan, np.inf], "x"), r"x contains NaN or infinite values \(2 of 3"),
 ])
 def test_bad_argument_raises_a_clear_error(call, match):
     with pytest.raises(ValueError, match=match):
@@ -53,3 +62,9 @@ def test_special_values_stay_allowed():
     assert nkw[1, 3] == 1 and nk.tolist() == [1, 1]
     p = graphical.lda_conditional([1, 0], [1, 1], [3, 3], 0.5, 0.1, 4)
     assert p.sum() == pytest.approx(1.0) and p[0] > p[1]
+    # empty inputs where the maths gives an answer stay allowed
+    assert linalg.det_gauss(np.empty((0, 0))) == 1.0
+    assert linalg.matrix_rank(np.empty((0, 3))) == 0 and linalg.rank_gauss(np.empty((0, 3))) == 0
+    assert policy_gradient.discounted_returns([], 0.9).shape == (0,)
+    S = bias_variance.ridge_smoother(np.empty((4, 0)), np.empty((2, 0)), 1.0)     # intercept only: the mean
+    np.testing.assert_allclose(S, np.full((2, 4), 0.25))

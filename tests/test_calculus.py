@@ -150,7 +150,7 @@ def test_taylor_coefficients_of_log1p():
 @pytest.mark.parametrize("call,match", [
     (lambda: calculus.numerical_jacobian(np.sin, [0.0, 1.0], eps=0.0), "eps must be > 0"),
     (lambda: calculus.numerical_jacobian(np.sin, np.zeros((2, 2))), "x must be a scalar or 1-dimensional"),
-    (lambda: calculus.numerical_jacobian(np.sin, []), "x must have at least one"),
+    (lambda: calculus.numerical_jacobian(np.sin, []), "x must not be empty"),
     (lambda: calculus.numerical_jacobian(np.sin, [np.nan]), "x contains NaN"),
     (lambda: calculus.numerical_jacobian(np.log, [0.0]), "NaN or infinite values near x"),
     (lambda: calculus.numerical_jacobian(lambda X: 1.0, [0.0], vectorized=True), "declared vectorized"),
@@ -254,7 +254,7 @@ def test_two_layer_loss_matches_sklearn_and_gradients_match_finite_differences()
     (lambda: calculus.central_difference(np.sin, [0.0], h=0.0), "h must be > 0"),
     (lambda: calculus.central_difference(np.sum, [0.0, 1.0]), "f must act elementwise"),
     (lambda: calculus.central_difference("sin", [0.0]), "f must be callable"),
-    (lambda: calculus.horner([], [0.0]), "coeffs must hold at least one"),
+    (lambda: calculus.horner([], [0.0]), "coeffs must not be empty"),
     (lambda: calculus.taylor_coefficients_closed_form("cos", 0.0, 3), "name must be one of"),
     (lambda: calculus.taylor_coefficients_closed_form("log1p", -1.0, 3), "the expansion point a = -1.0"),
     (lambda: calculus.taylor_coefficients_closed_form("exp", 0.0, -1), "order must be >= 0"),

@@ -140,7 +140,7 @@ def test_ecdf_matches_scipy():
     (lambda: density.kde([0.0], [1.0, 2.0], 0.0), "bandwidth must be a finite number > 0"),
     (lambda: density.kde([0.0], [1.0, 2.0], -1.0), "bandwidth must be a finite number > 0"),
     (lambda: density.kde([0.0], [1.0, 2.0], np.nan), "bandwidth must be a finite number > 0"),
-    (lambda: density.kde([0.0], [], 1.0), "data must contain at least one point"),
+    (lambda: density.kde([0.0], [], 1.0), "data must not be empty"),
     (lambda: density.kde([0.0], [1.0, np.nan], 1.0), "data contains NaN"),
     (lambda: density.kde([np.nan], [1.0], 1.0), "x contains NaN"),
     (lambda: density.kde([0.0], [1.0], 1.0, kernel="cosine"), "kernel must be one of"),
@@ -153,7 +153,7 @@ def test_ecdf_matches_scipy():
     (lambda: density.silverman_bandwidth(np.zeros((5, 2)), robust=True), "needs 1-D data"),
     (lambda: density.loo_log_likelihood([1.0, 2.0], [0.5, 0.0]), "bandwidths must be non-empty and > 0"),
     (lambda: density.loo_log_likelihood([1.0], 0.5), "at least 2 points"),
-    (lambda: density.ecdf([0.0], []), "data must contain at least one point"),
+    (lambda: density.ecdf([0.0], []), "data must not be empty"),
     (lambda: density.ecdf([np.nan], [1.0]), "x contains NaN"),
 ])
 def test_validation_names_the_argument(call, match):
@@ -221,13 +221,13 @@ def test_ks_statistic_matches_scipy():
 
 @pytest.mark.parametrize("call,match", [
     (lambda: density.kde_direct([0.0], [1.0], 0.0), r"h \(the bandwidth\) must be a finite number > 0"),
-    (lambda: density.kde_direct([0.0], [], 1.0), "data must contain at least one point"),
+    (lambda: density.kde_direct([0.0], [], 1.0), "data must not be empty"),
     (lambda: density.kde_reflect([0.0], [-1.0, 2.0], 1.0), "data must be >= lower"),
     (lambda: density.kde_moments_normal(0.0, 0.5, 0), "n must be >= 1"),
     (lambda: density.cdf_from_pdf([1.0, 1.0], [1.0, 0.0]), "grid must be strictly increasing"),
     (lambda: density.cdf_from_pdf([1.0, -1.0], [0.0, 1.0]), "pdf_values must be non-negative"),
     (lambda: density.inverse_transform_sample([0.0, 0.5, 0.4], [0.0, 1.0, 2.0], 3, 0), "non-decreasing"),
-    (lambda: density.ks_statistic([], np.sign), "sample must contain at least one point"),
+    (lambda: density.ks_statistic([], np.sign), "sample must not be empty"),
 ])
 def test_new_functions_name_the_bad_argument(call, match):
     with pytest.raises(ValueError, match=match):

@@ -180,7 +180,7 @@ def test_power_iteration_reports_non_convergence_and_exact_null_vector():
 
 @pytest.mark.parametrize("kwargs,match", [
     ({"A": np.ones((2, 3))}, "A must be square"),
-    ({"A": np.zeros((0, 0))}, "at least 1x1"),
+    ({"A": np.zeros((0, 0))}, "A must not be empty"),
     ({"A": np.eye(2), "x0": [1.0, 0.0, 0.0]}, r"x0 must have shape \(2,\)"),
     ({"A": np.eye(2), "x0": [0.0, 0.0]}, "x0 must not be the zero vector"),
     ({"A": np.eye(2), "max_iter": 0}, "max_iter must be >= 1"),

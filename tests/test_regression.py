@@ -201,7 +201,7 @@ def test_validation_names_the_argument():
         regression.vif(np.column_stack([np.arange(5.0), np.ones(5)]))
     with pytest.raises(ValueError, match="column 0 is zero"):
         regression.condition_number(np.column_stack([np.zeros(3), np.ones(3)]), scale_columns=True)
-    with pytest.raises(ValueError, match="at least one row"):
+    with pytest.raises(ValueError, match="X must not be empty"):
         regression.condition_number(np.ones((0, 2)))
     with pytest.raises(ValueError, match="rho must be < 1"):
         regression.correlated_design(np.ones(3), np.ones(3), 1.0)

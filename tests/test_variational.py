@@ -167,7 +167,7 @@ def test_reparam_vi_lands_on_the_posterior():
     (lambda: variational.cavi_gaussian([0.0, 0.0], np.eye(2), [0.0], n_sweeps=3), "m0 must have shape"),
     (lambda: variational.cavi_gaussian([0.0, 0.0], np.eye(2), [0.0, 0.0], n_sweeps=-1), "n_sweeps must be >= 0"),
     (lambda: variational.elbo_normal_mean([1.0], 0.0, -1.0, tau=1.0, sigma=1.0), "s must be > 0"),
-    (lambda: variational.elbo_normal_mean([], 0.0, 1.0, tau=1.0, sigma=1.0), "at least one observation"),
+    (lambda: variational.elbo_normal_mean([], 0.0, 1.0, tau=1.0, sigma=1.0), "x must not be empty"),
     (lambda: variational.elbo_normal_mean_mc([1.0], 0.0, 1.0, tau=0.0, sigma=1.0), "tau must be > 0"),
     (lambda: variational.reparam_vi_normal_mean([1.0], tau=1.0, sigma=1.0, n_pairs=0), "n_pairs must be >= 1"),
 ])

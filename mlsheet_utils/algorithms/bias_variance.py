@@ -171,8 +171,8 @@ def ridge_smoother(X_train, X_eval, alpha: float, *, fit_intercept: bool = True)
     -------
     S : ndarray, shape (m, n)
     """
-    X = as_array(X_train, "X_train", ndim=2)
-    Xe = as_array(X_eval, "X_eval", ndim=2)
+    X = as_array(X_train, "X_train", ndim=2, empty=True)    # no features: the intercept-only smoother
+    Xe = as_array(X_eval, "X_eval", ndim=2, empty=True)
     if X.shape[0] == 0:
         raise ValueError("X_train must have at least one row")
     if Xe.shape[1] != X.shape[1]:

@@ -494,7 +494,7 @@ def pca_fit(X, n_components: int | float | None = None, *, method: str = "svd", 
 def _check_fit(fit, X, name: str) -> np.ndarray:
     if not isinstance(fit, PCAFit):
         raise ValueError(f"fit must be the PCAFit of pca_fit, got {type(fit).__name__}")
-    return as_array(X, name, ndim=2)
+    return as_array(X, name, ndim=2, empty=True)   # k = 0 components is a valid (empty) code
 
 
 def pca_transform(fit: PCAFit, X, *, whiten: bool = False) -> np.ndarray:

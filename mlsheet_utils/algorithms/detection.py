@@ -28,7 +28,7 @@ __all__ = ["GridBoxes", "Scene", "YoloLoss", "YoloOutput", "box_iou", "decode_bo
 
 
 def _check_boxes(boxes, name: str) -> np.ndarray:
-    b = as_array(boxes, name)
+    b = as_array(boxes, name, empty=True)       # no boxes (nothing detected, nothing kept) is a valid set
     if b.ndim == 1 and b.size == 4:
         b = b[None, :]
     if b.ndim != 2 or b.shape[1] != 4:

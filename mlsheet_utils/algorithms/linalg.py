@@ -47,9 +47,10 @@ from mlsheet_utils.validation import as_array, check_float, check_int, check_ran
 EPS = np.finfo(float).eps
 
 
-def _matrix(A, name: str = "A", *, square: bool = False) -> np.ndarray:
-    """``A`` as a finite 2-D float array (square if asked), else ``ValueError`` naming ``name``."""
-    A = as_array(A, name, ndim=2)
+def _matrix(A, name: str = "A", *, square: bool = False, empty: bool = False) -> np.ndarray:
+    """``A`` as a finite 2-D float array (square if asked; with no entries only if ``empty``), else ``ValueError``
+    naming ``name``."""
+    A = as_array(A, name, ndim=2, empty=empty)
     if square and A.shape[0] != A.shape[1]:
         raise ValueError(f"{name} must be square, got shape {A.shape}")
     return A
@@ -157,7 +158,7 @@ def _eliminate(A) -> tuple[np.ndarray, float]:
 
     Stops early (the remaining diagonal entries are zero) when a pivot column is exactly zero.
     """
-    U = _matrix(A, square=True).copy()
+    U = _matrix(A, square=True, empty=True).copy()     # the 0x0 matrix has det 1
     n = U.shape[0]
     sign = 1.0
     for k in range(n):
@@ -235,7 +236,7 @@ def rank_tolerance(s, shape) -> float:
     s : array_like, shape (k,), singular values (>= 0)
     shape : tuple (m, n), the matrix's shape
     """
-    s = as_array(s, "s", ndim=1)
+    s = as_array(s, "s", ndim=1, empty=True)       # a 0 x n matrix has no singular values
     if len(shape) != 2:
         raise ValueError(f"shape must be (m, n), got {shape!r}")
     return float(s.max() * max(shape) * EPS) if s.size else 0.0
@@ -260,7 +261,7 @@ def matrix_rank(A, tol: float | None = None) -> int:
     -------
     int, between 0 and min(m, n)
     """
-    A = _matrix(A)
+    A = _matrix(A, empty=True)                          # an empty matrix has rank 0
     if A.size == 0:
         return 0
     s = np.linalg.svd(A, compute_uv=False)
@@ -289,7 +290,7 @@ def rank_gauss(A, rtol: float | None = None) -> int:
     -------
     int, between 0 and min(m, n)
     """
-    U = _matrix(A).copy()
+    U = _matrix(A, empty=True).copy()                  # an empty matrix has rank 0
     m, n = U.shape
     rtol = max(m, n) * EPS if rtol is None else check_float(rtol, "rtol", low=0)
     if U.size == 0:
@@ -364,8 +365,6 @@ def power_iteration(A, x0=None, *, max_iter: int = 1000, tol: float = 1e-10, rng
     """
     A = _matrix(A, square=True)
     n = A.shape[0]
-    if n == 0:
-        raise ValueError("A must be at least 1x1, got shape (0, 0)")
     max_iter = check_int(max_iter, "max_iter", low=1)
     tol = check_float(tol, "tol", low=0, low_open=True)
     x = check_random_state(rng).standard_normal(n) if x0 is None else as_array(x0, "x0", ndim=1).copy()

@@ -167,7 +167,7 @@ def discounted_returns(rewards, gamma: float) -> np.ndarray:
 
     One pass backwards, :math:`G_t = r_{t+1} + \gamma G_{t+1}`, as a linear filter.
     """
-    rewards = as_array(rewards, "rewards", ndim=1)
+    rewards = as_array(rewards, "rewards", ndim=1, empty=True)
     gamma = check_float(gamma, "gamma", low=0.0, high=1.0)
     if rewards.size == 0:
         return rewards.copy()
