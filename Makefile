@@ -31,7 +31,7 @@ help:
 	@echo "make book      build the static site into _build/html (warnings are errors)"
 	@echo "make test      unit tests, every notebook with nbval (this CPU, then a generic x86-64 profile), browser"
 	@echo "make nbtest-generic  the notebooks under the generic CPU profile only (check a new page with it)"
-	@echo "make execute   re-run notebooks in place, storing outputs and widget state (NB=path for one)"
+	@echo "make execute   re-run notebooks in place, storing outputs, widget state and the site's frames (NB=path for one)"
 	@echo "make toc       regenerate _toc.yml from the notebooks' heading ids"
 	@echo "make coverage  list the sheet's headings that still lack a notebook"
 	@echo "make bench     time notebooks, widget updates and implementations vs references"
