@@ -15,7 +15,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help venv book test unit nbtest nbtest-generic mutate execute toc coverage bench lab serve lint lock clean
+.PHONY: help venv book test unit nbtest nbtest-generic mutate execute toc coverage bench lab serve lint lock clean practice
 .PHONY: vendor pages test-browser
 
 # Front-end files the site serves itself (MathJax, RequireJS, the ipywidgets HTML manager): pinned in
@@ -38,7 +38,8 @@ help:
 	@echo "make lab       open the book in JupyterLab"
 	@echo "make serve     serve _build/html on http://127.0.0.1:8000"
 	@echo "make lint      ruff over the package, the tests and the notebooks"
-	@echo "make pages     regenerate the appendix pages (corrections, interview questions) from the notebooks"
+	@echo "make pages     regenerate the appendix pages (corrections, interview questions, practice) from the notebooks"
+	@echo "make practice  write each page's Practice section from mlsheet_utils/practice (then make execute NB=...)"
 	@echo "make mutate    perturb each implementation a notebook presents and re-run it: a check must fail (NB=path)"
 	@echo "make test-browser  check the built site and the live widgets in Chromium (builds the site if missing)"
 
@@ -72,6 +73,9 @@ vendor: $(VENDOR_STAMP)
 
 pages: $(STAMP)
 	$(PY) -m mlsheet_utils.tools.pages
+
+practice: $(STAMP)
+	$(PY) -m mlsheet_utils.tools.practice
 
 book: $(STAMP) $(VENDOR_STAMP)
 	$(PY) -m mlsheet_utils.tools.book toc --check

@@ -115,7 +115,9 @@ def _prose(path: Path):
 @pytest.mark.parametrize("path", [p for p in _modules() if "tools" not in p.parts],
                          ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_package_prose_names_no_sections_or_timings(path):
-    hits = [f"line {line}: {m.group(0)!r}" for line, text in _prose(path) for rx in _STALE for m in rx.finditer(text)]
+    # a practice module is keyed by section ids (each exercise's first argument), so its comments may name them
+    rules = _STALE[-1:] if "practice" in path.relative_to(PACKAGE).parts[:1] else _STALE
+    hits = [f"line {line}: {m.group(0)!r}" for line, text in _prose(path) for rx in rules for m in rx.finditer(text)]
     assert not hits, "sections and timings go stale in a docstring or comment: " + "; ".join(hits)
 
 

@@ -192,3 +192,15 @@ def test_adjust_pvalues_against_scipy_closed_testing_and_closed_form():
 def test_validation_messages(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_permutation_test_counts_ties_when_the_observed_difference_is_zero():
+    """Round-off scales with the data: with t = 0 the relabellings that tie with it must still count (a
+    tolerance of 100 eps |t| is then 0 and dropped them: 1/6 instead of SciPy's 5/6)."""
+    x, y = [0.1, 0.2], [0.2, 0.1]
+    for alt in ALTS:
+        ours = ht.permutation_test_means(x, y, exact=True, alternative=alt)
+        ref = stats.permutation_test((x, y), lambda a, b: np.mean(a) - np.mean(b), n_resamples=np.inf,
+                                     alternative=alt)
+        assert ours.pvalue == pytest.approx(ref.pvalue, rel=1e-12)
+    assert ht.permutation_test_means(x, y, exact=True, alternative="less").pvalue == pytest.approx(5 / 6)

@@ -42,6 +42,7 @@ from mlsheet_utils.tools import book
 APPENDIX = book.BOOK / "appendix"
 CORRECTIONS_PAGE = APPENDIX / "corrections.md"
 QUESTIONS_PAGE = APPENDIX / "interview_questions.md"
+PRACTICE_PAGE = APPENDIX / "practice.md"
 
 #: The two kinds of box as they open: fence, kind, title, then the options (``:class:``, ``:name:``).
 _BOX = re.compile(r"^(?P<fence>`{3,}|:{3,})\{admonition\}\s*(?P<kind>Correction|Beyond the sheet):"
@@ -385,7 +386,8 @@ def questions_page(secs: list[Section] | None = None) -> str:
     lines = [_GENERATED, "# Interview questions\n",
              "Every interview question of the book on one page, in the sheet's order: practise on the list, "
              "then follow a section's link to its answers, hidden until clicked, with every number in them "
-             "computed on that page.\n"]
+             "computed on that page. To practise writing the algorithms themselves, see the "
+             "[practice exercises](practice.md).\n"]
     if not items:
         lines.append("No section has interview questions yet.\n")
     else:
@@ -401,10 +403,71 @@ def questions_page(secs: list[Section] | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+@dataclass(frozen=True)
+class Practice:
+    section: Section
+    anchor: str | None
+    name: str
+    difficulty: int
+    checks: int
+    reference: str
+
+
+def practice_exercise(section: Section) -> Practice | None:
+    """The section's practice exercise, when its page has the practice cells (see ``tools/practice.py``)."""
+    from mlsheet_utils import practice
+
+    stub = next((ci for ci, c in enumerate(section.cells) if c.get("cell_type") == "code"
+                 and "practice" in _tags(c)), None)
+    if stub is None:
+        return None
+    ex = practice.exercise(section.id)
+    anchors = [a for a in heading_anchors(section.cells) if not _is_title(section, a)]
+    doc = (ex.reference.__doc__ or "").strip().splitlines()
+    return Practice(section, _anchor_before(anchors, stub), ex.name, ex.difficulty, len(ex.checks()),
+                    doc[0].rstrip(".") if doc else "an independent reference")
+
+
+def practice_page(secs: list[Section] | None = None) -> str:
+    """The text of ``book/appendix/practice.md``: every practice exercise by chapter, with its difficulty."""
+    from mlsheet_utils import practice
+
+    secs = sections() if secs is None else secs
+    items = [p for s in secs if (p := practice_exercise(s)) is not None]
+    levels = ", ".join(f"{'★' * k}{'☆' * (3 - k)} {name}" for k, name in practice.DIFFICULTY.items())
+    lines = [_GENERATED, "# Practice exercises\n",
+             "Interviewers ask for code written from nothing: k-means, a softmax cross-entropy, attention, value "
+             "iteration. Each page below ends with such an exercise. Its *Practice* section gives the function's "
+             "signature and docstring with an empty body; write the body in the notebook (run it locally, see "
+             "[Run it locally](run_locally.md)) and `practice.check(my_<name>)` judges it with the page's own "
+             "kind of checks: a comparison with an independent reference on fresh random inputs, smallest first, "
+             "the edge cases and the properties the page relies on. A failure shows the smallest input found, "
+             "the expected and the obtained value. Hints open one rung at a time: a hint, the key line, the "
+             "book's code.\n",
+             f"Difficulty: {levels}.\n"]
+    if not items:
+        lines.append("No page has a practice exercise yet.\n")
+    else:
+        lines.append(f"{_count(items, 'exercise')}.\n")
+    for entry in _by_chapter(items, "exercise"):
+        if isinstance(entry, str):
+            lines += [entry, "| Section | Write | Difficulty | Checks | Compared with |",
+                      "| --- | --- | --- | --- | --- |"]
+            continue
+        s = entry.section
+        stars = "★" * entry.difficulty + "☆" * (3 - entry.difficulty)
+        lines.append(f"| [{s.id} {_escape_text(s.title)}]({s.link(entry.anchor)}) | `{entry.name}` | {stars} "
+                     f"| {entry.checks} | {_escape_text(entry.reference)} |")
+        if entry is items[-1] or items[items.index(entry) + 1].section.chapter != s.chapter:
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def pages() -> dict[Path, str]:
     """Each generated page and its current text."""
     secs = sections()
-    return {CORRECTIONS_PAGE: corrections_page(secs), QUESTIONS_PAGE: questions_page(secs)}
+    return {CORRECTIONS_PAGE: corrections_page(secs), QUESTIONS_PAGE: questions_page(secs),
+            PRACTICE_PAGE: practice_page(secs)}
 
 
 def stale() -> list[Path]:

@@ -356,7 +356,7 @@ def test_tab_titles(open_page, site_url, path):
     _assert_clean(log, path)
 
 
-@pytest.mark.parametrize("name", ["corrections", "interview_questions"])
+@pytest.mark.parametrize("name", ["corrections", "interview_questions", "practice"])
 def test_appendix_pages_link_back_to_sections(open_page, site_url, name):
     path = f"book/appendix/{name}.html"
     page, log = _load(open_page, site_url, path)
@@ -371,4 +371,31 @@ def test_appendix_pages_link_back_to_sections(open_page, site_url, name):
         anchor = href.partition("#")[2]
         if anchor:
             assert f'id="{anchor}"' in response.text(), f"{href}: no element with id {anchor!r}"
+    _assert_clean(log, path)
+
+
+def test_practice_section_hides_its_hints_rung_by_rung(open_page, site_url):
+    """K-means' practice section: the stub says "not implemented yet", the book's run is a table of passes, and
+    each rung of the hint ladder (hint, key line, the book's code) stays hidden until the one above is opened."""
+    path = "book/03_classical_ml/03_23_1_k_means.html"
+    if not (SITE / path).is_file():
+        pytest.skip(f"{path} is not in the site")
+    page, log = _load(open_page, site_url, path)
+    section = page.locator("section#practice")
+    assert "is not implemented yet" in section.inner_text()
+    rows = section.locator("table.mlsheet-practice-table tbody tr")
+    assert rows.count() >= 4 and rows.count() == section.locator("tr.pass").count()
+    ladder = section.locator("details.mlsheet-hint")
+    assert ladder.count() >= 3
+    key = section.get_by_text("The key line")
+    assert not key.is_visible()                               # hidden inside the first rung
+    ladder.first.locator("> summary").click()
+    hints = ladder.count()
+    for i in range(1, hints - 1):                             # open every hint rung down to the key line
+        ladder.nth(i).locator("> summary").click()
+    assert key.is_visible()
+    code = ladder.last.locator("pre")
+    assert not code.first.is_visible()                         # the book's code still hidden
+    ladder.last.locator("> summary").click()
+    assert code.first.is_visible() and "def kmeans" in ladder.last.inner_text()
     _assert_clean(log, path)

@@ -430,7 +430,8 @@ def permutation_test_means(x, y, *, n_resamples: int = 9999, exact: bool = False
 
     with :math:`a = 1` for random relabellings (the observed labelling counts as one of them) and :math:`a = 0`
     when all :math:`B` splits are enumerated (SciPy's ``permutation_test`` conventions). Ties within
-    :math:`100\,\varepsilon\,|t|` count as at least as extreme.
+    :math:`100\,\varepsilon\max(|t|, \max_i |z_i|)` (round-off scales with the data :math:`z`) count as at
+    least as extreme.
 
     Parameters
     ----------
@@ -460,8 +461,10 @@ def permutation_test_means(x, y, *, n_resamples: int = 9999, exact: bool = False
         idx = gen.permuted(np.tile(np.arange(n), (n_resamples, 1)), axis=1)[:, :n1]
     sum_x = pooled[idx].sum(1)
     null = sum_x / n1 - (total - sum_x) / (n - n1)
-    observed = x.mean() - y.mean()
-    tol = 100 * np.finfo(float).eps * abs(observed)       # equal in theory, different in the last bits
+    observed = x.sum() / n1 - (total - x.sum()) / (n - n1)            # the same formula as the null's
+    # equal in theory, different in the last bits: round-off scales with the data, not with |observed|, which
+    # may be 0 (x = [0.1, 0.2], y = [0.2, 0.1] must count the tying relabellings)
+    tol = 100 * np.finfo(float).eps * max(abs(observed), float(np.abs(pooled).max()))
     add = 0 if exact else 1
     greater = (np.count_nonzero(null >= observed - tol) + add) / (null.size + add)
     less = (np.count_nonzero(null <= observed + tol) + add) / (null.size + add)
