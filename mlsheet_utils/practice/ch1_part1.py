@@ -18,6 +18,7 @@ from mlsheet_utils.algorithms.probability import partition as _part
 from mlsheet_utils.algorithms.probability import power as _pw
 from mlsheet_utils.algorithms.probability import rules as _rules
 from mlsheet_utils.checks.practice import as_exercise
+from mlsheet_utils.practice._support import Replay
 
 _ALTERNATIVES = ("two-sided", "greater", "less")
 
@@ -1475,17 +1476,6 @@ def prefix_means(draws):
 
 # -- 1.15 Random variables: inverse-transform sampling of a discrete variable ---------------------------------
 
-class _ReplayUniforms(np.random.Generator):
-    """A Generator whose ``random`` returns given uniforms: the book's sampler, fed the exercise's ``u``."""
-
-    def __init__(self, u):
-        super().__init__(np.random.PCG64(0))
-        self._u = np.asarray(u, float)
-
-    def random(self, size=None, dtype=np.float64, out=None):
-        return self._u.copy().reshape(size if size is not None else ())
-
-
 def _discrete_walk(u, values, probs):
     """a walk along the cumulative probabilities for each uniform"""
     out = []
@@ -1552,7 +1542,7 @@ def discrete_inverse_cdf(u, values, probs):
     ndarray, shape (m,): for each ``u``, the first value ``x_j`` of positive probability with
     ``p_1 + ... + p_j >= u`` (a ``u`` exactly at a cumulative probability gives that value).
     """
-    return _dist.sample_discrete(_ReplayUniforms(u), values, probs, size=len(u))
+    return _dist.sample_discrete(Replay(random=[np.asarray(u, float)]), values, probs, size=len(u))
 
 
 # -- 1.16 IID: the effective sample size of a correlated series -----------------------------------------------

@@ -22,6 +22,7 @@ from mlsheet_utils.algorithms.probability import hypothesis as _hypothesis
 from mlsheet_utils.algorithms.probability import mcmc as _mcmc
 from mlsheet_utils.algorithms.probability import variational as _variational
 from mlsheet_utils.checks.practice import as_exercise
+from mlsheet_utils.practice._support import Replay, complex_step_gradient
 
 # -- 1.17 KDE: leave-one-out log-likelihood of a bandwidth ---------------------------------------------------
 
@@ -419,19 +420,6 @@ def cavi_gaussian_means(mu, Sigma, m0, n_sweeps):
 
 # -- 1.22 Gibbs sampling: a bivariate normal, with the noise given ---------------------------------------------
 
-class _GivenNormals(np.random.Generator):
-    """A Generator whose ``standard_normal`` hands back fixed draws (so the book's sampler uses the reader's)."""
-
-    def __init__(self, noise):
-        super().__init__(np.random.PCG64(0))
-        self._noise = np.asarray(noise, float)
-
-    def standard_normal(self, size=None, dtype=np.float64, out=None):
-        if tuple(np.atleast_1d(size)) != self._noise.shape:
-            raise ValueError(f"expected a draw of shape {self._noise.shape}, got {size}")
-        return self._noise.copy()
-
-
 def _gibbs_lfilter(rho, noise, x0, mu, sigma):
     """scipy.signal.lfilter: the chain as an AR(1) filter of the same draws"""
     noise, x0 = np.asarray(noise, float), np.asarray(x0, float)
@@ -494,7 +482,7 @@ def gibbs_bvn_chain(rho, noise, x0, mu, sigma):
         new x1.
     """
     noise = np.asarray(noise, float)
-    return _mcmc.gibbs_bivariate_normal(rho, len(noise), rng=_GivenNormals(noise), x0=x0, mu=mu, sigma=sigma)
+    return _mcmc.gibbs_bivariate_normal(rho, len(noise), rng=Replay(standard_normal=[noise]), x0=x0, mu=mu, sigma=sigma)
 
 
 # -- 1.23 LDA: the collapsed Gibbs conditional of one token --------------------------------------------------
@@ -1376,14 +1364,11 @@ def pairwise_cosine(A, B):
 
 def _softmax_complex_step(z):
     """complex-step differentiation of the softmax, one column per logit"""
-    z = np.asarray(z, float)
-    n, h = z.size, 1e-30
-
     def soft(v):
         e = np.exp(v - v.real.max())
         return e / e.sum()
 
-    return np.column_stack([soft(z + 1j * h * np.eye(n)[j]).imag / h for j in range(n)])
+    return complex_step_gradient(soft, z)                   # column j: d softmax / d z_j
 
 
 def _softmax_jac_inputs(rng, size):

@@ -4,7 +4,8 @@ Note on array outputs: the engine's stub test compares each size-1 answer with `
 ambiguous for a bare NumPy array with more than one entry. Exercises that return a bare array therefore draw
 one-entry answers at size 1 (tuples of arrays are not affected).
 
-Book functions that draw from ``rng`` get the exercise's explicit random inputs through :class:`_Scripted`.
+Book functions that draw from ``rng`` get the exercise's explicit random inputs through
+:class:`~mlsheet_utils.practice._support.Replay`.
 """
 
 from __future__ import annotations
@@ -37,29 +38,9 @@ from mlsheet_utils.algorithms.trees import boosting as _boosting
 from mlsheet_utils.algorithms.trees import ensemble as _ens
 from mlsheet_utils.algorithms.trees import tree as _cart
 from mlsheet_utils.checks.practice import as_exercise, compare
+from mlsheet_utils.practice._support import Replay, complex_step_gradient
 
 # -- 2.12 Lipschitz continuity: the spectral norm by power iteration -----------------------------------------
-
-class _Scripted(np.random.Generator):
-    """A Generator that returns given arrays, in order, from the methods named: it feeds an exercise's explicit
-    random inputs (a start vector, indices, uniforms) to a book function that draws them from ``rng``."""
-
-    def __init__(self, **draws):
-        super().__init__(np.random.PCG64(0))
-        self._draws = {name: [np.array(v) for v in values] for name, values in draws.items()}
-
-    def _next(self, name):
-        return self._draws[name].pop(0).copy()
-
-    def standard_normal(self, *args, **kwargs):
-        return self._next("standard_normal")
-
-    def integers(self, *args, **kwargs):
-        return self._next("integers")
-
-    def random(self, *args, **kwargs):
-        return self._next("random")
-
 
 def _power_norm_closed_form(W, v0, n_iter):
     """a closed form through numpy.linalg.svd"""
@@ -125,7 +106,7 @@ def power_spectral_norm(W, v0, n_iter):
         ``||W v||`` for the unit vector ``v`` after the ``n_iter`` updates; 0.0 if ``W v`` becomes exactly
         zero on the way (``v0`` in the null space).
     """
-    return _optim.spectral_norm(W, n_iter=n_iter, rng=_Scripted(standard_normal=[np.asarray(v0, float)]))
+    return _optim.spectral_norm(W, n_iter=n_iter, rng=Replay(standard_normal=[np.asarray(v0, float)]))
 
 
 # -- 2.13 Jensen's inequality: log-sum-exp without overflow ---------------------------------------------------
@@ -270,7 +251,7 @@ def smote_points(X_min, k, base, pick, gap):
     X = np.vstack([X_min, np.zeros((m + n_new, X_min.shape[1]))])   # a majority class with m + n_new rows
     y = np.r_[np.ones(m), np.zeros(m + n_new)]
     res = _imb.smote(X, y, k=k, ratio=1.0,
-                     rng=_Scripted(integers=[base, np.asarray(pick, int)], random=[np.asarray(gap, float)]))
+                     rng=Replay(integers=[base, np.asarray(pick, int)], random=[np.asarray(gap, float)]))
     return res.X[len(y):]
 
 
@@ -849,9 +830,7 @@ def _logistic_complex_step(beta, X, y, C):
         z = A @ b
         return np.mean(_softplus_any(z) - y * z) + lam / 2 * (b[1:] @ b[1:])
 
-    h = 1e-30                                               # Im f(b + i h e_k) / h = df/db_k to round-off
-    grad = np.array([J(beta + 1j * h * e).imag / h for e in np.eye(len(beta))])
-    return float(J(beta.astype(complex)).real), grad
+    return float(J(beta.astype(complex)).real), complex_step_gradient(J, beta)
 
 
 def _logistic_inputs(rng, size):
@@ -1608,14 +1587,7 @@ def _smoothed_xent_complex_step(logits, labels, eps):
         log_soft = Zc - m - np.log(np.exp(Zc - m).sum(axis=1, keepdims=True))
         return -(q * log_soft).sum() / n
 
-    h = 1e-30
-    grad = np.empty((n, K))
-    for i in range(n):
-        for k in range(K):
-            E = np.zeros((n, K), complex)
-            E[i, k] = 1j * h
-            grad[i, k] = L(Z + E).imag / h
-    return float(L(Z.astype(complex)).real), grad
+    return float(L(Z.astype(complex)).real), complex_step_gradient(L, Z)
 
 
 def _smoothed_xent_inputs(rng, size):

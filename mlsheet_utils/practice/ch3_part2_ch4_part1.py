@@ -28,6 +28,7 @@ from mlsheet_utils.algorithms.nn import optimizers as _optim
 from mlsheet_utils.algorithms.nn import propagation as _prop
 from mlsheet_utils.algorithms.nn import train as _train
 from mlsheet_utils.checks.practice import as_exercise, compare
+from mlsheet_utils.practice._support import Replay, complex_step_gradient, complex_step_gradients
 
 # -- 3.20 feature scaling ---------------------------------------------------------------------------------------
 
@@ -832,15 +833,7 @@ def _mlp_loss(X, Y, W1, b1, W2, b2):
 def _mlp_complex_step(X, Y, W1, b1, W2, b2):
     """complex-step differentiation of the loss (exact to round-off)"""
     params = [np.asarray(p, float) for p in (W1, b1, W2, b2)]
-    h = 1e-30
-    grads = []
-    for k, p in enumerate(params):
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            bumped = [q.astype(complex) for q in params]
-            bumped[k][idx] += 1j * h
-            g[idx] = _mlp_loss(X, Y, *bumped).imag / h
-        grads.append(g)
+    grads = complex_step_gradients(lambda *bumped: _mlp_loss(X, Y, *bumped), params)
     return (float(_mlp_loss(X, Y, *params)), *grads)
 
 
@@ -1049,19 +1042,15 @@ def adam_steps(theta0, grads, lr, b1, b2, eps):
 def _jac_complex_step(x, Ws, bs):
     """complex-step differentiation of each prefix of the stack"""
     x = np.asarray(x, float)
-    n, h = x.size, 1e-30
-    out = []
-    for k in range(len(Ws) + 1):
-        J = np.zeros((n, n))
-        for j in range(n):
-            z = x.astype(complex)
-            z[j] += 1j * h
-            for W, b in zip(Ws[:k], bs[:k]):
-                z = np.tanh(z @ W + b)
-            J[j] = z.imag / h                          # row j: d h_k / d x_j
-        out.append(J)
-    J = np.array(out)
-    return J, (J ** 2).sum(axis=(1, 2)) / n
+
+    def prefix(z, k):
+        for W, b in zip(Ws[:k], bs[:k]):
+            z = np.tanh(z @ W + b)
+        return z
+
+    # row j of J_k: d h_k / d x_j (the transpose of complex_step_gradient's d out_i / d x_j layout)
+    J = np.array([complex_step_gradient(lambda z, k=k: prefix(z, k), x).T for k in range(len(Ws) + 1)])
+    return J, (J ** 2).sum(axis=(1, 2)) / x.size
 
 
 def _jac_inputs(rng, size):
@@ -1434,10 +1423,8 @@ def _focal_complex_step(z, t, gamma, alpha):
     """the definition entry by entry, differentiated by complex step"""
     z, t = np.asarray(z, float), np.asarray(t, float)
     vals = np.array([_focal_scalar(zi, ti, gamma, alpha) for zi, ti in zip(z.ravel(), t.ravel())])
-    h = 1e-30
-    grads = np.array([_focal_scalar(complex(zi, h), ti, gamma, alpha).imag / h for zi, ti in zip(z.ravel(),
-                                                                                               t.ravel())])
-    return float(vals.mean()), grads.reshape(z.shape) / z.size
+    grad = complex_step_gradient(lambda zc: _focal_scalar(zc, t, gamma, alpha).sum(), z)
+    return float(vals.mean()), grad / z.size
 
 
 def _focal_inputs(rng, size):
@@ -1568,15 +1555,7 @@ def _layernorm_complex_step(x, gamma, beta, dy, eps):
         return (x - mu) / np.sqrt(var + eps) * gamma + beta
 
     x, gamma, beta, dy = (np.asarray(a, float) for a in (x, gamma, beta, dy))
-    h = 1e-30
-    grads = []
-    for k, p in enumerate((x, gamma, beta)):
-        g = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            args = [x.astype(complex), gamma.astype(complex), beta.astype(complex)]
-            args[k][idx] += 1j * h
-            g[idx] = float(np.sum(forward(*args) * dy).imag / h)
-        grads.append(g)
+    grads = complex_step_gradients(lambda *args: np.sum(forward(*args) * dy), [x, gamma, beta])
     return (forward(x, gamma, beta), *grads)
 
 
@@ -1708,16 +1687,6 @@ def batchnorm_train_step(x, gamma, beta, running_mean, running_var, momentum, ep
 
 # -- 4.12 dropout -------------------------------------------------------------------------------------------------
 
-class _GivenUniforms:
-    """Stands in for a random generator whose ``random(shape)`` returns given uniforms."""
-
-    def __init__(self, u):
-        self.u = np.asarray(u, float)
-
-    def random(self, shape):
-        return self.u.reshape(shape)
-
-
 def _dropout_loops(x, u, rate, dy):
     """a loop over entries"""
     x, u, dy = (np.asarray(a, float) for a in (x, u, dy))
@@ -1773,5 +1742,5 @@ def inverted_dropout(x, u, rate, dy):
     dx : ndarray like x, the gradient with respect to x
     """
     layer = _layers.Dropout(rate)
-    y, cache = layer._forward(np.asarray(x, float), {}, _GivenUniforms(u), True)
+    y, cache = layer._forward(np.asarray(x, float), {}, Replay(random=[np.asarray(u, float)]), True)
     return y, layer._backward(np.asarray(dy, float), cache)[0]

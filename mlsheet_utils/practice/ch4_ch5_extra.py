@@ -13,9 +13,7 @@ from mlsheet_utils.algorithms import rl as _rl
 from mlsheet_utils.algorithms.nn import covariate_shift as _ics
 from mlsheet_utils.algorithms.nn import layers as _layers
 from mlsheet_utils.checks.practice import as_exercise
-
-_STEP = 1e-30           # complex-step size: no subtraction, so the derivative is exact to rounding
-
+from mlsheet_utils.practice._support import complex_step_gradient, softmax_policy_value
 
 # -- 4.45 Internal covariate shift: the shift of a layer's gradient when the layers below move -----------------
 
@@ -37,13 +35,15 @@ def _mlp_grad_complex_step(Ws, bs, X, y, which):
     out = {}
     for l_ in which:
         for kind, arrs in (("W", Ws), ("b", bs)):
-            base = np.asarray(arrs[l_], float)
-            n = base.size
-            pert = base[None].astype(complex) + 1j * _STEP * np.eye(n).reshape(n, *base.shape)
-            Wc = [np.broadcast_to(np.asarray(W, float), (n, *np.shape(W))) for W in Ws]
-            bc = [np.broadcast_to(np.asarray(b, float), (n, *np.shape(b))) for b in bs]
-            (Wc if kind == "W" else bc)[l_] = pert
-            out[kind, l_] = (_mlp_loss_batched(Wc, bc, X, y).imag / _STEP).reshape(base.shape)
+
+            def loss(pert, kind=kind, l_=l_):
+                n = len(pert)
+                Wc = [np.broadcast_to(np.asarray(W, float), (n, *np.shape(W))) for W in Ws]
+                bc = [np.broadcast_to(np.asarray(b, float), (n, *np.shape(b))) for b in bs]
+                (Wc if kind == "W" else bc)[l_] = pert
+                return _mlp_loss_batched(Wc, bc, X, y)
+
+            out[kind, l_] = complex_step_gradient(loss, arrs[l_], batched=True)
     return out
 
 
@@ -160,8 +160,7 @@ def _ig_complex_step(W1, b1, W2, b2, x, baseline, target, steps):
     total = np.zeros(d)
     for k in range(steps):
         point = base + (k + 0.5) / steps * (x - base)
-        Z = point[None, :] + 1j * _STEP * np.eye(d)             # one row per coordinate
-        total += _tanh_score(W1, b1, W2, b2, Z, target).imag / _STEP
+        total += complex_step_gradient(lambda Z: _tanh_score(W1, b1, W2, b2, Z, target), point, batched=True)
     return (x - base) * total / steps
 
 
@@ -256,22 +255,11 @@ def _aliased_pg_complex_step(P, R, gamma, theta, obs, start):
     """complex-step derivatives of the start value (scipy.linalg.solve)"""
     P, R, theta = (np.asarray(a, float) for a in (P, R, theta))
     obs = np.asarray(obs)
-    S = len(R)
 
-    def J(th):
-        phi = th[obs]                                            # each state's logits are its observation's
-        z = np.exp(phi - phi.real.max(1, keepdims=True))
-        pi = z / z.sum(1, keepdims=True)
-        P_pi = np.einsum("sa,sat->st", pi, P)
-        return scipy.linalg.solve(np.eye(S) - gamma * P_pi, (pi * R).sum(1))[start]
+    def J(th):                                                   # each state's logits are its observation's
+        return softmax_policy_value(P, R, gamma, th[obs], start, solve=scipy.linalg.solve)
 
-    grad = np.zeros_like(theta)
-    for o in range(theta.shape[0]):
-        for a in range(theta.shape[1]):
-            bumped = theta.astype(complex)
-            bumped[o, a] += 1j * _STEP
-            grad[o, a] = J(bumped).imag / _STEP
-    return float(J(theta.astype(complex)).real), grad
+    return float(J(theta.astype(complex)).real), complex_step_gradient(J, theta)
 
 
 def _aliased_pg_inputs(rng, size):

@@ -11,14 +11,13 @@ from mlsheet_utils.algorithms.nn import contrastive as _cl
 from mlsheet_utils.algorithms.nn import masking as _masking
 from mlsheet_utils.algorithms.nn import selfsupervised as _ss
 from mlsheet_utils.checks.practice import as_exercise
+from mlsheet_utils.practice._support import Replay, complex_step_gradient
 
 # -- 4.21 Contrastive learning: InfoNCE of two views and its gradients ----------------------------------------
 
 def _complex_step_infonce(z1, z2, tau):
     """complex-step derivatives of the definition"""
     z1, z2 = np.asarray(z1, float), np.asarray(z2, float)
-    n, d = z1.shape
-    h = 1e-30
 
     def loss(a, b):                      # a, b: (P, n, d) complex; the definition, batched over P perturbations
         ua = a / np.sqrt((a * a).sum(-1, keepdims=True))
@@ -27,11 +26,8 @@ def _complex_step_infonce(z1, z2, tau):
         diag = np.einsum("pii->pi", S)
         return (np.log(np.exp(S).sum(-1)) - diag).mean(-1)
 
-    bumps = (h * 1j * np.eye(n * d)).reshape(n * d, n, d)
-    base1 = np.broadcast_to(z1.astype(complex), bumps.shape)
-    base2 = np.broadcast_to(z2.astype(complex), bumps.shape)
-    g1 = (loss(base1 + bumps, base2).imag / h).reshape(n, d)
-    g2 = (loss(base1, base2 + bumps).imag / h).reshape(n, d)
+    g1 = complex_step_gradient(lambda a: loss(a, np.broadcast_to(z2.astype(complex), a.shape)), z1, batched=True)
+    g2 = complex_step_gradient(lambda b: loss(np.broadcast_to(z1.astype(complex), b.shape), b), z2, batched=True)
     value = float(loss(z1[None].astype(complex), z2[None].astype(complex)).real[0])
     return value, g1, g2
 
@@ -177,21 +173,6 @@ def infonce_scores(scores):
 
 # -- 4.21.2 Masked LM: BERT's 80/10/10 corruption ---------------------------------------------------------------
 
-class _GivenDraws(np.random.Generator):
-    """A Generator that hands out given uniforms (in order) and given random token ids."""
-
-    def __init__(self, uniforms, token_ids):
-        super().__init__(np.random.PCG64(0))
-        self._uniforms = [np.array(u, float) for u in uniforms]
-        self._ids = np.array(token_ids)
-
-    def random(self, size=None, dtype=np.float64, out=None):
-        return self._uniforms.pop(0)
-
-    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
-        return self._ids.copy()
-
-
 def _bert_loop(tokens, u_chosen, u_action, random_tokens, mask_id, rate, mask_share, random_share):
     """a loop over the positions"""
     flat = np.asarray(tokens).ravel().tolist()
@@ -282,7 +263,8 @@ def bert_corrupt(tokens, u_chosen, u_action, random_tokens, mask_id, rate=0.15, 
     """
     t = np.asarray(tokens)
     vocab = int(max(t.max(), np.max(random_tokens))) + 1
-    batch = _masking.bert_mask(t, max(vocab, 2), mask_id, _GivenDraws([u_chosen, u_action], random_tokens),
+    rng = Replay(random=[np.asarray(u_chosen, float), np.asarray(u_action, float)], integers=[random_tokens])
+    batch = _masking.bert_mask(t, max(vocab, 2), mask_id, rng,
                                rate=rate, mask_share=mask_share, random_share=random_share)
     return batch.inputs, batch.labels
 

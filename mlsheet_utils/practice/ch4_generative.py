@@ -14,6 +14,7 @@ from mlsheet_utils.algorithms.nn.layers import Linear as _Linear
 from mlsheet_utils.algorithms.nn.layers import Sequential as _Sequential
 from mlsheet_utils.algorithms.nn.losses import MeanSquaredError as _MSE
 from mlsheet_utils.checks.practice import as_exercise
+from mlsheet_utils.practice._support import Replay, complex_step_gradients
 
 # -- 4.22 Convolutional neural networks: a convolution layer's forward pass -----------------------------------
 
@@ -190,19 +191,6 @@ def iou_dice(pred, truth):
 
 # -- 4.24 Autoencoder: loss and gradients of a one-hidden-layer autoencoder -------------------------------------
 
-def _complex_step(f, arrays, h=1e-30):
-    """d f / d every entry of every array, by f(a + i h e) = f(a) + i h f'(a) + O(h^2): no cancellation."""
-    grads = []
-    for i, a in enumerate(arrays):
-        g = np.zeros(a.shape)
-        for idx in np.ndindex(*a.shape):
-            bumped = [b.astype(complex) for b in arrays]
-            bumped[i][idx] += 1j * h
-            g[idx] = f(*bumped).imag / h
-        grads.append(g)
-    return grads
-
-
 def _ae_complex_step(X, W1, b1, W2, b2):
     """complex-step derivatives of the loss"""
     X = np.asarray(X, float)
@@ -212,7 +200,7 @@ def _ae_complex_step(X, W1, b1, W2, b2):
         return (R * R).sum() / X.size                               # R * R, not |R|^2: stays analytic
 
     params = [np.asarray(a, float) for a in (W1, b1, W2, b2)]
-    return (float(loss(*params).real), *_complex_step(loss, params))
+    return (float(loss(*params).real), *complex_step_gradients(loss, params))
 
 
 def _ae_inputs(rng, size):
@@ -295,17 +283,6 @@ def autoencoder_grads(X, W1, b1, W2, b2):
 
 # -- 4.25 Variational autoencoders: the negative ELBO through the reparameterisation --------------------------
 
-class _GivenNormal(np.random.Generator):
-    """A Generator whose standard normal draw is a given array (so the book's VAE uses the given epsilon)."""
-
-    def __init__(self, eps):
-        super().__init__(np.random.PCG64(0))
-        self._eps = np.array(eps, float)
-
-    def standard_normal(self, size=None, dtype=np.float64, out=None):
-        return self._eps.copy()
-
-
 def _elbo_complex(x, mu, log_var, eps, W, b, beta, obs_var):
     """The mean negative ELBO written for complex arguments (the complex step differentiates it)."""
     z = mu + np.exp(log_var / 2) * eps
@@ -322,9 +299,8 @@ def _elbo_reference(x, mu, log_var, eps, W, b, beta, obs_var):
     nll = -stats.norm.logpdf(x, z @ W + b, np.sqrt(obs_var)).sum(1)
     cross_entropy = 0.5 * np.log(2 * np.pi) + (mu**2 + sigma**2) / 2     # -E_q log N(z; 0, 1), per coordinate
     kl = (cross_entropy - stats.norm.entropy(scale=sigma)).sum(1)
-    dmu, dlog_var = _complex_step(
-        lambda m, lv: _elbo_complex(x, m, lv, eps, W, b, beta, obs_var), [np.asarray(mu, float),
-                                                                           np.asarray(log_var, float)])
+    dmu, dlog_var = complex_step_gradients(lambda m, lv: _elbo_complex(x, m, lv, eps, W, b, beta, obs_var),
+                                           [mu, log_var])
     return float(np.mean(nll + beta * kl)), dmu, dlog_var
 
 
@@ -417,7 +393,8 @@ def vae_neg_elbo(x, mu, log_var, eps, W, b, beta, obs_var):
     model = _ae.VAE(_Sequential(_Linear(2 * k, 2 * k)), _Sequential(_Linear(k, d)), n_latent=k)
     params = {"encoder": [{"W": np.eye(2 * k), "b": np.zeros(2 * k)}],       # an identity encoder: h = [mu, log_var]
               "decoder": [{"W": W, "b": b}]}
-    pred, cache = model.forward(np.concatenate([mu, log_var], axis=1), params, rng=_GivenNormal(eps))
+    pred, cache = model.forward(np.concatenate([mu, log_var], axis=1), params,
+                                rng=Replay(standard_normal=[np.asarray(eps, float)]))
     loss_fn = _ae.NegativeELBO(beta=beta, obs_var=obs_var)
     loss, loss_cache = loss_fn.forward(pred, x)
     dh, _ = model.backward(loss_fn.backward(loss_cache), cache)
@@ -435,8 +412,7 @@ def _lora_reference(x, W0, b0, A, B, alpha, dy):
     def forward(x_, A_, B_):
         return x_ @ (W0 + s * (A_ @ B_)) + bias
 
-    dx, dA, dB = _complex_step(lambda x_, A_, B_: (dy * forward(x_, A_, B_)).sum(),
-                               [x, np.asarray(A, float), np.asarray(B, float)])
+    dx, dA, dB = complex_step_gradients(lambda x_, A_, B_: (dy * forward(x_, A_, B_)).sum(), [x, A, B])
     return forward(x, np.asarray(A, float), np.asarray(B, float)), dA, dB, dx
 
 
@@ -525,17 +501,6 @@ def lora_linear_pass(x, W0, b0, A, B, alpha, dy):
 
 # -- 4.27 Gumbel-softmax: a relaxed categorical draw from given uniforms ----------------------------------------
 
-class _GivenUniform(np.random.Generator):
-    """A Generator whose uniform draw is a given array (so the book's Gumbel noise comes from the given u)."""
-
-    def __init__(self, u):
-        super().__init__(np.random.PCG64(0))
-        self._u = np.array(u, float)
-
-    def uniform(self, low=0.0, high=1.0, size=None):
-        return self._u.copy()
-
-
 def _gumbel_scipy(logits, u, tau):
     """scipy.stats.gumbel_r.ppf and scipy.special.softmax"""
     z = np.asarray(logits, float) + stats.gumbel_r.ppf(u)
@@ -604,6 +569,6 @@ def gumbel_softmax_draw(logits, u, tau):
     index : ndarray of int, shape (n,)
         The argmax of logits + g per row (the hard sample; ties go to the lowest index).
     """
-    noise = _gumbel.gumbel_noise(np.shape(u), rng=_GivenUniform(u))
+    noise = _gumbel.gumbel_noise(np.shape(u), rng=Replay(uniform=[np.asarray(u, float)]))
     draw = _gumbel.gumbel_softmax(logits, tau, noise)
     return draw.soft, draw.index

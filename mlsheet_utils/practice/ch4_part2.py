@@ -16,6 +16,7 @@ from mlsheet_utils.algorithms.nn import sparse_attention as _sa
 from mlsheet_utils.algorithms.nn import transformer as _tf
 from mlsheet_utils.algorithms.nn import vit as _vit
 from mlsheet_utils.checks.practice import as_exercise
+from mlsheet_utils.practice._support import Replay, inverse_cdf
 
 # -- 4.13 Learning rates: linear warm-up then cosine decay ----------------------------------------------------
 
@@ -794,40 +795,17 @@ def window_global_mask(n, window, n_global, causal):
 
 # -- 4.19 Speculative decoding: one draft-and-verify round ----------------------------------------------------------
 
-class _ScriptedUniforms(np.random.Generator):
-    """A Generator that replays given uniforms, so the book's round is deterministic: scalar draws (the accept
-    tests) come from ``tests``, shaped draws (the inverse-CDF samples) from ``samples``, each in order."""
-
-    def __init__(self, tests, samples):
-        super().__init__(np.random.PCG64(0))
-        self._tests, self._samples = [float(u) for u in tests], [float(u) for u in samples]
-
-    def random(self, size=None, dtype=np.float64, out=None):
-        if size is None:
-            return self._tests.pop(0)
-        return np.full(size, self._samples.pop(0))
-
-
-def _inverse_cdf(probs, u):
-    total = 0.0
-    for k, pk in enumerate(probs):
-        total += pk
-        if u < total:
-            return k
-    return len(probs) - 1
-
-
 def _speculative_loop(p, q, u_draft, u_accept, u_final):
     """a loop over the rules of the round"""
     gamma = len(q)
-    drafted = [_inverse_cdf(q[j], u_draft[j]) for j in range(gamma)]
+    drafted = [inverse_cdf(q[j], u_draft[j]) for j in range(gamma)]
     for j, x in enumerate(drafted):
         if not u_accept[j] < min(1.0, p[j][x] / q[j][x]):
             leftover = [max(0.0, a - b) for a, b in zip(p[j], q[j])]
             total = sum(leftover)
-            fix = _inverse_cdf([v / total for v in leftover], u_final)
+            fix = inverse_cdf([v / total for v in leftover], u_final)
             return np.array(drafted[:j] + [fix]), j
-    return np.array(drafted + [_inverse_cdf(p[gamma], u_final)]), gamma
+    return np.array(drafted + [inverse_cdf(p[gamma], u_final)]), gamma
 
 
 def _speculative_inputs(rng, size):
@@ -899,7 +877,7 @@ def speculative_round(p, q, u_draft, u_accept, u_final):
     """
     gamma = len(q)
     steps = _decoding.speculative_step(lambda seq: p[len(seq) - 1], lambda seq: q[len(seq) - 1], (0,), gamma,
-                                       _ScriptedUniforms(u_accept, [*u_draft, u_final]))
+                                       Replay(random=[*u_draft, u_final], scalars={"random": u_accept}))
     return np.array(steps.tokens), steps.n_accepted
 
 

@@ -27,6 +27,7 @@ from mlsheet_utils.algorithms.nn import rbm as _rbm
 from mlsheet_utils.algorithms.nn import tying as _tying
 from mlsheet_utils.algorithms.probability import belief_propagation as _bp
 from mlsheet_utils.checks.practice import as_exercise
+from mlsheet_utils.practice._support import Replay, complex_step_gradient
 
 # -- 4.28 YOLO: greedy non-maximum suppression ------------------------------------------------------------------
 
@@ -489,17 +490,6 @@ def topk_route(logits, k, capacity):
 
 # -- 4.34 Stable diffusion: deterministic DDIM sampling --------------------------------------------------------
 
-class _FixedStart(np.random.Generator):
-    """A Generator whose standard normal draw is a given array (so the book's sampler starts from x_T)."""
-
-    def __init__(self, x):
-        super().__init__(np.random.PCG64(0))
-        self._x = np.array(x, float)
-
-    def standard_normal(self, size=None, dtype=np.float64, out=None):
-        return self._x.copy()
-
-
 def _gauss_eps(x, ab, mu, sigma):
     return np.sqrt(1 - ab) * (x - np.sqrt(ab) * mu) / (ab * sigma**2 + 1 - ab)
 
@@ -576,7 +566,7 @@ def ddim_gaussian(x_T, alpha_bar, n_steps, mu, sigma):
     """
     mu = np.asarray(mu, float)
     run = _diff.ddim_sample(lambda x, t: _gauss_eps(x, alpha_bar[t], mu, sigma), alpha_bar, len(x_T),
-                            np.shape(x_T)[1], n_steps, rng=_FixedStart(x_T))
+                            np.shape(x_T)[1], n_steps, rng=Replay(standard_normal=[np.asarray(x_T, float)]))
     return run.x[-1]
 
 
@@ -859,17 +849,6 @@ def oja_rule(X, w0, eta, epochs):
 
 # -- 4.39 Hopfield networks: asynchronous recall -------------------------------------------------------------------
 
-class _GivenOrders(np.random.Generator):
-    """A Generator whose successive permutations are given rows (so the book's recall visits units in them)."""
-
-    def __init__(self, orders):
-        super().__init__(np.random.PCG64(0))
-        self._orders = [np.array(o, int) for o in orders]
-
-    def permutation(self, x, axis=0):
-        return self._orders.pop(0)
-
-
 def _hopfield_loop(W, state, orders):
     """a loop over units with integer fields"""
     s = [int(x) for x in state]
@@ -939,7 +918,8 @@ def hopfield_sweeps(W, state, orders):
     ndarray, shape (N,), the state after all sweeps; unit i becomes ``sign(sum_j W[i, j] s[j])`` from the
     current state, and keeps its value when that sum is 0.
     """
-    res = _hf.hopfield_recall(W, state, max_sweeps=len(orders), track_energy=False, rng=_GivenOrders(orders))
+    res = _hf.hopfield_recall(W, state, max_sweeps=len(orders), track_energy=False,
+                              rng=Replay(permutation=np.asarray(orders, int)))
     return res.states[0]
 
 
@@ -1326,15 +1306,7 @@ def _rnn_loss(W_h, W_x, xs, R):
 def _rnn_complex_step(W_h, W_x, xs, R):
     """the complex-step derivative of the forward pass"""
     W_h = np.asarray(W_h, float)
-    H = len(W_h)
-    grad = np.zeros((H, H))
-    step = 1e-30
-    for i in range(H):
-        for j in range(H):
-            Wc = W_h.astype(complex)
-            Wc[i, j] += 1j * step
-            grad[i, j] = _rnn_loss(Wc, W_x, xs, R).imag / step
-    return float(_rnn_loss(W_h, W_x, xs, R)), grad
+    return float(_rnn_loss(W_h, W_x, xs, R)), complex_step_gradient(lambda W: _rnn_loss(W, W_x, xs, R), W_h)
 
 
 def _rnn_inputs(rng, size):

@@ -23,6 +23,7 @@ from mlsheet_utils.algorithms import trust_region as _tr
 from mlsheet_utils.algorithms.nn import dqn as _dqn
 from mlsheet_utils.checks.practice import as_exercise
 from mlsheet_utils.checks.practice import compare as _compare
+from mlsheet_utils.practice._support import Replay, complex_step_gradient, inverse_cdf, softmax_policy_value
 
 # -- shared helpers -------------------------------------------------------------------------------------------
 
@@ -129,22 +130,11 @@ def bellman_policy_value(P, R, gamma, policy):
 def _softmax_pg_complex_step(P, R, gamma, theta, start):
     """complex-step derivatives of the objective (scipy.linalg.solve)"""
     P, R, theta = (np.asarray(x, float) for x in (P, R, theta))
-    S, A = R.shape
 
     def J(th):
-        z = np.exp(th - th.real.max(1, keepdims=True))
-        pi = z / z.sum(1, keepdims=True)
-        P_pi = (pi[:, :, None] * P).sum(1)
-        return scipy.linalg.solve(np.eye(S) - gamma * P_pi, (pi * R).sum(1))[start]
+        return softmax_policy_value(P, R, gamma, th, start, solve=scipy.linalg.solve)
 
-    h = 1e-30
-    grad = np.zeros((S, A))
-    for s in range(S):
-        for a in range(A):
-            bumped = theta.astype(complex)
-            bumped[s, a] += 1j * h
-            grad[s, a] = J(bumped).imag / h
-    return float(J(theta.astype(complex)).real), grad
+    return float(J(theta.astype(complex)).real), complex_step_gradient(J, theta)
 
 
 def _softmax_pg_inputs(rng, size):
@@ -836,13 +826,7 @@ def _reinforce_complex_step(theta, states, actions, rewards, gamma, baseline):
         logp = logp - np.log(np.exp(logp).sum(1, keepdims=True))
         return sum(w[t] * logp[states[t], actions[t]] for t in range(T))
 
-    h = 1e-30
-    grad = np.zeros_like(theta)
-    for idx in np.ndindex(*theta.shape):
-        bumped = theta.astype(complex)
-        bumped[idx] += 1j * h
-        grad[idx] = surrogate(bumped).imag / h
-    return grad
+    return complex_step_gradient(surrogate, theta)
 
 
 def _reinforce_inputs(rng, size):
@@ -1075,29 +1059,10 @@ def dqn_td_targets(q_next_target, rewards, dones, gamma, double):
 
 # -- 5.16 Actor-critic: one episode of one-step actor-critic --------------------------------------------------
 
-class _Uniforms(np.random.Generator):
-    """A Generator whose ``random()`` returns the given numbers in turn."""
-
-    def __init__(self, uniforms):
-        super().__init__(np.random.PCG64(0))
-        self._next = iter(np.asarray(uniforms, float).tolist()).__next__
-
-    def random(self, *args, **kwargs):
-        return self._next()
-
-
 def _actor_critic_loops(P, R, terminal, gamma, alpha_actor, alpha_critic, theta0, V0, uniforms):
     """a loop over the update rules (inverse-cdf sampling by hand)"""
     theta, V = np.array(theta0, float), np.array(V0, float)
     S, A = theta.shape
-
-    def inverse_cdf(probs, u):
-        acc = 0.0
-        for i, p in enumerate(probs):
-            acc += p
-            if u < acc:
-                return i
-        return len(probs) - 1
 
     s, discount = 0, 1.0
     for k in range(len(uniforms) // 2):
@@ -1199,8 +1164,9 @@ def one_step_actor_critic_run(P, R, terminal, gamma, alpha_actor, alpha_critic, 
     V : ndarray, shape (S,)
     """
     mdp = _rl.MDP(np.asarray(P, float), np.asarray(R, float), np.asarray(terminal, bool), gamma, 0)
-    run = _ac.one_step_actor_critic(mdp, alpha_actor, alpha_critic, episodes=1, rng=_Uniforms(uniforms),
-                                    max_steps=len(uniforms) // 2, theta_init=theta0, v_init=V0)
+    run = _ac.one_step_actor_critic(mdp, alpha_actor, alpha_critic, episodes=1,
+                                    rng=Replay(random=np.asarray(uniforms, float)), max_steps=len(uniforms) // 2,
+                                    theta_init=theta0, v_init=V0)
     return run.theta, run.V
 
 
@@ -1470,13 +1436,7 @@ def _dpo_complex_step(logits, reference, winners, losers, beta):
         implicit = beta * (log_pi - log_ref)
         return sum(np.log(1 + np.exp(-(implicit[w] - implicit[l]))) for w, l in zip(winners, losers)) / len(winners)
 
-    h = 1e-30
-    grad = np.zeros_like(logits)
-    for k in range(len(logits)):
-        bumped = logits.astype(complex)
-        bumped[k] += 1j * h
-        grad[k] = loss(bumped).imag / h
-    return float(loss(logits.astype(complex)).real), grad
+    return float(loss(logits.astype(complex)).real), complex_step_gradient(loss, logits)
 
 
 def _dpo_inputs(rng, size):
