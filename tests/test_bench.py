@@ -97,3 +97,14 @@ def test_performance_tables_keep_their_columns():
             assert len(widths) == 1, rows                    # every row has as many cells as the header
     assert "Orthogonality \\| normality" in text and "| 9.1 | a \\| b | 9 |" in text
     assert "size | ours (ms) | reference (ms) | ratio | size" not in text
+
+
+def test_practice_checks_are_timed_and_tabled():
+    rows = bench.time_practice({"3.23.1"})
+    assert [r["section"] for r in rows] == ["3.23.1"] and rows[0]["passed"] and rows[0]["ms"] > 0
+    results = _fake_results()
+    results["practice"] = [dict(rows[0], ms=700.0)]
+    results["summary"] = bench.summarize(results)
+    text = bench.markdown(results)
+    assert "| slowest practice check | 700.0 ms | < 500 ms | **missed** |" in text
+    assert "| 3.23.1 | `lloyd` |" in text

@@ -8,7 +8,9 @@ other's timings):
    (:mod:`mlsheet_utils.tools.probe`, its compute cache cleared) over each control's range (``POINTS`` evenly
    spaced values per control, the others at their defaults); median, 95th percentile and maximum per widget, in
    milliseconds;
-3. **implementation vs reference**: every pair of :mod:`mlsheet_utils.tools.speed` whose page was run is timed
+3. **practice checks**: each run page's exercise (:mod:`mlsheet_utils.practice`) judged on the book's own
+   solution, best of three, as a reader's ``practice.check`` call would take;
+4. **implementation vs reference**: every pair of :mod:`mlsheet_utils.tools.speed` whose page was run is timed
    in this process on the check's input size and on a larger one (best of several repeats), with the ratio
    ours / reference and the largest absolute difference.
 
@@ -42,7 +44,7 @@ POINTS = 9
 
 #: Targets of the performance issue (reported, never asserted).
 TARGETS = {"median_notebook_s": 3.0, "slowest_notebook_s": 10.0, "widget_p95_ms": 50.0,
-           "widget_max_ms": 100.0, "ratio_large": 5.0}
+           "widget_max_ms": 100.0, "ratio_large": 5.0, "practice_check_ms": 500.0}
 
 IMPORTS = """
 import numpy, scipy, scipy.stats, sklearn, sympy, matplotlib, ipywidgets
@@ -150,9 +152,28 @@ def run(paths: list[Path] | None = None, points: int = POINTS) -> dict:
     for pair in all_pairs():
         if pair.section in wanted:
             results["pairs"].append(time_pair(pair))
+    results["practice"] = time_practice(wanted)
     results["total_s"] = time.perf_counter() - started
     results["summary"] = summarize(results)
     return results
+
+
+def time_practice(sections) -> list[dict]:
+    """Each exercise of ``sections`` checked on the book's solution: best of three, in milliseconds."""
+    import warnings
+
+    from mlsheet_utils import practice
+
+    rows = []
+    for section, ex in practice.exercises().items():
+        if section not in sections:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            best, report = _best(ex.check, (ex.solution,), budget=2.0, repeats=3)
+        rows.append({"section": section, "name": ex.name, "ms": best * 1e3,
+                     "cases": sum(r.cases for r in report.rows), "passed": report.passed})
+    return rows
 
 
 def summarize(results: dict) -> dict:
@@ -170,6 +191,10 @@ def summarize(results: dict) -> dict:
         "widget_max_ms": max((w["max_ms"] for w in widgets), default=None),
         "pairs": len(pairs),
         "pairs_over_ratio": slow_pairs,
+        "practice": len(results.get("practice", [])),
+        "practice_median_ms": statistics.median(p["ms"] for p in results["practice"])
+        if results.get("practice") else None,
+        "practice_max_ms": max((p["ms"] for p in results.get("practice", [])), default=None),
     }
 
 
@@ -208,6 +233,8 @@ def markdown(results: dict) -> str:
         f"{verdict(s['widget_p95_ms'], t['widget_p95_ms'])} |",
         f"| slowest widget update | {_fmt(s['widget_max_ms'])} ms | < {t['widget_max_ms']} ms | "
         f"{verdict(s['widget_max_ms'], t['widget_max_ms'])} |",
+        f"| slowest practice check | {_fmt(s.get('practice_max_ms'))} ms | < {t['practice_check_ms']:.0f} ms | "
+        f"{verdict(s.get('practice_max_ms'), t['practice_check_ms'])} |",
         "",
         "## Notebooks",
         "",
@@ -224,6 +251,13 @@ def markdown(results: dict) -> str:
             else:
                 lines.append(head + f"| {w['updates']} | {w['median_ms']:.1f} | {w['p95_ms']:.1f} | "
                              f"{w['max_ms']:.1f} |")
+    practice_rows = sorted(results.get("practice", []), key=lambda p: -p["ms"])
+    if practice_rows:
+        lines += ["", "## Practice checks", "",
+                  f"`practice.check` on the book's own solution, best of three: median "
+                  f"{_fmt(s['practice_median_ms'])} ms over {len(practice_rows)} exercises. The ten slowest:", "",
+                  "| section | exercise | cases | ms |", "|---|---|---|---|"]
+        lines += [f"| {p['section']} | `{p['name']}` | {p['cases']} | {p['ms']:.1f} |" for p in practice_rows[:10]]
     pairs = results.get("pairs", [])
     lines += ["", "## Implementations against their references", "",
               "Best of several runs; ratio = ours / reference, on the input size the notebook's check uses "
