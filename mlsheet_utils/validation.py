@@ -84,3 +84,23 @@ def check_random_state(rng) -> np.random.Generator:
     if rng < 0:
         raise ValueError(f"rng must be a non-negative int seed or a numpy.random.Generator, got {rng!r}")
     return np.random.default_rng(int(rng))
+
+
+def check_callable(f, name: str):
+    """Check that ``f`` can be called (a function, a frozen distribution's method, a lambda) and return it."""
+    if not callable(f):
+        raise ValueError(f"{name} must be callable, got {type(f).__name__} {f!r:.60}")
+    return f
+
+
+def check_probabilities(p, name: str, *, axis: int = -1, atol: float = 1e-9, ndim: int | None = None) -> np.ndarray:
+    """Convert ``p`` and check that it holds probability vectors along ``axis``: finite, non-negative, summing
+    to 1 within ``atol``. Returns the array."""
+    arr = as_array(p, name, ndim=ndim)
+    if np.any(arr < 0):
+        raise ValueError(f"{name} must hold non-negative probabilities, got a minimum of {arr.min():.6g}")
+    sums = arr.sum(axis=axis)
+    if not np.allclose(sums, 1.0, rtol=0.0, atol=atol):
+        worst = float(np.ravel(sums)[np.argmax(np.abs(np.ravel(sums) - 1.0))])
+        raise ValueError(f"{name} must sum to 1 along axis {axis}, got a sum of {worst:.6g}")
+    return arr

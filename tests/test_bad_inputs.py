@@ -68,3 +68,33 @@ def test_special_values_stay_allowed():
     assert policy_gradient.discounted_returns([], 0.9).shape == (0,)
     S = bias_variance.ridge_smoother(np.empty((4, 0)), np.empty((2, 0)), 1.0)     # intercept only: the mean
     np.testing.assert_allclose(S, np.full((2, 4), 0.25))
+
+
+def test_callables_and_probability_vectors_are_named():
+    with pytest.raises(ValueError, match="f must be callable, got NoneType None"):
+        validation.check_callable(None, "f")
+    assert validation.check_callable(len, "f") is len
+    with pytest.raises(ValueError, match="p must sum to 1 along axis -1, got a sum of 0.5"):
+        validation.check_probabilities([0.25, 0.25], "p")
+    with pytest.raises(ValueError, match="p must hold non-negative probabilities, got a minimum of -0.5"):
+        validation.check_probabilities([-0.5, 1.5], "p")
+    with pytest.raises(ValueError, match=r"p contains NaN"):
+        validation.check_probabilities([np.nan, 1.0], "p")
+    np.testing.assert_array_equal(validation.check_probabilities([[0.5, 0.5], [1.0, 0.0]], "p"),
+                                  [[0.5, 0.5], [1.0, 0.0]])
+
+
+def test_the_contract_tests_found_these():
+    """Found by tests/test_contracts.py: a negative-definite X with a positive determinant, and callables."""
+    with pytest.raises(ValueError, match="X must be positive definite"):
+        distributions.wishart_logpdf(-np.eye(2), np.eye(2), 3.0)           # det(-I) = +1
+    with pytest.raises(ValueError, match="y contains NaN"):
+        distributions.pushforward_pdf([np.nan], lambda x: x, [(np.sqrt, np.sqrt)])
+    with pytest.raises(ValueError, match="pdf_x must be callable"):
+        distributions.pushforward_pdf([1.0], None, [(np.sqrt, np.sqrt)])
+    with pytest.raises(ValueError, match="rv must be callable"):
+        distributions.finite_law(None, {0: 1.0})
+    with pytest.raises(ValueError, match="parts must be a list"):
+        distributions.mixture_pdf([0.0], [1.0], None)
+    with pytest.raises(ValueError, match="p must sum to 1"):
+        divergences.hellinger([0.25, 0.25], [0.5, 0.5])

@@ -38,7 +38,7 @@ import numpy as np
 from scipy import linalg as sla
 from scipy import special
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_callable, check_float, check_int, check_random_state
 
 LOG_2PI = math.log(2.0 * math.pi)
 
@@ -332,9 +332,11 @@ def wishart_logpdf(X, V, nu: float) -> np.ndarray:
         raise ValueError(f"X must have shape ({d}, {d}) or (m, {d}, {d}), got {X.shape}")
     if not np.allclose(Xs, np.swapaxes(Xs, 1, 2), rtol=1e-10, atol=1e-12):
         raise ValueError("X must be symmetric")
-    sign, logdet_x = np.linalg.slogdet(Xs)
-    if np.any(sign <= 0):
-        raise ValueError("X must be positive definite")
+    try:                    # a positive determinant is not enough: -I in even dimension has det +1
+        chol_x = np.linalg.cholesky(Xs)
+    except np.linalg.LinAlgError:
+        raise ValueError("X must be positive definite (it has no Cholesky factor)") from None
+    logdet_x = 2.0 * np.log(np.diagonal(chol_x, axis1=1, axis2=2)).sum(axis=1)
     Vinv = sla.cho_solve((L, True), np.eye(d))
     trace = np.einsum("ij,mji->m", Vinv, Xs)
     logdet_v = 2.0 * np.log(np.diag(L)).sum()
@@ -626,8 +628,9 @@ def pushforward_pdf(y, pdf_x: Callable, branches) -> np.ndarray:
     -------
     ndarray shaped like ``y``
     """
-    y = as_array(y, "y", finite=False)
-    branches = list(branches)
+    y = _x(y, "y")
+    check_callable(pdf_x, "pdf_x")
+    branches = list(branches) if isinstance(branches, (list, tuple)) else None
     if not branches or not all(isinstance(b, tuple) and len(b) == 2 and all(callable(f) for f in b)
                                for b in branches):
         raise ValueError("branches must list at least one (inverse, derivative) pair of callables")
@@ -698,8 +701,9 @@ def finite_law(rv: Callable, pmf: Mapping) -> dict:
     -------
     dict of value -> probability, in the order the values are first met; values of probability 0 are left out.
     """
-    if not pmf:
-        raise ValueError("pmf must hold at least one outcome")
+    check_callable(rv, "rv")
+    if not isinstance(pmf, Mapping) or not pmf:
+        raise ValueError(f"pmf must be a non-empty mapping of outcome -> probability, got {pmf!r:.60}")
     probs = list(pmf.values())
     if any(p < 0 for p in probs) or abs(sum(probs) - 1) > 1e-9:
         raise ValueError(f"pmf must hold non-negative probabilities summing to 1, got sum {float(sum(probs)):.6g}")
@@ -717,6 +721,8 @@ def _mixture(weights, parts) -> tuple[np.ndarray, list]:
     w = as_array(weights, "weights", ndim=1)
     if w.size == 0 or np.any(w < 0) or not np.isclose(w.sum(), 1.0, rtol=0.0, atol=1e-9):
         raise ValueError(f"weights must be non-empty, non-negative and sum to 1, got {weights!r}")
+    if not isinstance(parts, (list, tuple)):
+        raise ValueError(f"parts must be a list of distributions, one per weight, got {type(parts).__name__}")
     parts = list(parts)
     if len(parts) != w.size:
         raise ValueError(f"parts must hold one distribution per weight ({w.size}), got {len(parts)}")

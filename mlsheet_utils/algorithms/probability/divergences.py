@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_float, check_int, check_probabilities, check_random_state
 
 
 def kl_gaussian(mu1, sigma1, mu2, sigma2):
@@ -179,7 +179,5 @@ def kl_monte_carlo(sample_p: Callable, logpdf_p: Callable, logpdf_q: Callable, n
 def hellinger(p, q) -> np.ndarray:
     r"""Hellinger distance between probability vectors along the last axis,
     :math:`\tfrac{1}{\sqrt 2}\lVert\sqrt p - \sqrt q\rVert_2 \in [0, 1]`; broadcasts."""
-    p, q = as_array(p, "p"), as_array(q, "q")
-    if np.any(p < 0) or np.any(q < 0):
-        raise ValueError("p and q must be non-negative")
+    p, q = check_probabilities(p, "p"), check_probabilities(q, "q")
     return np.sqrt(((np.sqrt(p) - np.sqrt(q)) ** 2).sum(-1) / 2)

@@ -1,0 +1,57 @@
+"""Count what the declared public functions do with bad input: ``python tests/contracts/audit.py``.
+
+One valid draw per declared function (seeded), then every bad value of every argument: each call is answered
+with a clear error (a ``ValueError`` naming the argument), an unclear one (a ``ValueError`` naming no argument),
+a foreign exception, or silently. Prints the counts and every call that was not answered clearly.
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.contracts import registry  # noqa: E402
+from tests.test_contracts import classify  # noqa: E402
+
+
+def _one_valid_call(decl):
+    seen = []
+
+    @settings(max_examples=20, derandomize=True, database=None, deadline=None)
+    @given(st.data())
+    def one(data):
+        dims = decl.draw_dims(data.draw)
+        args = decl.draw_valid(data.draw, dims)
+        assume(decl.where is None or decl.where(args))
+        seen.append((dims, args))
+
+    one()
+    return seen[0]
+
+
+def audit() -> tuple[collections.Counter, list[str]]:
+    counts, problems = collections.Counter(), []
+    for name, decl in sorted(registry.load().items()):
+        dims, args = _one_valid_call(decl)
+        for arg in decl.kinds:
+            for label, value in decl.bad_values(arg, dims, args):
+                verdict, detail = classify(decl, {**args, arg: value}, arg)
+                counts[verdict] += 1
+                if verdict != "clear":
+                    problems.append(f"{name}: {arg} {label}: {verdict}: {detail}")
+    return counts, problems
+
+
+if __name__ == "__main__":
+    counts, problems = audit()
+    total = sum(counts.values())
+    print(f"{len(registry.REGISTRY)} functions, {total} bad calls: " +
+          ", ".join(f"{counts[k]} {k}" for k in ("clear", "unclear", "foreign", "silent")))
+    for line in problems:
+        print("  " + line)

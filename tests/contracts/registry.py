@@ -1,0 +1,102 @@
+"""The registry: one declaration per public function, giving each argument a kind.
+
+``declare(func, X=Array(("n", "d")), k=Int(1, "n"), rng=Rng())`` registers ``func``. Options:
+
+- ``dims={"n": (2, 8)}``: the range of a shape symbol (default :data:`kinds.DEFAULT_DIMS`);
+- ``finite=True``: every number in a valid call's answer must be finite (``False`` where -inf or NaN is the
+  documented answer, such as a log-density outside the support);
+- ``where=f(args) -> bool``: a condition a valid draw must meet beyond its kinds (``hypothesis.assume``);
+- ``relations=[(arg, label, f(args) -> value)]``: bad values that break a relation between arguments
+  (``("high", "equal to low", lambda a: a["low"])``), tried like the kinds' own bad values.
+
+Arguments with defaults may be left out: they keep their default in every call. Modules listed in
+:data:`COVERED` must declare *every* public function; ``tests/test_contracts.py`` fails on one that does not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import pkgutil
+from typing import Any, Callable
+
+from tests.contracts.kinds import DEFAULT_DIMS, Kind
+
+
+@dataclasses.dataclass(frozen=True)
+class Declaration:
+    func: Callable
+    kinds: dict[str, Kind]
+    dims: dict[str, tuple[int, int]]
+    finite: bool
+    where: Callable[[dict], bool] | None
+    relations: tuple = ()
+
+    def bad_values(self, arg: str, dims: dict, args: dict) -> list:
+        """The wrong values of ``arg``: its kind's, and those breaking a declared relation."""
+        return self.kinds[arg].bad(dims) + [(label, f(args)) for a, label, f in self.relations if a == arg]
+
+    @property
+    def name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+    def shared(self) -> set[str]:
+        counts: dict[str, int] = {}
+        for kind in self.kinds.values():
+            for sym in kind.shape_symbols():
+                counts[sym] = counts.get(sym, 0) + 1
+        return {s for s, c in counts.items() if c > 1}
+
+    def draw_dims(self, draw) -> dict:
+        from hypothesis import strategies as st
+
+        symbols = set().union(*(k.shape_symbols() for k in self.kinds.values())) | set(self.dims)
+        dims = {s: draw(st.integers(*self.dims.get(s, DEFAULT_DIMS))) for s in sorted(symbols)}
+        dims["_shared"] = self.shared()
+        return dims
+
+    def draw_valid(self, draw, dims) -> dict[str, Any]:
+        return {name: kind.valid(draw, dims) for name, kind in self.kinds.items()}
+
+
+REGISTRY: dict[str, Declaration] = {}
+
+
+def declare(func: Callable, *, dims=None, finite: bool = True, where=None, relations=(), **kinds: Kind) -> Callable:
+    params = inspect.signature(func).parameters
+    unknown = set(kinds) - set(params)
+    if unknown:
+        raise TypeError(f"declare({func.__qualname__}): no parameters {sorted(unknown)}")
+    missing = [n for n, p in params.items() if p.default is inspect.Parameter.empty
+               and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n not in kinds]
+    if missing:
+        raise TypeError(f"declare({func.__qualname__}): required parameters {missing} have no kind")
+    decl = Declaration(func, dict(kinds), dict(dims or {}), finite, where, tuple(relations))
+    if decl.name in REGISTRY:
+        raise TypeError(f"{decl.name} is declared twice")
+    REGISTRY[decl.name] = decl
+    return func
+
+
+#: Modules whose every public function must be declared (grows until it is the whole package).
+COVERED: tuple[str, ...] = (
+    "mlsheet_utils.algorithms.probability.distributions",
+    "mlsheet_utils.algorithms.probability.divergences",
+)
+
+
+def load() -> dict[str, Declaration]:
+    """Import every ``decl_*`` module of this package (each calls :func:`declare`) and return the registry."""
+    import tests.contracts as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name.startswith("decl_"):
+            importlib.import_module(f"tests.contracts.{info.name}")
+    return REGISTRY
+
+
+def public_functions(module_name: str) -> list[str]:
+    module = importlib.import_module(module_name)
+    return [f"{module_name}.{name}" for name, obj in vars(module).items()
+            if inspect.isfunction(obj) and obj.__module__ == module_name and not name.startswith("_")]

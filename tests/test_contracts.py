@@ -1,0 +1,114 @@
+"""Bad input never passes silently (issue #21): property tests drawn from the registry of argument kinds.
+
+For every declared public function (``tests/contracts``):
+
+- **valid calls** drawn from its kinds (Hypothesis) must return, with every number finite unless the declaration
+  says a non-finite answer is documented;
+- **bad calls**: each argument in turn replaced by each value its kind calls wrong (the others valid) must raise
+  a ``ValueError`` whose message names that argument. A foreign exception, a silent answer, or a message that
+  blames no argument fails the test.
+
+A module listed in ``registry.COVERED`` must declare every public function it has.
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tests.contracts import registry
+
+DECLARED = registry.load()
+SETTINGS = settings(max_examples=12, derandomize=True, database=None, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+
+
+def _numbers(value):
+    """Every number inside an answer (arrays, tuples, named tuples, dataclasses, dicts)."""
+    import dataclasses
+
+    if isinstance(value, (bool, np.bool_)):
+        return
+    if isinstance(value, numbers.Number):
+        yield complex(value)
+    elif isinstance(value, np.ndarray):
+        if value.dtype.kind in "biufc":
+            yield from value.astype(complex).ravel()
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            yield from _numbers(getattr(value, f.name))
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _numbers(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
+
+
+def classify(decl, args: dict, arg: str) -> tuple[str, str]:
+    """Call with one bad argument; the verdict is ``clear`` (a ValueError naming ``arg``), ``unclear`` (a
+    ValueError naming no argument), ``foreign`` (another exception) or ``silent`` (an answer)."""
+    try:
+        out = decl.func(**args)
+    except ValueError as exc:
+        msg = str(exc)
+        return ("clear" if re.search(rf"\b{re.escape(arg)}\b", msg) else "unclear"), msg
+    except Exception as exc:                                       # noqa: BLE001 - that is the finding
+        return "foreign", f"{type(exc).__name__}: {exc}"
+    return "silent", f"returned {str(out)[:80]}"
+
+
+@pytest.mark.parametrize("name", sorted(DECLARED))
+def test_valid_calls_return_finite_answers(name):
+    decl = DECLARED[name]
+
+    @SETTINGS
+    @given(st.data())
+    def run(data):
+        dims = decl.draw_dims(data.draw)
+        args = decl.draw_valid(data.draw, dims)
+        if decl.where is not None:
+            assume(decl.where(args))
+        out = decl.func(**args)
+        if decl.finite:
+            bad = [z for z in _numbers(out) if not np.isfinite(z)]
+            assert not bad, f"{name}({args}) returned non-finite numbers: {bad[:3]}"
+
+    run()
+
+
+def _bad_cases():
+    for name in sorted(DECLARED):
+        for arg in DECLARED[name].kinds:
+            yield pytest.param(name, arg, id=f"{name.rsplit('.', 1)[1]}-{arg}")
+
+
+@pytest.mark.parametrize("name, arg", list(_bad_cases()))
+def test_each_bad_argument_is_named_in_a_value_error(name, arg):
+    decl = DECLARED[name]
+
+    @SETTINGS
+    @given(st.data())
+    def run(data):
+        dims = decl.draw_dims(data.draw)
+        args = decl.draw_valid(data.draw, dims)
+        if decl.where is not None:
+            assume(decl.where(args))
+        failures = []
+        for label, value in decl.bad_values(arg, dims, args):       # every wrong value, in this valid context
+            verdict, detail = classify(decl, {**args, arg: value}, arg)
+            if verdict != "clear":
+                failures.append(f"{arg} {label}: {verdict}: {detail}")
+        assert not failures, f"{name}: " + "; ".join(failures)
+
+    run()
+
+
+def test_every_public_function_of_a_covered_module_is_declared():
+    missing = [f for module in registry.COVERED for f in registry.public_functions(module) if f not in DECLARED]
+    assert not missing, f"public functions with no declaration in tests/contracts: {missing}"
