@@ -10,6 +10,8 @@ from mlsheet_utils.algorithms.probability import divergences as K
 from tests.contracts.kinds import SPD, Array, Fixed, Func, Int, Positive, ProbVector, Real, Rng
 from tests.contracts.registry import declare
 
+COVERS = ("mlsheet_utils.algorithms.probability.distributions", "mlsheet_utils.algorithms.probability.divergences")
+
 PROB = Real(0.0, 1.0)
 INNER_PROB = Real(0.0, 1.0, draw=(0.01, 0.99))   # [0, 1] is valid; draws stay inside, where answers are finite
 SIZE = Int(0, None, draw=(0, 6))
