@@ -104,3 +104,10 @@ def check_probabilities(p, name: str, *, axis: int = -1, atol: float = 1e-9, ndi
         worst = float(np.ravel(sums)[np.argmax(np.abs(np.ravel(sums) - 1.0))])
         raise ValueError(f"{name} must sum to 1 along axis {axis}, got a sum of {worst:.6g}")
     return arr
+
+
+def check_bool(value, name: str) -> bool:
+    """Check that ``value`` is ``True`` or ``False`` (a NumPy bool too; not 0, 1, None or a string)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

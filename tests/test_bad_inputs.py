@@ -98,3 +98,10 @@ def test_the_contract_tests_found_these():
         distributions.mixture_pdf([0.0], [1.0], None)
     with pytest.raises(ValueError, match="p must sum to 1"):
         divergences.hellinger([0.25, 0.25], [0.5, 0.5])
+
+
+def test_flags_must_be_true_or_false():
+    for bad in (None, "yes", 1, 0.0):
+        with pytest.raises(ValueError, match="flag must be True or False"):
+            validation.check_bool(bad, "flag")
+    assert validation.check_bool(np.True_, "flag") is True and validation.check_bool(False, "flag") is False

@@ -39,7 +39,7 @@ import numpy as np
 import sympy as sp
 from scipy.special import expit, log_softmax
 
-from mlsheet_utils.validation import as_array, check_float, check_int
+from mlsheet_utils.validation import as_array, check_callable, check_float, check_int, check_probabilities
 
 __all__ = ["numerical_jacobian", "gradient", "numerical_gradient", "jvp", "numerical_hessian", "hvp",
            "central_difference", "taylor_coefficients", "taylor_polynomial", "taylor_coefficients_closed_form",
@@ -104,6 +104,7 @@ def numerical_jacobian(f: Callable, x, *, eps: float = 1e-6, vectorized: bool = 
     numpy.ndarray, shape (m, n)
         ``J[i, j] = d f_i / d x_j``. A scalar ``f`` gives shape ``(n,)`` (its gradient).
     """
+    f = check_callable(f, "f")
     eps = check_float(eps, "eps", low=0, low_open=True)
     x = _point(x)
     steps = eps * np.eye(x.size)
@@ -152,6 +153,7 @@ def jvp(f: Callable, x, v, *, eps: float = 1e-6) -> np.ndarray:
     -------
     numpy.ndarray, shape (m,) (a scalar array for scalar ``f``: the directional derivative)
     """
+    f = check_callable(f, "f")
     eps = check_float(eps, "eps", low=0, low_open=True)
     x = _point(x)
     v = as_array(v, "v")
@@ -196,6 +198,7 @@ def numerical_hessian(f: Callable, x, *, eps: float = 1e-4, grad: Callable | Non
     -------
     numpy.ndarray, shape (n, n), symmetric
     """
+    f = check_callable(f, "f")
     eps = check_float(eps, "eps", low=0, low_open=True)
     x = _point(x)
     n = x.size
@@ -280,7 +283,10 @@ def taylor_coefficients(f, a: float, order: int, *, symbol: sp.Symbol | None = N
     elif isinstance(f, Sequence) and not isinstance(f, str):
         if len(f) < order + 1:
             raise ValueError(f"f holds {len(f)} derivatives; order {order} needs {order + 1}")
-        derivs = [float(g(a)) if callable(g) else float(g) for g in f[: order + 1]]
+        try:
+            derivs = [float(g(a)) if callable(g) else float(g) for g in f[: order + 1]]
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"f must hold derivatives as numbers or callables returning numbers: {exc}") from None
     else:
         raise ValueError(f"f must be a SymPy expression or a sequence of derivatives, got {type(f).__name__}")
     if not np.all(np.isfinite(derivs)):
@@ -333,6 +339,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, *, eps: float = 1e-6
     -------
     numpy.ndarray shaped like ``x``
     """
+    f = check_callable(f, "f")
     eps = check_float(eps, "eps", low=0, low_open=True)
     x = as_array(x, "x").copy()
     grad = np.empty_like(x)
@@ -652,7 +659,7 @@ def two_layer_loss_and_grads(W1, W2, X, Y) -> TwoLayerGrads:
     W1 : array_like, shape (h, d)
     W2 : array_like, shape (k, h)
     X : array_like, shape (n, d)
-    Y : array_like, shape (n, k), one-hot rows (any rows summing to 1 work)
+    Y : array_like, shape (n, k), one-hot rows (any rows of probabilities, non-negative and summing to 1, work)
 
     Returns
     -------
@@ -663,6 +670,7 @@ def two_layer_loss_and_grads(W1, W2, X, Y) -> TwoLayerGrads:
     X, Y = as_array(X, "X", ndim=2), as_array(Y, "Y", ndim=2)
     if X.shape[1] != W1.shape[1] or W2.shape[1] != W1.shape[0] or Y.shape != (X.shape[0], W2.shape[0]):
         raise ValueError(f"shapes do not chain: W1 {W1.shape}, W2 {W2.shape}, X {X.shape}, Y {Y.shape}")
+    Y = check_probabilities(Y, "Y")                  # rows of probabilities: non-negative, summing to 1
     H = np.tanh(X @ W1.T)
     Z = H @ W2.T
     log_p = log_softmax(Z, axis=1)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsheet_utils.algorithms.linalg import truncated_svd
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
 
 EPS = np.finfo(float).eps
 
@@ -50,6 +50,7 @@ def _matrix(A, name: str = "A", *, square: bool = False) -> np.ndarray:
     if square and A.shape[0] != A.shape[1]:
         raise ValueError(f"{name} must be square, got shape {A.shape}")
     return A
+
 
 
 def _solve_triangular(T: np.ndarray, b: np.ndarray, *, lower: bool, unit_diagonal: bool = False) -> np.ndarray:
@@ -119,8 +120,7 @@ def lu(A, *, pivoting: bool = True) -> LUResult:
         If ``A`` is not a finite square matrix, or, without pivoting, a zero pivot meets a non-zero entry below it.
     """
     A = _matrix(A, square=True)
-    if not isinstance(pivoting, (bool, np.bool_)):
-        raise ValueError(f"pivoting must be True or False, got {pivoting!r}")
+    check_bool(pivoting, "pivoting")
     n = A.shape[0]
     U, L, perm = A.copy(), np.eye(n), np.arange(n)
     for k in range(n - 1):
@@ -330,6 +330,8 @@ def solve_least_squares(A, b, *, method: str = "qr", rcond: float | None = None)
         raise ValueError(f"b must have {m} entries (rows of A), got {b.shape[0]}")
     if method not in ("normal", "qr", "svd"):
         raise ValueError(f"method must be 'normal', 'qr' or 'svd', got {method!r}")
+    if rcond is not None:
+        rcond = check_float(rcond, "rcond", low=0)
     if method != "svd" and m < n:
         raise ValueError(f"method {method!r} needs at least as many rows as columns, got shape {A.shape}")
     if method == "normal":
@@ -342,7 +344,7 @@ def solve_least_squares(A, b, *, method: str = "qr", rcond: float | None = None)
             raise ValueError("A is (numerically) rank-deficient: R has a diagonal entry at round-off level "
                              "(use method='svd')")
         return _solve_triangular(f.R, f.Q.T @ b, lower=False)
-    rcond = max(m, n) * EPS if rcond is None else check_float(rcond, "rcond", low=0)
+    rcond = max(m, n) * EPS if rcond is None else rcond
     svd = truncated_svd(A, min(m, n))
     keep = svd.s > rcond * svd.s[0] if svd.s.size else svd.s > 0
     return svd.Vt[keep].T @ ((svd.U[:, keep].T @ b) / svd.s[keep])
@@ -407,7 +409,11 @@ def n_components_for_variance(explained_variance_ratio, threshold: float) -> int
     """
     ratio = as_array(explained_variance_ratio, "explained_variance_ratio", ndim=1)
     if ratio.size == 0 or np.any(ratio < 0) or abs(ratio.sum() - 1.0) > 1e-6:
-        raise ValueError("explained_variance_ratio must be non-negative and sum to 1 (give all components)")
+        raise ValueError(f"explained_variance_ratio must be non-negative and sum to 1 (give all components), got "
+                         f"{ratio.size} entries summing to {ratio.sum():.6g} with a minimum of "
+                         f"{ratio.min() if ratio.size else float('nan'):.6g}")
+    if np.any(np.diff(ratio) > 1e-12):
+        raise ValueError(f"explained_variance_ratio must be in decreasing order, got {ratio[:5].tolist()}")
     threshold = check_float(threshold, "threshold", low=0, high=1, low_open=True, high_open=True)
     return int(min(np.searchsorted(np.cumsum(ratio), threshold, side="right") + 1, ratio.size))
 
@@ -458,8 +464,7 @@ def pca_fit(X, n_components: int | float | None = None, *, method: str = "svd", 
         raise ValueError(f"X needs at least 2 rows and 1 column, got shape {X.shape}")
     if method not in _PCA_METHODS:
         raise ValueError(f"method must be one of {_PCA_METHODS}, got {method!r}")
-    if not isinstance(center, (bool, np.bool_)):
-        raise ValueError(f"center must be True or False, got {center!r}")
+    check_bool(center, "center")
     r = min(n, d)
     mean = X.mean(axis=0) if center else np.zeros(d)
     Xc = X - mean
@@ -480,7 +485,8 @@ def pca_fit(X, n_components: int | float | None = None, *, method: str = "svd", 
     if n_components is None:
         k = r
     elif isinstance(n_components, (float, np.floating)) and not float(n_components).is_integer():
-        k = n_components_for_variance(ratio, float(n_components))
+        threshold = check_float(n_components, "n_components", low=0, high=1, low_open=True, high_open=True)
+        k = n_components_for_variance(ratio, threshold)
     else:
         k = check_int(n_components, "n_components", low=0, high=r)
     if method == "gram":
@@ -513,6 +519,7 @@ def pca_transform(fit: PCAFit, X, *, whiten: bool = False) -> np.ndarray:
     ndarray, shape (n, k)
     """
     X = _check_fit(fit, X, "X")
+    whiten = check_bool(whiten, "whiten")
     if X.shape[1] != fit.mean.shape[0]:
         raise ValueError(f"X has {X.shape[1]} columns but the fit has {fit.mean.shape[0]} features")
     Z = (X - fit.mean) @ fit.components.T
@@ -540,6 +547,7 @@ def pca_inverse_transform(fit: PCAFit, Z, *, whiten: bool = False) -> np.ndarray
     ndarray, shape (n, d)
     """
     Z = _check_fit(fit, Z, "Z")
+    whiten = check_bool(whiten, "whiten")
     k = fit.components.shape[0]
     if Z.shape[1] != k:
         raise ValueError(f"Z has {Z.shape[1]} columns but the fit has {k} components")
@@ -557,13 +565,15 @@ def reconstruction_error(fit: PCAFit, X) -> float:
     Parameters
     ----------
     fit : PCAFit
-    X : array_like, shape (n, d)
+    X : array_like, shape (n, d), n >= 1
 
     Returns
     -------
     float
     """
     X = _check_fit(fit, X, "X")
+    if X.shape[0] == 0:
+        raise ValueError(f"X must have at least one row (the error is a mean over rows), got shape {X.shape}")
     R = X - pca_inverse_transform(fit, pca_transform(fit, X))
     return float(np.mean(np.sum(R * R, axis=1)))
 
@@ -676,8 +686,8 @@ def nmf(X, k: int, *, n_iter: int = 200, init=None, rng=0) -> NMFResult:
     n, d = X.shape
     k = check_int(k, "k", low=1)
     n_iter = check_int(n_iter, "n_iter", low=0)
+    g = check_random_state(rng)                 # checked even when init makes it unused
     if init is None:
-        g = check_random_state(rng)
         scale = np.sqrt(X.mean() / k)
         H = scale * np.abs(g.standard_normal((k, d)))
         W = scale * np.abs(g.standard_normal((n, k)))
@@ -801,14 +811,14 @@ def als(R, k: int, *, reg: float = 0.1, n_iter: int = 20, biases: bool = True, i
     if not observed.any():
         raise ValueError("R has no observed (non-NaN) entry")
     m, n = R.shape
-    if not isinstance(biases, (bool, np.bool_)):
-        raise ValueError(f"biases must be True or False, got {biases!r}")
+    check_bool(biases, "biases")
     k = check_int(k, "k", low=0 if biases else 1)
     reg = check_float(reg, "reg", low=0)
     n_iter = check_int(n_iter, "n_iter", low=1)
+    g = check_random_state(rng)                 # checked even when init makes it unused
     c = np.zeros(n)
     if init is None:
-        Q = check_random_state(rng).standard_normal((n, k))
+        Q = g.standard_normal((n, k))
     elif isinstance(init, ALSResult):
         Q, c = init.item_factors.copy(), init.item_bias.copy()
         if Q.shape != (n, k):

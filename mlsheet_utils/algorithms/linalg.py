@@ -233,12 +233,15 @@ def rank_tolerance(s, shape) -> float:
 
     Parameters
     ----------
-    s : array_like, shape (k,), singular values (>= 0)
-    shape : tuple (m, n), the matrix's shape
+    s : array_like, shape (k,), singular values (>= 0); empty for a matrix with no entries (rank 0)
+    shape : tuple (m, n) of non-negative ints, the matrix's shape
     """
     s = as_array(s, "s", ndim=1, empty=True)       # a 0 x n matrix has no singular values
-    if len(shape) != 2:
-        raise ValueError(f"shape must be (m, n), got {shape!r}")
+    if s.size and s.min() < 0:
+        raise ValueError(f"s must hold singular values (>= 0), got a minimum of {s.min():.6g}")
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 2:
+        raise ValueError(f"shape must be a pair (m, n), got {shape!r}")
+    shape = (check_int(shape[0], "shape[0]", low=0), check_int(shape[1], "shape[1]", low=0))
     return float(s.max() * max(shape) * EPS) if s.size else 0.0
 
 
@@ -353,11 +356,12 @@ def power_iteration(A, x0=None, *, max_iter: int = 1000, tol: float = 1e-10, rng
     Parameters
     ----------
     A : array_like, shape (n, n)
-    x0 : array_like, shape (n,), optional
+    x0 : array_like, shape (n,), nonzero, optional
         Start vector; default a standard normal vector drawn from ``rng``.
     max_iter : int >= 1
     tol : float > 0
     rng : int or numpy.random.Generator
+        Checked even when ``x0`` is given (then it is not used).
 
     Returns
     -------
@@ -367,7 +371,8 @@ def power_iteration(A, x0=None, *, max_iter: int = 1000, tol: float = 1e-10, rng
     n = A.shape[0]
     max_iter = check_int(max_iter, "max_iter", low=1)
     tol = check_float(tol, "tol", low=0, low_open=True)
-    x = check_random_state(rng).standard_normal(n) if x0 is None else as_array(x0, "x0", ndim=1).copy()
+    rng = check_random_state(rng)
+    x = rng.standard_normal(n) if x0 is None else as_array(x0, "x0", ndim=1).copy()
     if x.shape != (n,):
         raise ValueError(f"x0 must have shape ({n},), got {x.shape}")
     norm = np.linalg.norm(x)
@@ -599,6 +604,10 @@ def cross(a, b) -> np.ndarray:
     for name, v in (("a", a), ("b", b)):
         if v.ndim == 0 or v.shape[-1] != 3:
             raise ValueError(f"{name} must have 3 components in its last axis, got shape {v.shape}")
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"a and b must broadcast against each other, got shapes {a.shape} and {b.shape}") from None
     a1, a2, a3 = np.moveaxis(a, -1, 0)
     b1, b2, b3 = np.moveaxis(b, -1, 0)
     return np.stack(np.broadcast_arrays(a2 * b3 - a3 * b2, a3 * b1 - a1 * b3, a1 * b2 - a2 * b1), axis=-1)
@@ -655,7 +664,7 @@ def linear_forward(X, W, b) -> np.ndarray:
     if X.shape[1] != W.shape[1]:
         raise ValueError(f"X (B, n) and W (m, n) must share n, got X {X.shape}, W {W.shape}")
     if b.shape != (W.shape[0],):
-        raise ValueError(f"b must have shape ({W.shape[0]},), got {b.shape}")
+        raise ValueError(f"b must have shape ({W.shape[0]},), one entry per row of W {W.shape}, got {b.shape}")
     return X @ W.T + b
 
 
@@ -698,7 +707,8 @@ def linear_backward(X, W, G) -> LinearGrads:
     if X.shape[1] != W.shape[1]:
         raise ValueError(f"X (B, n) and W (m, n) must share n, got X {X.shape}, W {W.shape}")
     if G.shape != (X.shape[0], W.shape[0]):
-        raise ValueError(f"G must have shape {(X.shape[0], W.shape[0])}, got {G.shape}")
+        raise ValueError(f"G must have shape (B, m) = {(X.shape[0], W.shape[0])} from X {X.shape} and W {W.shape}, "
+                         f"got {G.shape}")
     return LinearGrads(G @ W, G.T @ X, G.sum(axis=0))
 
 

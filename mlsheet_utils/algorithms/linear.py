@@ -35,22 +35,26 @@ import numpy as np
 import scipy.linalg
 import scipy.special
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
 
 EPS = np.finfo(float).eps
 
 
-def _design(X, y=None) -> tuple[np.ndarray, np.ndarray | None]:
+_NO_Y = object()       # "no y" for _design (``y=None`` passed by a caller is a bad argument, not a missing one)
+
+
+def _design(X, y=_NO_Y) -> tuple[np.ndarray, np.ndarray | None]:
     """``X`` as a finite 2-D float array with at least one row and column, and ``y`` as a matching vector."""
     X = as_array(X, "X", ndim=2)
     if X.shape[0] == 0 or X.shape[1] == 0:
         raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
-    if y is None:
+    if y is _NO_Y:
         return X, None
     y = as_array(y, "y", ndim=1)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y must have one entry per row of X ({X.shape[0]}), got {y.shape[0]}")
     return X, y
+
 
 
 def _check_method(method: str) -> str:
@@ -88,6 +92,7 @@ def ols(X, y, *, fit_intercept: bool = True, method: str = "qr") -> tuple[np.nda
     """
     X, y = _design(X, y)
     method = _check_method(method)
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
     x_mean = X.mean(axis=0) if fit_intercept else np.zeros(X.shape[1])
     y_mean = float(y.mean()) if fit_intercept else 0.0
     Xc, yc = X - x_mean, y - y_mean
@@ -129,6 +134,7 @@ def ridge(X, y, alpha: float, *, fit_intercept: bool = True) -> tuple[np.ndarray
     """
     X, y = _design(X, y)
     alpha = check_float(alpha, "alpha", low=0)
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
     x_mean = X.mean(axis=0) if fit_intercept else np.zeros(X.shape[1])
     y_mean = float(y.mean()) if fit_intercept else 0.0
     U, s, Vt = np.linalg.svd(X - x_mean, full_matrices=False)
@@ -160,6 +166,7 @@ def coef_covariance(X, noise_var: float, *, fit_intercept: bool = True) -> np.nd
     """
     X, _ = _design(X)
     noise_var = check_float(noise_var, "noise_var", low=0)
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
     Xc = X - X.mean(axis=0) if fit_intercept else X
     R = np.linalg.qr(Xc, mode="r")
     d = np.abs(np.diag(R))
@@ -217,13 +224,14 @@ def condition_number(X, *, scale_columns: bool = False) -> float:
     ----------
     X : array_like, shape (n, p)
     scale_columns : bool
+        Requires every column of ``X`` to be non-zero.
 
     Returns
     -------
     float, ``inf`` for a rank-deficient design
     """
     X, _ = _design(X)
-    if scale_columns:
+    if check_bool(scale_columns, "scale_columns"):
         norms = np.linalg.norm(X, axis=0)
         if np.any(norms == 0):
             raise ValueError(f"X column {int(np.argmin(norms))} is zero; cannot scale it to unit length")
@@ -290,19 +298,24 @@ def fit_two_predictors(x1, x2, y, lam: float = 0.0) -> np.ndarray:
 
     Parameters
     ----------
-    x1, x2, y : array_like, shape (reps, n), one data set per row, n >= 2
+    x1, x2, y : array_like, shape (reps, n), one data set per row, n >= 2 (n >= 3 when ``lam`` is 0: with two
+        points the two slopes and the intercept are not determined)
     lam : float >= 0, the ridge penalty
 
     Returns
     -------
-    ndarray, shape (reps, 2)
+    ndarray, shape (reps, 2); NaN for a data set whose predictors are collinear when ``lam`` is 0
     """
     x1, x2, y = as_array(x1, "x1", ndim=2), as_array(x2, "x2", ndim=2), as_array(y, "y", ndim=2)
     if not x1.shape == x2.shape == y.shape:
         raise ValueError(f"x1, x2 and y must share one shape (reps, n), got {x1.shape}, {x2.shape}, {y.shape}")
     if x1.shape[1] < 2:
         raise ValueError(f"each data set needs at least two points, got n = {x1.shape[1]}")
-    return _fit_two_predictors(x1, x2, y, check_float(lam, "lam", low=0))
+    lam = check_float(lam, "lam", low=0)
+    if lam == 0 and x1.shape[1] < 3:
+        raise ValueError(f"with lam = 0 (OLS) each data set of x1, x2 and y needs at least three points, "
+                         f"got n = {x1.shape[1]}")
+    return _fit_two_predictors(x1, x2, y, lam)
 
 
 def simulate_slopes(rho: float, *, n: int = 50, reps: int = 400, lam: float = 0.0, sigma: float = 1.0,
@@ -383,11 +396,11 @@ def two_predictor_risk(rho, n, lam, *, sigma: float = 1.0, beta=(1.0, 1.0)) -> T
     """
     rho, n, lam = as_array(rho, "rho"), as_array(n, "n"), as_array(lam, "lam")
     if np.any(np.abs(rho) >= 1):
-        raise ValueError("rho must lie in (-1, 1)")
+        raise ValueError(f"rho must lie in (-1, 1), got values up to {np.abs(rho).max():.6g} in absolute value")
     if np.any(n <= 0):
-        raise ValueError("n must be > 0")
+        raise ValueError(f"n must be > 0, got a minimum of {n.min():.6g}")
     if np.any(lam < 0):
-        raise ValueError("lam must be >= 0")
+        raise ValueError(f"lam must be >= 0, got a minimum of {lam.min():.6g}")
     sigma = check_float(sigma, "sigma", low=0)
     beta = as_array(beta, "beta", ndim=1)
     if beta.shape != (2,):
@@ -421,6 +434,7 @@ def _logistic_problem(X, y, C, fit_intercept: bool) -> tuple[np.ndarray, np.ndar
     if y.min() == y.max():
         raise ValueError(f"y holds only the label {int(y[0])}; logistic regression needs both classes")
     C = _check_C(C)
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
     n = X.shape[0]
     A = np.column_stack([np.ones(n), X]) if fit_intercept else X
     lam = np.full(A.shape[1], 0.0 if np.isinf(C) else 1.0 / (C * n))

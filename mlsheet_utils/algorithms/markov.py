@@ -61,9 +61,12 @@ def check_transition_matrix(P, name: str = "P") -> np.ndarray:
     return P
 
 
-def _check_distribution(p, name: str, k: int) -> np.ndarray:
+def _check_distribution(p, name: str, k: int, like: str = "P") -> np.ndarray:
+    """``p`` as a probability vector over the ``k`` states of the matrix argument ``like``."""
     p = as_array(p, name, ndim=1)
-    if p.shape != (k,) or (p < 0).any() or not np.isclose(p.sum(), 1.0, atol=1e-9):
+    if p.shape != (k,):
+        raise ValueError(f"{name} must have length {k} like {like} ({k} states), got length {p.size}")
+    if (p < 0).any() or not np.isclose(p.sum(), 1.0, atol=1e-9):
         raise ValueError(f"{name} must be a probability vector of length {k}, got {np.round(p, 6).tolist()}")
     return p
 
@@ -116,8 +119,8 @@ def stationary_power(P, p0=None, tol: float = 1e-12, max_iter: int = 100_000) ->
     P : array_like, shape (k, k)
     p0 : array_like, shape (k,), optional
         Start distribution (uniform by default).
-    tol : float
-    max_iter : int
+    tol : float >= 0
+    max_iter : int >= 1
 
     Returns
     -------
@@ -191,9 +194,24 @@ def simulate_chain(P, n_steps: int, x0: int = 0, rng=0) -> np.ndarray:
 
 
 def return_times(states, state: int) -> np.ndarray:
-    """Gaps between successive visits of ``state`` in a trajectory (shape (visits - 1,))."""
-    states = np.asarray(states)
-    visits = np.flatnonzero(states == state)
+    """Gaps between successive visits of ``state`` in a trajectory (shape (visits - 1,)).
+
+    Parameters
+    ----------
+    states : array_like of int, shape (n,)
+        A non-empty trajectory of states ``0, 1, 2, ...`` (as :func:`simulate_chain` returns).
+    state : int >= 0
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (visits - 1,)
+        Empty when ``state`` occurs at most once.
+    """
+    x = as_array(states, "states", ndim=1)
+    if np.any(x != np.round(x)) or x.min() < 0:
+        raise ValueError(f"states must hold non-negative integer states, got {x.tolist()!r:.80}")
+    state = check_int(state, "state", low=0)
+    visits = np.flatnonzero(x == state)
     return np.diff(visits)
 
 
@@ -273,14 +291,19 @@ def pagerank(adjacency, damping: float = 0.85, tol: float = 1e-12, max_iter: int
 # ---------------------------------------------------------------------------------------- hidden Markov models
 
 
-def _check_hmm(startprob, transmat, emissionprob, obs=None):
+_NO_OBS = object()
+
+
+def _check_hmm(startprob, transmat, emissionprob, obs=_NO_OBS):
     A = check_transition_matrix(transmat, "transmat")
     k = A.shape[0]
-    pi = _check_distribution(startprob, "startprob", k)
+    pi = _check_distribution(startprob, "startprob", k, like="transmat")
     B = as_array(emissionprob, "emissionprob", ndim=2)
-    if B.shape[0] != k or (B < 0).any() or not np.allclose(B.sum(axis=1), 1.0, atol=1e-9):
+    if B.shape[0] != k:
+        raise ValueError(f"emissionprob must have {k} rows like transmat ({k} hidden states), got shape {B.shape}")
+    if (B < 0).any() or not np.allclose(B.sum(axis=1), 1.0, atol=1e-9):
         raise ValueError(f"emissionprob must be row-stochastic with {k} rows, got shape {B.shape}")
-    if obs is None:
+    if obs is _NO_OBS:
         return pi, A, B
     x = np.asarray(obs)
     if x.ndim != 1 or x.size == 0 or not np.issubdtype(x.dtype, np.integer):
@@ -427,11 +450,15 @@ def _baum_welch_step(pi, A, B, x):
     xi = (fw.alpha[:-1, :, None] * A[None] * (B[:, x[1:]].T * beta[1:])[:, None, :]
           / fw.scale[1:, None, None]).sum(axis=0)
     new_pi = gamma[0]
-    new_A = xi / xi.sum(axis=1, keepdims=True)
     counts = np.zeros_like(B)
     np.add.at(counts.T, x, gamma)                                  # expected emissions of each symbol
-    new_B = counts / counts.sum(axis=1, keepdims=True)
-    return new_pi, new_A, new_B, fw.log_likelihood
+    return new_pi, _normalise_rows(xi, A), _normalise_rows(counts, B), fw.log_likelihood
+
+
+def _normalise_rows(counts, old):
+    """Rows of expected counts as probabilities; a row with no expected count (0 / 0) keeps its ``old`` row."""
+    total = counts.sum(axis=1, keepdims=True)
+    return np.where(total > 0, counts / np.where(total > 0, total, 1.0), old)
 
 
 def baum_welch(obs, startprob, transmat, emissionprob, n_iter: int = 100, tol: float = 1e-8) -> BaumWelchResult:
@@ -440,16 +467,18 @@ def baum_welch(obs, startprob, transmat, emissionprob, n_iter: int = 100, tol: f
     E step: posteriors :math:`\gamma_t(i)` and pair posteriors
     :math:`\xi_t(i, j) \propto \alpha_t(i) A_{ij} B_{j, x_{t+1}} \beta_{t+1}(j)`.
     M step: :math:`\pi = \gamma_1`, :math:`A_{ij} = \sum_t \xi_t(i,j) / \sum_t \sum_j \xi_t(i,j)`,
-    :math:`B_{iv} = \sum_{t: x_t = v} \gamma_t(i) / \sum_t \gamma_t(i)`. Each step cannot lower the likelihood.
-    Stops after ``n_iter`` updates or when the log-likelihood gains less than ``tol``.
+    :math:`B_{iv} = \sum_{t: x_t = v} \gamma_t(i) / \sum_t \gamma_t(i)`; a row whose denominator is 0 keeps its
+    previous values (a state with posterior 0 before the last step, for ``A``, or at every step, for ``B``; every
+    row of ``A`` when T = 1). Each step cannot lower the likelihood. Stops after ``n_iter`` updates or when the
+    log-likelihood gains less than ``tol``.
 
     Parameters
     ----------
     obs : array_like of int, shape (T,)
     startprob, transmat, emissionprob : array_like
         The starting guess, shapes (K,), (K, K), (K, V).
-    n_iter : int
-    tol : float
+    n_iter : int >= 1
+    tol : float >= 0
 
     Returns
     -------

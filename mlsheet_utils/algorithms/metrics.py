@@ -60,7 +60,7 @@ def _binary_scored(y_true, scores, *, both_classes: bool = True) -> tuple[np.nda
     y = _labels01(y_true)
     s = as_array(scores, "scores", ndim=1)
     if s.shape != y.shape:
-        raise ValueError(f"scores must have one entry per label ({y.size}), got {s.size}")
+        raise ValueError(f"scores must have one entry per label of y_true ({y.size}), got {s.size}")
     if both_classes and (y.min() == y.max()):
         raise ValueError(f"y_true must contain both classes, got only {int(y[0])}s")
     return y, s
@@ -69,7 +69,7 @@ def _binary_scored(y_true, scores, *, both_classes: bool = True) -> tuple[np.nda
 def _probabilities(p, n: int) -> np.ndarray:
     p = as_array(p, "p", ndim=1)
     if p.size != n:
-        raise ValueError(f"p must have one entry per label ({n}), got {p.size}")
+        raise ValueError(f"p must have one entry per label of y_true ({n}), got {p.size}")
     if np.any((p < 0) | (p > 1)):
         raise ValueError(f"p must lie in [0, 1], got values from {p.min():.3g} to {p.max():.3g}")
     return p
@@ -94,7 +94,7 @@ def confusion_matrix(y_true, y_pred, labels=None) -> np.ndarray:
     yt = as_array(y_true, "y_true", ndim=1)
     yp = as_array(y_pred, "y_pred", ndim=1)
     if yt.shape != yp.shape:
-        raise ValueError(f"y_pred must have one entry per label ({yt.size}), got {yp.size}")
+        raise ValueError(f"y_pred must have one entry per label of y_true ({yt.size}), got {yp.size}")
     labels = np.unique(np.concatenate([yt, yp])) if labels is None else as_array(labels, "labels", ndim=1)
     if labels.size == 0 or np.unique(labels).size != labels.size:
         raise ValueError(f"labels must be non-empty and distinct, got {labels.tolist()}")
@@ -177,7 +177,7 @@ def binary_counts(y_true, y_pred) -> BinaryCounts:
     y = _labels01(y_true)
     p = _labels01(y_pred, "y_pred")
     if p.shape != y.shape:
-        raise ValueError(f"y_pred must have one entry per label ({y.size}), got {p.size}")
+        raise ValueError(f"y_pred must have one entry per label of y_true ({y.size}), got {p.size}")
     tp = int(np.sum(y & p))
     fp = int(np.sum(p)) - tp
     fn = int(np.sum(y)) - tp
@@ -532,7 +532,7 @@ def regression_metrics(y_true, y_pred) -> RegressionMetrics:
     y = as_array(y_true, "y_true", ndim=1)
     f = as_array(y_pred, "y_pred", ndim=1)
     if y.size == 0 or f.shape != y.shape:
-        raise ValueError(f"y_pred must have one entry per target ({y.size} >= 1), got {f.size}")
+        raise ValueError(f"y_pred must have one entry per target of y_true ({y.size} >= 1), got {f.size}")
     r = y - f
     sse = float(r @ r)
     sst = float(np.sum((y - y.mean()) ** 2))
@@ -618,7 +618,7 @@ def match_detections(boxes, scores, gt_boxes, iou_threshold: float = 0.5) -> Det
     gt = _boxes(gt_boxes, "gt_boxes")
     s = as_array(scores, "scores", ndim=1)
     if s.size != boxes.shape[0]:
-        raise ValueError(f"scores must have one entry per box ({boxes.shape[0]}), got {s.size}")
+        raise ValueError(f"scores must have one entry per row of boxes ({boxes.shape[0]}), got {s.size}")
     if gt.shape[0] == 0:
         raise ValueError("gt_boxes must hold at least one box")
     thr = check_float(iou_threshold, "iou_threshold", low=0, high=1, low_open=True)

@@ -39,7 +39,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_callable, check_float, check_int, check_random_state
 
 __all__ = ["newton_step", "newton_minimize", "gradient_descent_quadratic", "QPResult", "solve_eq_qp",
            "solve_ineq_qp", "PenaltyResult", "quadratic_penalty_qp", "project_box", "project_halfspace",
@@ -415,12 +415,20 @@ def project_box(x, low, high) -> np.ndarray:
     Parameters
     ----------
     x : array_like, shape (..., n)
-    low, high : array_like broadcastable to ``x``, ``low <= high``
+    low, high : array_like broadcastable to the shape of ``x``, ``low <= high``; ``-inf`` / ``inf`` leave a side
+        unbounded
     """
     x = as_array(x, "x")
     low, high = as_array(low, "low", finite=False), as_array(high, "high", finite=False)
     if np.any(np.isnan(low)) or np.any(np.isnan(high)):
         raise ValueError("low and high must not contain NaN")
+    for name, bound in (("low", low), ("high", high)):
+        try:
+            fits = np.broadcast_shapes(bound.shape, x.shape) == x.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"{name} must broadcast to the shape of x {x.shape}, got shape {bound.shape}")
     if np.any(low > high):
         raise ValueError("low must be <= high in every coordinate")
     return np.clip(x, low, high)
@@ -438,10 +446,12 @@ def project_halfspace(x, a, beta) -> np.ndarray:
     beta : float
     """
     x = as_array(x, "x")
+    if x.ndim not in (1, 2):
+        raise ValueError(f"x must have shape (n,) or (k, n), got shape {x.shape}")
     a = as_array(a, "a", ndim=1)
     if x.shape[-1] != a.shape[0]:
         raise ValueError(f"x has {x.shape[-1]} coordinates but a has {a.shape[0]}")
-    if not np.any(a):
+    if not a @ a > 0:                    # also catches a normal so small that ||a||^2 underflows to 0
         raise ValueError("a must be nonzero (a zero normal does not define a half-space)")
     beta = check_float(beta, "beta")
     excess = np.maximum(0.0, x @ a - beta)
@@ -463,6 +473,7 @@ def projected_gradient(grad: Callable[[np.ndarray], np.ndarray], project: Callab
     step : float > 0
     n_iter : int >= 1
     """
+    grad, project = check_callable(grad, "grad"), check_callable(project, "project")
     x = as_array(x0, "x0", ndim=1).copy()
     step = check_float(step, "step", low=0, low_open=True)
     n_iter = check_int(n_iter, "n_iter", low=1)
@@ -499,6 +510,7 @@ def empirical_lipschitz(f: Callable[[np.ndarray], np.ndarray], low, high, *, dim
     -------
     float
     """
+    f = check_callable(f, "f")
     low, high = check_float(low, "low"), check_float(high, "high")
     if not low < high:
         raise ValueError(f"low must be < high, got low={low}, high={high}")
@@ -580,6 +592,9 @@ def lipschitz_bound_mlp(weights: Sequence, *, activation_lipschitz: float = 1.0,
 
 def _check_layers(weights: Sequence) -> list[np.ndarray]:
     """Validate a stack of weight matrices (n_1, n_0), (n_2, n_1), ...; return them as float arrays."""
+    if weights is None or isinstance(weights, (str, bytes)) or not hasattr(weights, "__iter__"):
+        raise ValueError(f"weights must be a sequence of 2-D weight matrices, got {type(weights).__name__} "
+                         f"{weights!r:.60}")
     weights = [as_array(W, f"weights[{i}]", ndim=2) for i, W in enumerate(weights)]
     if not weights:
         raise ValueError("weights must contain at least one matrix")
@@ -593,7 +608,7 @@ def _check_layers(weights: Sequence) -> list[np.ndarray]:
 def _check_scalar_mlp(X, weights):
     weights = _check_layers(weights)
     if weights[-1].shape[0] != 1:
-        raise ValueError(f"the last layer must have one output row, got shape {weights[-1].shape}")
+        raise ValueError(f"weights[-1] (the last layer) must have one output row, got shape {weights[-1].shape}")
     X = as_array(X, "X", ndim=2)
     if X.shape[1] != weights[0].shape[1]:
         raise ValueError(f"X must have {weights[0].shape[1]} columns to match weights[0], got shape {X.shape}")

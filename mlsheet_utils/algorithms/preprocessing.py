@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_float, check_int
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int
 
 __all__ = ["ColumnScaling", "standard_scaling", "minmax_scaling", "robust_scaling", "maxabs_scaling",
            "row_normalize", "StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler", "Normalizer"]
@@ -55,6 +55,13 @@ def _check_X(X, name: str = "X") -> np.ndarray:
     return X
 
 
+
+def _check_pair(value, name: str, what: str) -> tuple:
+    if not isinstance(value, (tuple, list, np.ndarray)) or len(value) != 2:
+        raise ValueError(f"{name} must be a pair {what}, got {value!r}")
+    return tuple(value)
+
+
 def _safe(center: np.ndarray, stat: np.ndarray) -> ColumnScaling:
     """Wrap ``center`` and a scale statistic, replacing a zero statistic by 1."""
     degenerate = stat == 0
@@ -83,6 +90,7 @@ def standard_scaling(X, *, with_mean: bool = True, with_std: bool = True, ddof: 
     ColumnScaling
     """
     X = _check_X(X)
+    with_mean, with_std = check_bool(with_mean, "with_mean"), check_bool(with_std, "with_std")
     ddof = check_int(ddof, "ddof", low=0, high=X.shape[0] - 1)
     mean = X.mean(axis=0)
     center = mean if with_mean else np.zeros(X.shape[1])
@@ -112,8 +120,7 @@ def minmax_scaling(X, feature_range=(0.0, 1.0)) -> ColumnScaling:
     ColumnScaling
     """
     X = _check_X(X)
-    if len(feature_range) != 2:
-        raise ValueError(f"feature_range must be a pair (a, b), got {feature_range!r}")
+    feature_range = _check_pair(feature_range, "feature_range", "(a, b)")
     a = check_float(feature_range[0], "feature_range[0]")
     b = check_float(feature_range[1], "feature_range[1]")
     if not a < b:
@@ -144,8 +151,9 @@ def robust_scaling(X, *, with_centering: bool = True, with_scaling: bool = True,
     ColumnScaling
     """
     X = _check_X(X)
-    if len(quantile_range) != 2:
-        raise ValueError(f"quantile_range must be a pair (q_lo, q_hi), got {quantile_range!r}")
+    with_centering = check_bool(with_centering, "with_centering")
+    with_scaling = check_bool(with_scaling, "with_scaling")
+    quantile_range = _check_pair(quantile_range, "quantile_range", "(q_lo, q_hi)")
     q_lo = check_float(quantile_range[0], "quantile_range[0]", low=0, high=100)
     q_hi = check_float(quantile_range[1], "quantile_range[1]", low=0, high=100)
     if not q_lo < q_hi:

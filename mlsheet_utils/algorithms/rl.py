@@ -171,7 +171,7 @@ def gridworld(layout=CLIFF, *, slip: float = 0.0, gamma: float = 0.9, step_rewar
     Parameters
     ----------
     layout : sequence of str
-        Equal-length rows; exactly one ``S`` and at least one ``G``.
+        Equal-length rows (a tuple or list of strings, not one string); exactly one ``S`` and at least one ``G``.
     slip : float in [0, 1]
     gamma : float in [0, 1)
     step_reward, goal_reward, pit_reward : float
@@ -181,6 +181,9 @@ def gridworld(layout=CLIFF, *, slip: float = 0.0, gamma: float = 0.9, step_rewar
     MDP
         With ``shape`` and ``layout`` set, and ``R_next[s, a, s']`` the reward of entering ``s'``.
     """
+    if isinstance(layout, str) or not hasattr(layout, "__iter__"):
+        raise ValueError(f"layout must be a sequence of strings, one per row, got {type(layout).__name__} "
+                         f"{layout!r:.60}")
     layout = tuple(layout)
     if not layout or not all(isinstance(r, str) and r for r in layout) or len({len(r) for r in layout}) != 1:
         raise ValueError("layout must be a non-empty sequence of non-empty strings of equal length")
@@ -282,8 +285,10 @@ def from_gymnasium(env, gamma: float = 0.9, *, start: int | None = None) -> MDP:
         raise ValueError(f"env must be a toy-text environment with a transition table env.unwrapped.P, "
                          f"got {type(env).__name__}")
     S = len(table)
+    if set(table) != set(range(S)) or not all(isinstance(table[s], dict) and table[s] for s in range(S)):
+        raise ValueError("env.unwrapped.P must map every state 0..S-1 to every action 0..A-1")
     A = len(table[0])
-    if sorted(table) != list(range(S)) or any(sorted(table[s]) != list(range(A)) for s in range(S)):
+    if any(set(table[s]) != set(range(A)) for s in range(S)):
         raise ValueError("env.unwrapped.P must map every state 0..S-1 to every action 0..A-1")
     P, weighted = np.zeros((S, A, S)), np.zeros((S, A, S))
     ends, goes_on = np.zeros(S, bool), np.zeros((S, S), bool)  # goes_on[s, s']: s enters s' and play goes on
@@ -297,6 +302,8 @@ def from_gymnasium(env, gamma: float = 0.9, *, start: int | None = None) -> MDP:
                         ends[int(s_next)] = True
                     else:
                         goes_on[s, int(s_next)] = True
+    if not np.allclose(P[~ends].sum(-1), 1.0, atol=1e-9):   # the rows of ending states are replaced below
+        raise ValueError("env.unwrapped.P must list outcome probabilities summing to 1 for every state and action")
     isd = np.asarray(getattr(inner, "initial_state_distrib", getattr(inner, "isd", np.eye(S)[0])), float)
     # states a real episode can visit: from the initial distribution, never leaving a state that ends one
     seen, frontier = isd > 0, np.flatnonzero(isd > 0)
@@ -716,7 +723,7 @@ def expected_q_sweeps(mdp: MDP, q_init: float, n_sweeps: int = 600, *, bootstrap
 
 def greedy_policy(Q) -> np.ndarray:
     r"""The greedy deterministic policy :math:`\pi(s) = \arg\max_a Q(s, a)` (lowest index on ties), shape (S,)."""
-    return np.asarray(Q).argmax(axis=1)
+    return as_array(Q, "Q", ndim=2).argmax(axis=1)
 
 
 def epsilon_greedy_probs(Q, epsilon: float) -> np.ndarray:

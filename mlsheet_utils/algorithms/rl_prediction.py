@@ -3,8 +3,10 @@ r"""Model-free prediction: state values of a fixed policy from sampled episodes,
 Every function here reads a list of :class:`~mlsheet_utils.algorithms.policy_gradient.Episode` objects
 (played with :func:`~mlsheet_utils.algorithms.policy_gradient.sample_episode`): ``states[t]`` is
 :math:`s_t` and ``rewards[t]`` is :math:`r_{t+1}`, the reward that follows the action taken in :math:`s_t`;
-the state after the last step is terminal, worth 0. The discount ``gamma`` is an argument in :math:`[0, 1]`
-(an episodic task may be undiscounted), independent of the MDP that produced the episodes.
+the state after the last step is terminal, worth 0. Every function refuses (``ValueError``) an episode that
+was truncated, has no steps, leaves ``0..n_states-1`` or has a non-finite reward. The discount ``gamma`` is an
+argument in :math:`[0, 1]` (an episodic task may be undiscounted), independent of the MDP that produced the
+episodes.
 
 - :func:`mc_prediction`        sample averages of returns, first-visit or every-visit, after every episode;
 - :func:`constant_alpha_mc`    :math:`V(s) \leftarrow V(s) + \alpha\,(G_t - V(s))` at the end of each episode;
@@ -52,6 +54,8 @@ class PredictionHistory:
 
 def _check_episodes(episodes, n_states) -> tuple[list, int]:
     n_states = check_int(n_states, "n_states", low=1)
+    if isinstance(episodes, (Episode, str)) or not hasattr(episodes, "__iter__"):
+        raise ValueError(f"episodes must be a sequence of Episode objects, got {type(episodes).__name__}")
     episodes = list(episodes)
     if not episodes:
         raise ValueError("episodes must hold at least one Episode, got none")
@@ -60,8 +64,13 @@ def _check_episodes(episodes, n_states) -> tuple[list, int]:
             raise ValueError(f"episodes[{i}] must be an Episode, got {type(ep).__name__}")
         if ep.truncated:
             raise ValueError(f"episodes[{i}] was truncated before a terminal state: its return is unknown")
-        if len(ep) == 0 or ep.states.min() < 0 or ep.states.max() >= n_states:
-            raise ValueError(f"episodes[{i}] must visit states in [0, {n_states - 1}] and be non-empty")
+        if len(ep) == 0:
+            raise ValueError(f"episodes[{i}] has no steps: every episode must take at least one action")
+        if ep.states.min() < 0 or ep.states.max() >= n_states:
+            raise ValueError(f"episodes[{i}] visits states {ep.states.min()}..{ep.states.max()}, outside "
+                             f"[0, n_states - 1] = [0, {n_states - 1}]")
+        if not np.all(np.isfinite(ep.rewards)):
+            raise ValueError(f"episodes[{i}] has NaN or infinite rewards")
     return episodes, n_states
 
 
@@ -155,7 +164,11 @@ def off_policy_mc(episodes, n_states: int, target, behaviour, gamma: float = 1.0
     episodes, S = _check_episodes(episodes, n_states)
     gamma = check_float(gamma, "gamma", low=0.0, high=1.0)
     b = as_array(behaviour, "behaviour", ndim=2)
-    pi = _check_policy(target, "target", S, b.shape[1] if b.ndim == 2 else 0)
+    pi = as_array(target, "target", ndim=2)
+    if pi.shape[1] != b.shape[1]:
+        raise ValueError(f"target and behaviour must have the same number of actions, got shapes {pi.shape} "
+                         f"and {b.shape}")
+    pi = _check_policy(pi, "target", S, b.shape[1])
     b = _check_policy(b, "behaviour", S, pi.shape[1])
     if np.any((pi > 0) & (b == 0)):
         raise ValueError("behaviour must give positive probability to every action the target policy can take")
@@ -163,7 +176,7 @@ def off_policy_mc(episodes, n_states: int, target, behaviour, gamma: float = 1.0
     num = np.zeros((len(episodes), S))
     den = np.zeros((len(episodes), S))
     for k, ep in enumerate(episodes):
-        if ep.actions.max() >= pi.shape[1]:
+        if ep.actions.min() < 0 or ep.actions.max() >= pi.shape[1]:
             raise ValueError(f"episodes[{k}] takes an action outside [0, {pi.shape[1] - 1}]")
         rho = np.cumprod(ratio[ep.states, ep.actions][::-1])[::-1]
         seen, first = np.unique(ep.states, return_index=True)
@@ -446,14 +459,22 @@ def rms_error(V, v_true, states=None) -> np.ndarray:
     ----------
     V : array_like, shape (..., S), one value table or a stack of them
     v_true : array_like, shape (S,)
-    states : array_like of int, optional, the states averaged over (default all)
+    states : array_like of int, shape (m,), optional
+        The states averaged over (default all), non-empty, each in ``0..S-1``.
 
     Returns
     -------
     ndarray, shape (...)
     """
     V, v_true = as_array(V, "V"), as_array(v_true, "v_true", ndim=1)
-    if V.shape[-1] != v_true.size:
+    if V.ndim == 0 or V.shape[-1] != v_true.size:
         raise ValueError(f"V must end in an axis of size {v_true.size} like v_true, got shape {V.shape}")
-    idx = np.arange(v_true.size) if states is None else np.asarray(states, dtype=int)
+    if states is None:
+        idx = np.arange(v_true.size)
+    else:
+        idx = as_array(states, "states", ndim=1)
+        if np.any(idx != np.round(idx)) or idx.min() < 0 or idx.max() >= v_true.size:
+            raise ValueError(f"states must hold integer states in [0, {v_true.size - 1}] (the indices of v_true), "
+                             f"got {idx.tolist()!r:.80}")
+        idx = idx.astype(int)
     return np.sqrt(np.mean((V[..., idx] - v_true[idx]) ** 2, axis=-1))

@@ -8,7 +8,7 @@ from scipy import stats
 from mlsheet_utils.algorithms.probability import distributions as D
 from mlsheet_utils.algorithms.probability import divergences as K
 from tests.contracts.kinds import SPD, Array, Fixed, Func, Int, Positive, ProbVector, Real, Rng
-from tests.contracts.registry import declare
+from tests.contracts.registry import declare, ordered
 
 COVERS = ("mlsheet_utils.algorithms.probability.distributions", "mlsheet_utils.algorithms.probability.divergences")
 
@@ -22,10 +22,6 @@ def points(low=-3.0, high=3.0, **kw):
     """Evaluation points: every real is valid; valid draws come from [low, high]."""
     return Array(("m",), allow_inf=True, any_shape=True, draw=(low, high), **kw)
 
-
-def ordered(low: str, high: str):
-    """Bad values for an interval's ends: ``high`` equal to ``low`` and ``low`` above ``high``."""
-    return [(high, f"equal to {low}", lambda a: a[low]), (low, f"above {high}", lambda a: a[high] + 1.0)]
 
 # -- log-densities and log-pmfs: any real point (outside the support: -inf), a NaN point is wrong -------------
 declare(D.bernoulli_logpmf, k=points(0, 1, integer=True), p=INNER_PROB)

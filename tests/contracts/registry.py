@@ -10,7 +10,8 @@
   (``("high", "equal to low", lambda a: a["low"])``), tried like the kinds' own bad values.
 
 Arguments with defaults may be left out: they keep their default in every call. Modules listed in
-:data:`COVERED` (a ``decl_*`` module's ``COVERS``) must declare *every* public function; ``tests/test_contracts.py`` fails on one that does not.
+:data:`COVERED` (a ``decl_*`` module's ``COVERS``) must declare *every* public function; ``tests/test_contracts.py``
+fails on one that does not.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import inspect
 import pkgutil
 from typing import Any, Callable
 
-from tests.contracts.kinds import DEFAULT_DIMS, Kind
+import numpy as np
+
+from tests.contracts.kinds import DEFAULT_DIMS, Kind, _replace
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,6 +80,23 @@ def declare(func: Callable, *, dims=None, finite: bool = True, where=None, relat
         raise TypeError(f"{decl.name} is declared twice")
     REGISTRY[decl.name] = decl
     return func
+
+
+# -- relations shared by the declaration modules ----------------------------------------------------------------
+
+def not_square(arg: str) -> tuple:
+    """A relation: the square matrix ``arg`` replaced by an (n, n + 1) one."""
+    return (arg, "not square", lambda a: np.ones((a[arg].shape[0], a[arg].shape[0] + 1)))
+
+
+def first_entry(arg: str, label: str, value: float) -> tuple:
+    """A relation: the valid ``arg`` drawn, as floats, with its first entry set to ``value``."""
+    return (arg, label, lambda a: _replace(np.asarray(a[arg], dtype=float), value))
+
+
+def ordered(low: str, high: str) -> list[tuple]:
+    """Relations for an interval's ends: ``high`` equal to ``low`` and ``low`` above ``high``."""
+    return [(high, f"equal to {low}", lambda a: a[low]), (low, f"above {high}", lambda a: a[high] + 1.0)]
 
 
 #: Modules whose every public function must be declared: each ``decl_*`` module lists the ones it covers in

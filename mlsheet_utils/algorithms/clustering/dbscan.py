@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlsheet_utils.algorithms.clustering.kmeans import squared_distances
+from mlsheet_utils.algorithms.clustering.kmeans import _squared_distances
 from mlsheet_utils.algorithms.neighbors import kneighbors
 from mlsheet_utils.validation import as_array, check_float, check_int
 
@@ -51,7 +51,7 @@ def neighborhoods(X, eps: float) -> np.ndarray:
 
 
 def _neighborhoods(X: np.ndarray, eps: float) -> np.ndarray:
-    A = squared_distances(X, X) <= eps * eps
+    A = _squared_distances(X, X) <= eps * eps
     np.fill_diagonal(A, True)
     return A
 

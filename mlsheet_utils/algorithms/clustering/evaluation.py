@@ -27,11 +27,12 @@ import numpy as np
 from mlsheet_utils.validation import as_array
 
 
-def _labels(labels, n: int, name: str = "labels") -> tuple[np.ndarray, int]:
-    """Validate a 1-D labelling of ``n`` points; return it renumbered 0 .. k-1, and k."""
+def _labels(labels, n: int, name: str = "labels", per: str = "row of X") -> tuple[np.ndarray, int]:
+    """Validate a 1-D labelling of ``n`` points (one label ``per`` item of the reference argument); return it
+    renumbered 0 .. k-1, and k."""
     arr = np.asarray(labels)
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise ValueError(f"{name} must be 1-dimensional with {n} entries, got shape {arr.shape}")
+        raise ValueError(f"{name} must be 1-dimensional with {n} entries (one per {per}), got shape {arr.shape}")
     _, codes = np.unique(arr, return_inverse=True)
     codes = codes.reshape(-1)
     return codes, int(codes.max()) + 1 if n else 0
@@ -226,7 +227,7 @@ def contingency_matrix(labels_true, labels_pred) -> np.ndarray:
     if a.ndim != 1:
         raise ValueError(f"labels_true must be 1-dimensional, got shape {a.shape}")
     t, kt = _labels(a, a.shape[0], "labels_true")
-    p, kp = _labels(labels_pred, a.shape[0], "labels_pred")
+    p, kp = _labels(labels_pred, a.shape[0], "labels_pred", "entry of labels_true")
     return np.bincount(t * kp + p, minlength=kt * kp).reshape(kt, kp)
 
 
@@ -235,7 +236,8 @@ def _pair_counts(labels_true, labels_pred) -> tuple[float, float, float, float]:
     M = contingency_matrix(labels_true, labels_pred).astype(float)
     n = M.sum()
     if n < 2:
-        raise ValueError(f"pair-counting indices need at least 2 points, got {int(n)}")
+        raise ValueError(f"labels_true and labels_pred must label at least 2 points (pair-counting indices), "
+                         f"got {int(n)}")
 
     def comb2(x):
         return x * (x - 1) / 2
@@ -252,6 +254,14 @@ def rand_index(labels_true, labels_pred) -> float:
         - \sum_j\binom{b_j}2}{\binom n2}
 
     with :math:`n_{ij}` the contingency counts and :math:`a_i, b_j` its row and column sums.
+
+    Parameters
+    ----------
+    labels_true, labels_pred : array_like, shape (n,), n >= 2
+
+    Returns
+    -------
+    float in [0, 1]
     """
     both, a, b, pairs = _pair_counts(labels_true, labels_pred)
     return (pairs + 2 * both - a - b) / pairs

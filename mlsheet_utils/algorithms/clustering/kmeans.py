@@ -6,14 +6,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 
-def squared_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+def squared_distances(X, C) -> np.ndarray:
     """Squared Euclidean distances between rows, ``D[i, j] = ||X_i - C_j||^2``, shape (n, k).
 
     Uses ``||x||^2 - 2 x.c + ||c||^2``, clipped at zero against round-off.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    C : array_like, shape (k, d)
     """
+    X = as_array(X, "X", ndim=2)
+    C = as_array(C, "C", ndim=2)
+    if C.shape[1] != X.shape[1]:
+        raise ValueError(f"C must have {X.shape[1]} columns like X, got shape {C.shape}")
+    return _squared_distances(X, C)
+
+
+def _squared_distances(X: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """:func:`squared_distances` on validated arrays (the kernel Lloyd's loop calls)."""
     d = (X * X).sum(1)[:, None] - 2.0 * X @ C.T + (C * C).sum(1)[None, :]
     return np.maximum(d, 0.0)
 
@@ -35,12 +49,12 @@ def kmeans_plus_plus(X, k: int, rng=0) -> np.ndarray:
     k = check_int(k, "k", low=1, high=X.shape[0])
     rng = check_random_state(rng)
     centers = [X[rng.integers(X.shape[0])]]
-    d2 = squared_distances(X, np.array(centers))[:, 0]
+    d2 = _squared_distances(X, np.array(centers))[:, 0]
     for _ in range(1, k):
         total = d2.sum()
         idx = rng.integers(X.shape[0]) if total == 0 else rng.choice(X.shape[0], p=d2 / total)
         centers.append(X[idx])
-        d2 = np.minimum(d2, squared_distances(X, X[idx][None])[:, 0])
+        d2 = np.minimum(d2, _squared_distances(X, X[idx][None])[:, 0])
     return np.array(centers)
 
 
@@ -96,13 +110,12 @@ def kmeans(X, k: int | None = None, *, init=None, max_iter: int = 100, tol: floa
             raise ValueError(f"k={k} disagrees with init, which has {C.shape[0]} rows")
     k = check_int(C.shape[0], "k", low=1, high=n)
     max_iter = check_int(max_iter, "max_iter", low=0)
-    if tol < 0:
-        raise ValueError(f"tol must be >= 0, got {tol}")
+    tol = check_float(tol, "tol", low=0)
     history: list[float] = []
     converged = False
     n_iter = 0
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
-        d2 = squared_distances(X, C)
+        d2 = _squared_distances(X, C)
         labels = d2.argmin(1)
         history.append(float(d2[np.arange(n), labels].sum()))
         counts = np.bincount(labels, minlength=k)
@@ -114,7 +127,7 @@ def kmeans(X, k: int | None = None, *, init=None, max_iter: int = 100, tol: floa
         if shift <= tol:
             converged = True
             break
-    d2 = squared_distances(X, C)
+    d2 = _squared_distances(X, C)
     labels = d2.argmin(1)
     history.append(float(d2[np.arange(n), labels].sum()))
     return KMeansResult(C, labels, history, n_iter, converged)

@@ -44,14 +44,25 @@ def _check_params(X: np.ndarray, weights, means, covariances):
     if means.shape[1] != d:
         raise ValueError(f"means must have shape (k, {d}) to match X, got {means.shape}")
     weights = as_array(weights, "weights", ndim=1)
-    if weights.shape != (k,) or np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, atol=1e-8):
+    if weights.shape != (k,):
+        raise ValueError(f"weights must have {k} entries, one per row of means, got shape {weights.shape}")
+    if np.any(weights < 0) or not np.isclose(weights.sum(), 1.0, atol=1e-8):
         raise ValueError(f"weights must be {k} non-negative numbers summing to 1, got {weights}")
     covariances = as_array(covariances, "covariances", ndim=3)
     if covariances.shape != (k, d, d):
-        raise ValueError(f"covariances must have shape ({k}, {d}, {d}), got {covariances.shape}")
+        raise ValueError(f"covariances must have shape ({k}, {d}, {d}) to match means and X, "
+                         f"got {covariances.shape}")
     if not np.allclose(covariances, np.swapaxes(covariances, 1, 2), atol=1e-10):
         raise ValueError("covariances must be symmetric")
     return weights, means, covariances
+
+
+def _iterable(values, name: str) -> list:
+    """``values`` as a list, or a ValueError naming ``name`` when it cannot be iterated over."""
+    try:
+        return list(values)
+    except TypeError:
+        raise ValueError(f"{name} must be an iterable of ints, got {values!r}") from None
 
 
 def _check_covariance_type(covariance_type) -> str:
@@ -62,8 +73,10 @@ def _check_covariance_type(covariance_type) -> str:
 
 def _check_resp(X: np.ndarray, resp) -> np.ndarray:
     resp = as_array(resp, "resp", ndim=2)
-    if resp.shape[0] != X.shape[0] or np.any(resp < 0):
-        raise ValueError(f"resp must be non-negative with {X.shape[0]} rows, got shape {resp.shape}")
+    if resp.shape[0] != X.shape[0]:
+        raise ValueError(f"resp must have {X.shape[0]} rows, one per row of X, got shape {resp.shape}")
+    if np.any(resp < 0):
+        raise ValueError(f"resp must be non-negative, got a minimum of {resp.min():.6g}")
     sums = resp.sum(1)
     if not np.allclose(sums, 1.0, atol=1e-6):
         bad = int(np.argmax(np.abs(sums - 1.0)))
@@ -487,7 +500,12 @@ def aic(log_likelihood: float, n_params: int) -> float:
 
 
 def _fitted_log_likelihood(X, result: GMMResult) -> tuple[np.ndarray, float]:
+    if not isinstance(result, GMMResult):
+        raise ValueError(f"result must be a GMMResult (the output of gmm_em), got {type(result).__name__}")
     X = as_array(X, "X", ndim=2)
+    if X.shape[1] != result.means.shape[1]:
+        raise ValueError(f"X must have {result.means.shape[1]} columns like the data result was fitted on, "
+                         f"got shape {X.shape}")
     weights, means, covariances = _check_params(X, result.weights, result.means, result.covariances)
     _, ll = _e_step(X, weights, means, covariances)
     return X, ll
@@ -552,10 +570,10 @@ def gmm_criteria(X, ks=range(1, 7), *, starts=(0, 1), max_iter: int = 60, tol: f
     """
     X = as_array(X, "X", ndim=2)
     n, d = X.shape
-    ks = [check_int(K, "each of ks", low=1, high=n) for K in ks]
+    ks = [check_int(K, "each of ks", low=1, high=n) for K in _iterable(ks, "ks")]
     if not ks:
         raise ValueError("ks must name at least one number of components")
-    starts = [check_int(s, "each of starts", low=0) for s in starts]
+    starts = [check_int(s, "each of starts", low=0) for s in _iterable(starts, "starts")]
     if not starts:
         raise ValueError("starts must name at least one seed")
     max_iter = check_int(max_iter, "max_iter", low=0)
@@ -603,7 +621,7 @@ def _expand(cov: np.ndarray, covariance_type: str, k: int, d: int) -> np.ndarray
     """:func:`full_covariances` on validated arguments (checks only the shape)."""
     shape = {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[covariance_type]
     if cov.shape != shape:
-        raise ValueError(f"covariances for covariance_type={covariance_type!r} with {k} components in {d} "
+        raise ValueError(f"covariances for covariance_type={covariance_type!r} with k={k} components in d={d} "
                          f"dimensions must have shape {shape}, got {cov.shape}")
     if covariance_type == "full":
         return cov
@@ -623,6 +641,8 @@ def typed_covariances(covariances, covariance_type: str) -> np.ndarray:
     """
     covariance_type = _check_covariance_type(covariance_type)
     covs = as_array(covariances, "covariances", ndim=3)
+    if covs.shape[1] != covs.shape[2]:
+        raise ValueError(f"covariances must be square matrices, shape (k, d, d), got {covs.shape}")
     if covariance_type == "full":
         return covs
     if covariance_type == "tied":
@@ -787,7 +807,7 @@ def soft_kmeans(X, init, sigma: float, *, max_iter: int = 100, tol: float = 0.0)
     Parameters
     ----------
     X : array_like, shape (n, d)
-    init : array_like, shape (k, d), the starting centres
+    init : array_like, shape (k, d), the starting centres, 1 <= k <= n
     sigma : float > 0
     max_iter : int >= 0
     tol : float >= 0, stop when no centre moves farther than ``tol``
@@ -800,7 +820,9 @@ def soft_kmeans(X, init, sigma: float, *, max_iter: int = 100, tol: float = 0.0)
     C = as_array(init, "init", ndim=2).copy()
     if C.shape[1] != X.shape[1]:
         raise ValueError(f"init must have {X.shape[1]} columns like X, got shape {C.shape}")
-    k = check_int(C.shape[0], "k", low=1, high=X.shape[0])
+    if C.shape[0] > X.shape[0]:
+        raise ValueError(f"init must have at most {X.shape[0]} rows (k <= n, the rows of X), got {C.shape[0]}")
+    k = C.shape[0]
     sigma = check_float(sigma, "sigma", low=0, low_open=True)
     max_iter = check_int(max_iter, "max_iter", low=0)
     tol = check_float(tol, "tol", low=0)

@@ -43,7 +43,11 @@ def som_schedule(t, n_iter: int, eta0: float, sigma0: float):
     n_iter = check_int(n_iter, "n_iter", low=1)
     eta0 = check_float(eta0, "eta0", low=0.0, low_open=True)
     sigma0 = check_float(sigma0, "sigma0", low=0.0, low_open=True)
-    return _schedule(np.asarray(t, dtype=float), n_iter, eta0, sigma0)
+    t = as_array(t, "t", empty=True)
+    if np.any(t != np.round(t)) or np.any(t < 0) or np.any(t >= n_iter):
+        bad = t[(t != np.round(t)) | (t < 0) | (t >= n_iter)].flat[0]
+        raise ValueError(f"t must hold integer steps in [0, n_iter) = [0, {n_iter}), got {bad:g}")
+    return _schedule(t, n_iter, eta0, sigma0)
 
 
 def _schedule(t, n_iter, eta0, sigma0):
@@ -189,8 +193,11 @@ def topographic_error(X, W, grid) -> float:
     X = as_array(X, "X", ndim=2)
     W = as_array(W, "W", ndim=2)
     grid = as_array(grid, "grid", ndim=2)
+    if X.shape[1] != W.shape[1]:
+        raise ValueError(f"X has {X.shape[1]} features but W has {W.shape[1]}")
     if W.shape[0] < 2:
-        raise ValueError("topographic_error needs a map of at least 2 units")
+        raise ValueError(f"W must have at least 2 rows: topographic_error needs a map of at least 2 units, "
+                         f"got {W.shape[0]}")
     if grid.shape != (W.shape[0], 2):
         raise ValueError(f"grid must have shape ({W.shape[0]}, 2) to match W, got {grid.shape}")
     two = np.argsort(_sq_dist(X, W), axis=1, kind="stable")[:, :2]

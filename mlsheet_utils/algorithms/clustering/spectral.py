@@ -70,7 +70,7 @@ def _laplacian(W: np.ndarray, kind: str) -> np.ndarray:
         return np.diag(deg) - W
     if np.any(deg <= 0):
         i = int(np.argmin(deg))
-        raise ValueError(f"vertex {i} has degree 0: a normalized Laplacian divides by the degree "
+        raise ValueError(f"W has a vertex of degree 0 (vertex {i}): a normalized Laplacian divides by the degree "
                          "(increase sigma or remove isolated points)")
     if kind == "symmetric":
         s = 1.0 / np.sqrt(deg)

@@ -52,7 +52,7 @@ def make_pairwise_mrf(unary, edges, pairwise) -> PairwiseMRF:
     n, K = unary.shape
     if n < 1 or K < 2:
         raise ValueError(f"unary must have at least one node and two states, got shape {unary.shape}")
-    edges = tuple((int(i), int(j)) for i, j in edges)
+    edges = _check_edges(edges)
     seen = set()
     for i, j in edges:
         if not (0 <= i < n and 0 <= j < n) or i == j or frozenset((i, j)) in seen:
@@ -60,10 +60,31 @@ def make_pairwise_mrf(unary, edges, pairwise) -> PairwiseMRF:
         seen.add(frozenset((i, j)))
     pairwise = as_array(pairwise, "pairwise").reshape(-1, K, K) if len(edges) == 0 else as_array(pairwise, "pairwise")
     if pairwise.shape != (len(edges), K, K):
-        raise ValueError(f"pairwise must have shape ({len(edges)}, {K}, {K}), got {pairwise.shape}")
-    if np.any(unary <= 0) or np.any(pairwise <= 0):
-        raise ValueError("unary and pairwise potentials must be strictly positive")
+        raise ValueError(f"pairwise must have shape ({len(edges)}, {K}, {K}) (one K x K table per edge, K = {K} "
+                         f"states from unary's shape {unary.shape}), got {pairwise.shape}")
+    for name, pot in (("unary", unary), ("pairwise", pairwise)):
+        if np.any(pot <= 0):
+            raise ValueError(f"{name} potentials must be strictly positive, got a minimum of {pot.min():.6g}")
     return PairwiseMRF(unary, edges, pairwise)
+
+
+def _check_edges(edges) -> tuple:
+    """``edges`` as a tuple of integer pairs; a ValueError naming ``edges`` otherwise."""
+    if edges is None or isinstance(edges, str) or not hasattr(edges, "__iter__"):
+        raise ValueError(f"edges must be a sequence of (i, j) pairs, got {edges!r:.60}")
+    out = []
+    for e in edges:
+        pair = tuple(e) if hasattr(e, "__iter__") and not isinstance(e, str) else (e,)
+        if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair):
+            raise ValueError(f"edges must be a sequence of (i, j) pairs of integer node indices, got {e!r}")
+        out.append((int(pair[0]), int(pair[1])))
+    return tuple(out)
+
+
+def _check_mrf(mrf) -> PairwiseMRF:
+    if not isinstance(mrf, PairwiseMRF):
+        raise ValueError(f"mrf must be a PairwiseMRF (see make_pairwise_mrf), got {type(mrf).__name__}")
+    return mrf
 
 
 def pairwise_mrf_from_factors(factors, variables=None) -> tuple[PairwiseMRF, list[str]]:
@@ -80,18 +101,29 @@ def pairwise_mrf_from_factors(factors, variables=None) -> tuple[PairwiseMRF, lis
     -------
     (PairwiseMRF, list of str): the MRF and the variable name of each node.
     """
+    if factors is None or isinstance(factors, (str, Factor)) or not hasattr(factors, "__iter__"):
+        raise ValueError(f"factors must be a non-empty list of Factor over one or two variables, got {factors!r:.60}")
     factors = list(factors)
     if not factors or not all(isinstance(f, Factor) and 1 <= len(f.variables) <= 2 for f in factors):
         raise ValueError("factors must be a non-empty list of Factor over one or two variables")
+    names = list(dict.fromkeys(v for f in factors for v in f.variables))
     if variables is None:
-        variables = list(dict.fromkeys(v for f in factors for v in f.variables))
+        variables = names
+    else:
+        if isinstance(variables, str) or not hasattr(variables, "__iter__"):
+            raise ValueError(f"variables must be a list of the factors' variable names, got {variables!r}")
+        variables = list(variables)
+        if len(set(variables)) != len(variables) or set(variables) != set(names):
+            raise ValueError(f"variables must list each of the factors' variables {sorted(names)} once, got "
+                             f"{variables}")
     index = {v: k for k, v in enumerate(variables)}
     K = factors[0].table.shape[0]
     unary = np.ones((len(variables), K))
     pair_tables: dict = {}
     for f in factors:
         if any(c != K for c in f.table.shape):
-            raise ValueError(f"every variable must have {K} states, factor over {f.variables} has {f.table.shape}")
+            raise ValueError(f"factors must give every variable the same number of states ({K}, from the first "
+                             f"factor), a factor over {f.variables} has shape {f.table.shape}")
         if len(f.variables) == 1:
             unary[index[f.variables[0]]] *= f.table
         else:
@@ -103,15 +135,24 @@ def pairwise_mrf_from_factors(factors, variables=None) -> tuple[PairwiseMRF, lis
 
 
 def mrf_factors(mrf: PairwiseMRF, names=None) -> list[Factor]:
-    """The MRF as ``graphical`` factors: one per edge, then one per node; nodes are named ``x0, x1, ...``."""
-    names = [f"x{i}" for i in range(len(mrf.unary))] if names is None else list(names)
+    """The MRF as ``graphical`` factors: one per edge, then one per node; nodes are named ``x0, x1, ...``
+    unless ``names`` gives one distinct non-empty string per node."""
+    n = len(_check_mrf(mrf).unary)
+    if names is None:
+        names = [f"x{i}" for i in range(n)]
+    else:
+        if isinstance(names, str) or not hasattr(names, "__iter__"):
+            raise ValueError(f"names must be a list of {n} node names, got {names!r}")
+        names = list(names)
+        if len(names) != n or len(set(names)) != n or not all(isinstance(v, str) and v for v in names):
+            raise ValueError(f"names must be {n} distinct non-empty strings (one per node), got {names}")
     return ([make_factor((names[i], names[j]), t) for (i, j), t in zip(mrf.edges, mrf.pairwise)]
             + [make_factor((names[i],), u) for i, u in enumerate(mrf.unary)])
 
 
 def is_tree(mrf: PairwiseMRF) -> bool:
     """True when the graph has no cycle (a forest), checked with union-find."""
-    parent = list(range(len(mrf.unary)))
+    parent = list(range(len(_check_mrf(mrf).unary)))
 
     def root(a):
         while parent[a] != a:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import gammaln, logsumexp
 
-from mlsheet_utils.validation import as_array, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
 
 #: Kernels by name: each maps squared scaled distances ``u2 = ||x - x_i||^2 / h^2`` to ``log K`` (up to the
 #: normalising constant returned by :func:`kernel_log_norm`).
@@ -77,8 +77,11 @@ def kernel_log_norm(kernel: str, d: int = 1) -> float:
     - gaussian: :math:`K(u) = (2\pi)^{-d/2} e^{-\|u\|^2/2}`;
     - tophat: :math:`K(u) = 1/V_d` on the unit ball, :math:`V_d = \pi^{d/2}/\Gamma(d/2 + 1)`;
     - epanechnikov: :math:`K(u) = \frac{d+2}{2V_d}(1 - \|u\|^2)` on the unit ball (3/4 in 1-D).
+
+    ``d`` is the dimension, an int >= 1.
     """
     _check_kernel(kernel)
+    d = check_int(d, "d", low=1)
     log_vd = 0.5 * d * math.log(math.pi) - gammaln(0.5 * d + 1)
     if kernel == "gaussian":
         return -0.5 * d * math.log(2 * math.pi)
@@ -210,6 +213,7 @@ def silverman_bandwidth(data, *, robust: bool = False):
     ``robust=True`` (1-D only): :math:`h = 0.9\,\min(\hat\sigma, \mathrm{IQR}/1.34)\,n^{-1/5}`, less
     oversmoothing for skewed or bimodal data (R's ``bw.nrd0``).
     """
+    check_bool(robust, "robust")
     X, n, d = _std_and_n(data)
     if robust:
         if d != 1:
@@ -261,6 +265,8 @@ def loo_log_likelihood(data, bandwidths, kernel: str = "gaussian") -> np.ndarray
     if n < 2:
         raise ValueError(f"data must contain at least 2 points for leave-one-out, got {n}")
     hs = as_array(bandwidths, "bandwidths")
+    if hs.ndim > 1:
+        raise ValueError(f"bandwidths must be a float or a 1-D array, got shape {hs.shape}")
     if hs.size == 0 or np.any(hs <= 0):
         raise ValueError(f"bandwidths must be non-empty and > 0, got {bandwidths!r}")
     diff = X[:, None, :] - X[None, :, :]
@@ -407,9 +413,7 @@ def kde_reflect(x, data, h, lower: float = 0.0) -> np.ndarray:
     ndarray, shape (m,)
     """
     sample = as_array(data, "data", ndim=1)
-    lower = float(lower)
-    if not np.isfinite(lower):
-        raise ValueError(f"lower must be finite, got {lower!r}")
+    lower = check_float(lower, "lower")
     if sample.size and sample.min() < lower:
         raise ValueError(f"data must be >= lower = {lower}, got a minimum of {sample.min():.3g}")
     x = as_array(x, "x", ndim=1)

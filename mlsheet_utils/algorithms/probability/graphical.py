@@ -18,14 +18,23 @@ Everything here is meant for models small enough to check by brute force:
 from __future__ import annotations
 
 import itertools
+import numbers
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import gammaln
 
 from mlsheet_utils.algorithms.probability.divergences import hellinger
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import (
+    as_array,
+    check_bool,
+    check_float,
+    check_int,
+    check_probabilities,
+    check_random_state,
+)
 
 # -- discrete factors ---------------------------------------------------------------------------------------
 
@@ -59,15 +68,29 @@ def make_factor(variables, table) -> Factor:
     -------
     Factor
     """
-    variables = tuple(variables)
+    variables = _names(variables, "variables")
     if not all(isinstance(v, str) and v for v in variables) or len(set(variables)) != len(variables):
         raise ValueError(f"variables must be distinct non-empty strings, got {variables!r}")
     table = as_array(table, "table")
     if table.ndim != len(variables):
-        raise ValueError(f"table must have one axis per variable ({len(variables)}), got shape {table.shape}")
+        raise ValueError(f"table must have one axis per variable in variables ({len(variables)}: {variables!r}), "
+                         f"got shape {table.shape}")
     if np.any(table < 0):
         raise ValueError("table must be non-negative")
     return Factor(variables, table)
+
+
+def _names(values, name: str) -> tuple:
+    """``values`` (a sequence of names) as a tuple; a ValueError naming ``name`` when it is not a sequence."""
+    if values is None or isinstance(values, (str, numbers.Number)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} must be a sequence of variable names, got {values!r}")
+    return tuple(values)
+
+
+def _check_factor(factor, name: str = "factor") -> "Factor":
+    if not isinstance(factor, Factor):
+        raise ValueError(f"{name} must be a Factor (see make_factor), got {type(factor).__name__}")
+    return factor
 
 
 def _letters(variables) -> dict[str, str]:
@@ -100,10 +123,13 @@ def factor_product(*factors: Factor) -> Factor:
 
 def marginalize(factor: Factor, variables) -> Factor:
     r"""Sum the listed variables out of ``factor``: :math:`\sum_{x_S} \phi(x)`."""
-    variables = [variables] if isinstance(variables, str) else list(variables)
+    _check_factor(factor)
+    variables = [variables] if isinstance(variables, str) else list(_names(variables, "variables"))
     missing = [v for v in variables if v not in factor.variables]
     if missing:
         raise ValueError(f"variables {missing} are not in the factor's variables {factor.variables}")
+    if len(set(variables)) != len(variables):
+        raise ValueError(f"variables must not repeat a variable, got {variables}")
     axes = tuple(factor.variables.index(v) for v in variables)
     keep = tuple(v for v in factor.variables if v not in variables)
     return Factor(keep, factor.table.sum(axis=axes))
@@ -111,7 +137,13 @@ def marginalize(factor: Factor, variables) -> Factor:
 
 def condition(factor: Factor, evidence: dict) -> Factor:
     """Fix observed variables: keep the slice ``x_E = e`` and drop those axes (variables not in the factor are
-    ignored)."""
+    ignored).
+
+    ``evidence`` is a dict variable -> state index (an int in ``[0, states - 1]``).
+    """
+    _check_factor(factor)
+    if not isinstance(evidence, Mapping):
+        raise ValueError(f"evidence must be a dict variable -> state, got {type(evidence).__name__}")
     index, keep = [], []
     for v, card in zip(factor.variables, factor.table.shape):
         if v in evidence:
@@ -125,7 +157,7 @@ def condition(factor: Factor, evidence: dict) -> Factor:
 
 def normalize(factor: Factor) -> Factor:
     """Divide by the total so the table sums to one."""
-    total = factor.table.sum()
+    total = _check_factor(factor).table.sum()
     if not total > 0:
         raise ValueError("factor sums to zero: the evidence has probability zero under the model")
     return Factor(factor.variables, factor.table / total)
@@ -137,9 +169,13 @@ def _query_result(factor: Factor, query) -> Factor:
 
 
 def _check_query(factors, query, evidence):
-    if not factors:
-        raise ValueError("factors: need at least one factor")
-    query = [query] if isinstance(query, str) else list(query)
+    if isinstance(factors, (str, Factor)) or not hasattr(factors, "__iter__") or not list(factors):
+        raise ValueError(f"factors must be a non-empty list of Factor, got {factors!r:.60}")
+    for f in factors:
+        _check_factor(f, "factors")
+    query = [query] if isinstance(query, str) else list(_names(query, "query"))
+    if evidence is not None and not isinstance(evidence, Mapping):
+        raise ValueError(f"evidence must be a dict variable -> state, got {type(evidence).__name__}")
     evidence = dict(evidence or {})
     names = {v for f in factors for v in f.variables}
     for v in query:
@@ -203,7 +239,7 @@ def variable_elimination(factors, query, evidence=None, order=None) -> Factor:
     cards = {v: c for f in pool for v, c in f.cards.items()}
     hidden = [v for v in cards if v not in query]
     if order is not None:
-        order = list(order)
+        order = list(_names(order, "order"))
         if sorted(order) != sorted(hidden):
             raise ValueError(f"order must list exactly the hidden variables {sorted(hidden)}, got {order}")
 
@@ -224,7 +260,7 @@ def variable_elimination(factors, query, evidence=None, order=None) -> Factor:
 
 
 def _grid_shape(shape):
-    if len(shape) != 2:
+    if shape is None or isinstance(shape, (str, numbers.Number)) or not hasattr(shape, "__len__") or len(shape) != 2:
         raise ValueError(f"shape must be (rows, cols), got {shape!r}")
     return check_int(shape[0], "shape[0]", low=1), check_int(shape[1], "shape[1]", low=1)
 
@@ -436,16 +472,20 @@ def conditionally_independent(joint: Factor, x: str, y: str, given=(), *, atol: 
     joint : Factor, a normalised joint table (entries sum to 1)
     x, y : str, distinct variables of ``joint``
     given : sequence of str, variables of ``joint`` other than ``x`` and ``y``
-    atol : float, absolute tolerance of the comparison
+    atol : float >= 0, absolute tolerance of the comparison
     """
     if not isinstance(joint, Factor):
         raise ValueError(f"joint must be a Factor, got {type(joint).__name__}")
-    given = tuple(given)
-    for v in (x, y, *given):
-        if v not in joint.variables:
-            raise ValueError(f"variable {v!r} is not in the joint {joint.variables}")
-    if x == y or x in given or y in given or len(set(given)) != len(given):
-        raise ValueError(f"x, y and given must be distinct, got x={x!r}, y={y!r}, given={given!r}")
+    given = _names(given, "given")
+    for name, v in (("x", x), ("y", y), *(("given", g) for g in given)):
+        if not isinstance(v, str) or v not in joint.variables:
+            raise ValueError(f"{name} must name a variable of the joint {joint.variables}, got {v!r}")
+    if x == y:
+        raise ValueError(f"x and y must be distinct, got x={x!r}, y={y!r}")
+    if x in given or y in given or len(set(given)) != len(given):
+        raise ValueError(f"given must hold distinct variables other than x and y, got x={x!r}, y={y!r}, "
+                         f"given={given!r}")
+    atol = check_float(atol, "atol", low=0.0)
     if not np.isclose(joint.table.sum(), 1.0):
         raise ValueError(f"joint must be normalised, its entries sum to {joint.table.sum():.6g}")
     m = marginalize(joint, [v for v in joint.variables if v not in (x, y, *given)])
@@ -463,7 +503,7 @@ def d_separated(parents: dict, x: str, y: str, given=()) -> bool:
 
     Parameters
     ----------
-    parents : dict node -> tuple of parent nodes (a DAG)
+    parents : dict node -> tuple of parent nodes (a DAG: no directed cycle; every parent is a node)
     x, y : distinct nodes, not in ``given``
     given : iterable of nodes
 
@@ -473,12 +513,18 @@ def d_separated(parents: dict, x: str, y: str, given=()) -> bool:
     """
     if not isinstance(parents, dict):
         raise ValueError(f"parents must be a dict node -> tuple of parents, got {type(parents).__name__}")
-    given = set(given)
-    for v in (x, y, *given):
+    for v, ps in parents.items():
+        if isinstance(ps, str) or not hasattr(ps, "__iter__") or any(p not in parents for p in ps):
+            raise ValueError(f"parents[{v!r}] must be a tuple of nodes of the graph, got {ps!r}")
+    _check_acyclic(parents)
+    given = set(_names(given, "given"))
+    for name, v in (("x", x), ("y", y), *(("given", g) for g in given)):
         if v not in parents:
-            raise ValueError(f"node {v!r} is not in the graph")
-    if x == y or x in given or y in given:
-        raise ValueError("x and y must be distinct and not observed")
+            raise ValueError(f"{name} must be a node of the graph, got {v!r}, which is not in the graph")
+    if x == y:
+        raise ValueError(f"x and y must be distinct, got {x!r} twice")
+    if x in given or y in given:
+        raise ValueError(f"given must not hold x or y, got x={x!r}, y={y!r}, given={sorted(given, key=str)}")
     keep, stack = set(), [x, y, *given]
     while stack:
         v = stack.pop()
@@ -501,6 +547,17 @@ def d_separated(parents: dict, x: str, y: str, given=()) -> bool:
     return y not in seen
 
 
+def _check_acyclic(parents: dict) -> None:
+    """ValueError naming ``parents`` when the graph has a directed cycle (Kahn's algorithm)."""
+    placed: set = set()
+    while len(placed) < len(parents):
+        ready = [v for v, ps in parents.items() if v not in placed and all(p in placed for p in ps)]
+        if not ready:
+            raise ValueError(f"parents must describe a DAG, got a directed cycle among "
+                             f"{sorted(set(parents) - placed, key=str)}")
+        placed.update(ready)
+
+
 # -- Bayesian networks ---------------------------------------------------------------------------------------
 
 
@@ -516,15 +573,43 @@ def sprinkler_joint(c, s, r, w) -> dict:
     s, r : pairs, ``s[c] = P(S = 1 | C = c)``, ``r[c] = P(R = 1 | C = c)``
     w : 2 x 2 (nested sequence or matrix), ``w[s, r] = P(W = 1 | S = s, R = r)``
 
+    Numbers must lie in [0, 1] (SymPy numbers are checked too and kept exact; SymPy symbols are not checked).
+
     Returns
     -------
     dict (c, s, r, w) -> probability, over all 16 states
     """
+    c = _cpt_numbers(c, "c", ())
+    s, r, w = _cpt_numbers(s, "s", (2,)), _cpt_numbers(r, "r", (2,)), _cpt_numbers(w, "w", (2, 2))
+
     def bernoulli(p, value):
         return p if value == 1 else 1 - p
 
     return {(C, S, R, W): bernoulli(c, C) * bernoulli(s[C], S) * bernoulli(r[C], R) * bernoulli(w[S, R], W)
             for C, S, R, W in itertools.product([0, 1], repeat=4)}
+
+
+def _cpt_numbers(value, name: str, shape: tuple):
+    """Check a block of :func:`sprinkler_joint`'s CPT numbers: ``shape`` entries in [0, 1], or SymPy symbols.
+
+    Returns ``value`` itself for a scalar and an object array (indexable by ``[S, R]``, entries as given) otherwise.
+    """
+    try:
+        arr = np.array(value, dtype=object)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numbers in [0, 1] of shape {shape}, got {value!r:.60}") from exc
+    if value is None or arr.shape != shape:
+        raise ValueError(f"{name} must be numbers in [0, 1] of shape {shape}, got {value!r:.60}")
+    for entry in arr.flat:
+        if getattr(entry, "free_symbols", None):            # a SymPy expression with symbols: kept symbolic
+            continue
+        try:
+            number = float(entry) if not isinstance(entry, (str, bool)) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not 0.0 <= number <= 1.0:         # also NaN
+            raise ValueError(f"{name} must hold probabilities in [0, 1] (or SymPy symbols), got {entry!r}")
+    return value if shape == () else arr
 
 
 def table_probability(P: dict, names: str, **fixed):
@@ -533,6 +618,14 @@ def table_probability(P: dict, names: str, **fixed):
     ``names`` spells the variables of a state in order (one letter each, e.g. ``"CSRW"``); ``fixed`` gives the
     event, e.g. ``table_probability(P, "CSRW", R=1, W=1)`` is :math:`P(R = 1, W = 1)`.
     """
+    if not isinstance(P, dict) or not P:
+        raise ValueError(f"P must be a non-empty dict state -> probability, got {type(P).__name__}")
+    if not isinstance(names, str) or len(set(names)) != len(names):
+        raise ValueError(f"names must be a string of distinct one-letter variable names, got {names!r}")
+    for state in P:
+        if not isinstance(state, tuple) or len(state) != len(names):
+            raise ValueError(f"P's states must be tuples of {len(names)} values, one per letter of names "
+                             f"{names!r}, got {state!r}")
     unknown = set(fixed) - set(names)
     if unknown:
         raise ValueError(f"unknown variable(s) {sorted(unknown)}; the states are ordered as {names!r}")
@@ -574,6 +667,8 @@ def _check_cpds(cpds: dict) -> dict:
     for child, spec in cpds.items():
         if not (isinstance(spec, tuple) and len(spec) == 2):
             raise ValueError(f"cpds[{child!r}] must be a (parents, table) pair")
+        if spec[0] is None or not hasattr(spec[0], "__iter__"):
+            raise ValueError(f"cpds[{child!r}] parents must be a tuple of node names, got {spec[0]!r}")
         parents, table = tuple(spec[0]), as_array(spec[1], f"cpds[{child!r}] table")
         for p in parents:
             if p not in cpds:
@@ -694,10 +789,11 @@ def lda_counts(docs, z, n_topics: int, n_words: int):
     """Count matrices of an assignment: ``n_dk`` (D, K), ``n_kw`` (K, V) and ``n_k`` (K,)."""
     n_topics, n_words = check_int(n_topics, "n_topics", low=1), check_int(n_words, "n_words", low=1)
     docs, z = np.asarray(docs), np.asarray(z)
-    for name, ids, n in (("docs", docs, n_words), ("z", z, n_topics)):
+    for name, ids, n, n_name in (("docs", docs, n_words, "n_words"), ("z", z, n_topics, "n_topics")):
         if ids.ndim != 2 or not np.issubdtype(ids.dtype, np.integer) or np.any((ids < 0) | (ids >= n)):
-            raise ValueError(f"{name} must be a 2-d integer array of ids in [0, {n - 1}], got {ids.dtype} "
-                             f"shape {ids.shape}")
+            raise ValueError(f"{name} must be a 2-d integer array of ids in [0, {n - 1}] ({n_name} = {n}), got "
+                             f"{ids.dtype} shape {ids.shape}" + (f", ids {ids.min()}..{ids.max()}" if ids.size
+                                                                 and np.issubdtype(ids.dtype, np.number) else ""))
     if z.shape != docs.shape:
         raise ValueError(f"z must have the shape of docs {docs.shape}, got {z.shape}")
     D = docs.shape[0]
@@ -731,14 +827,18 @@ def lda_conditional(ndk_d, nkw_w, nk, alpha: float, beta: float, n_words: int) -
     .. math:: p(z_i = k \mid z_{-i}, w) \propto (n_{dk}^{-i} + \alpha)
               \frac{n_{kw}^{-i} + \beta}{n_k^{-i} + V\beta}
 
-    Returns the normalised vector of length K.
+    ``ndk_d``, ``nkw_w`` and ``nk`` are count vectors of one length K (>= 0). Returns the normalised vector of
+    length K.
     """
     alpha = check_float(alpha, "alpha", low=0.0, low_open=True)
     beta = check_float(beta, "beta", low=0.0, low_open=True)
     n_words = check_int(n_words, "n_words", low=1)
     for name, counts in (("ndk_d", ndk_d), ("nkw_w", nkw_w), ("nk", nk)):
-        if np.any(as_array(counts, name, ndim=1) < 0):
+        counts = as_array(counts, name, ndim=1)
+        if np.any(counts < 0):
             raise ValueError(f"{name} must hold counts >= 0")
+        if counts.shape != np.shape(ndk_d):
+            raise ValueError(f"{name} must have one count per topic like ndk_d {np.shape(ndk_d)}, got {counts.shape}")
     p = (np.asarray(ndk_d) + alpha) * (np.asarray(nkw_w) + beta) / (np.asarray(nk) + n_words * beta)
     return p / p.sum()
 
@@ -797,10 +897,11 @@ def lda_collapsed_gibbs(docs, n_topics: int, n_words: int, alpha: float, beta: f
     K = check_int(n_topics, "n_topics", low=1)
     V = check_int(n_words, "n_words", low=1)
     if docs.min() < 0 or docs.max() >= V:
-        raise ValueError(f"docs must hold word ids in [0, {V - 1}] (n_words = {V})")
+        raise ValueError(f"docs must hold word ids in [0, {V - 1}] (n_words = {V}), got {docs.min()}..{docs.max()}")
     alpha = check_float(alpha, "alpha", low=0, low_open=True)
     beta = check_float(beta, "beta", low=0, low_open=True)
     n_iter = check_int(n_iter, "n_iter", low=0)
+    check_bool(keep_trace, "keep_trace")
     rng = check_random_state(rng)
     D, N = docs.shape
     z = rng.integers(K, size=(D, N))
@@ -853,7 +954,8 @@ def match_topics(estimated, true) -> tuple[np.ndarray, np.ndarray]:
     """
     from scipy.optimize import linear_sum_assignment
 
-    est, tru = as_array(estimated, "estimated", ndim=2), as_array(true, "true", ndim=2)
+    est = check_probabilities(estimated, "estimated", ndim=2)
+    tru = check_probabilities(true, "true", ndim=2)
     if est.shape != tru.shape:
         raise ValueError(f"estimated and true must have the same shape, got {est.shape} and {tru.shape}")
     cost = hellinger(tru[:, None, :], est[None, :, :])

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
 
 ALTERNATIVES = ("two-sided", "greater", "less")
 
@@ -53,6 +53,7 @@ def _check_alpha(alpha) -> float:
     return check_float(alpha, "alpha", low=0, high=1, low_open=True, high_open=True)
 
 
+
 def _sample(x, name: str, min_size: int) -> np.ndarray:
     x = as_array(x, name, ndim=1)
     if x.size < min_size:
@@ -69,12 +70,18 @@ def tail_pvalue(statistic, dist, alternative: str = "two-sided"):
 
     Parameters
     ----------
-    statistic : float or ndarray
+    statistic : float or ndarray, any shape, not empty; +-inf is allowed (a p-value of 0 or 1), NaN is not
     dist : frozen or unfrozen scipy.stats distribution with ``sf`` and ``cdf``
     alternative : {"two-sided", "greater", "less"}
     """
     _check_alternative(alternative)
-    statistic = np.asarray(statistic, dtype=float)
+    statistic = as_array(statistic, "statistic", finite=False)
+    if np.isnan(statistic).any():
+        raise ValueError(f"statistic contains NaN ({np.count_nonzero(np.isnan(statistic))} of {statistic.size} "
+                         "entries)")
+    if not (callable(getattr(dist, "sf", None)) and callable(getattr(dist, "cdf", None))):
+        raise ValueError(f"dist must be a scipy.stats distribution with sf and cdf methods, got "
+                         f"{type(dist).__name__} {dist!r:.60}")
     if alternative == "greater":
         p = dist.sf(statistic)
     elif alternative == "less":
@@ -137,13 +144,22 @@ def two_proportion_z(k1: int, n1: int, k2: int, n2: int, alternative: str = "two
     Returns
     -------
     TestResult with ``df=None``
+
+    Raises
+    ------
+    ValueError
+        If ``k1 + k2`` is 0 or ``n1 + n2`` (the pooled rate is 0 or 1 and the standard error 0).
     """
     n1, n2 = check_int(n1, "n1", low=1), check_int(n2, "n2", low=1)
-    k1, k2 = check_int(k1, "k1", low=0, high=n1), check_int(k2, "k2", low=0, high=n2)
+    k1, k2 = check_int(k1, "k1", low=0), check_int(k2, "k2", low=0)
+    for k, n, kname, nname in ((k1, n1, "k1", "n1"), (k2, n2, "k2", "n2")):
+        if k > n:
+            raise ValueError(f"{kname} must be <= {n} (the trials {nname}), got {k}")
     _check_alternative(alternative)
     p = (k1 + k2) / (n1 + n2)
     if p in (0.0, 1.0):
-        raise ValueError(f"the pooled rate is {p:g}, so the standard error is 0 and the z-test is undefined")
+        raise ValueError(f"k1 + k2 = {k1 + k2} of n1 + n2 = {n1 + n2}: the pooled rate is {p:g}, so the standard "
+                         "error is 0 and the z-test is undefined")
     z = (k1 / n1 - k2 / n2) / math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2))
     return TestResult(float(z), tail_pvalue(z, stats.norm, alternative))
 
@@ -173,7 +189,12 @@ def t_test_1samp(x, mu0: float = 0.0, alternative: str = "two-sided") -> TestRes
 
 def pooled_variance(x, y) -> float:
     r"""Pooled variance :math:`s_p^2 = \frac{(n_1-1)s_1^2 + (n_2-1)s_2^2}{n_1 + n_2 - 2}` (unbiased when the
-    two populations share one variance)."""
+    two populations share one variance).
+
+    Parameters
+    ----------
+    x, y : array_like, shapes (n1,), (n2,), n1, n2 >= 1 and n1 + n2 >= 3
+    """
     x, y = _sample(x, "x", 1), _sample(y, "y", 1)
     if x.size + y.size < 3:
         raise ValueError(f"x and y need at least 3 observations together, got {x.size + y.size}")
@@ -187,7 +208,13 @@ def welch_df(var1: float, n1: int, var2: float, n2: int) -> float:
     .. math:: \nu = \frac{\left(\frac{s_1^2}{n_1} + \frac{s_2^2}{n_2}\right)^2}
               {\frac{(s_1^2/n_1)^2}{n_1 - 1} + \frac{(s_2^2/n_2)^2}{n_2 - 1}}
 
-    It lies between :math:`\min(n_1, n_2) - 1` and :math:`n_1 + n_2 - 2`.
+    It lies between :math:`\min(n_1, n_2) - 1` and :math:`n_1 + n_2 - 2`. The terms are scaled by the larger
+    of :math:`s_1^2/n_1` and :math:`s_2^2/n_2` (the ratio is unchanged), so tiny variances do not underflow.
+
+    Parameters
+    ----------
+    var1, var2 : float >= 0, not both 0
+    n1, n2 : int >= 2
     """
     var1 = check_float(var1, "var1", low=0)
     var2 = check_float(var2, "var2", low=0)
@@ -195,6 +222,8 @@ def welch_df(var1: float, n1: int, var2: float, n2: int) -> float:
     a, b = var1 / n1, var2 / n2
     if a + b == 0:
         raise ValueError("var1 and var2 are both zero; the Welch degrees of freedom are undefined")
+    scale = max(a, b)
+    a, b = a / scale, b / scale
     return float((a + b) ** 2 / (a ** 2 / (n1 - 1) + b ** 2 / (n2 - 1)))
 
 
@@ -214,6 +243,7 @@ def t_test_ind(x, y, equal_var: bool = True, alternative: str = "two-sided") -> 
     alternative : {"two-sided", "greater", "less"} (``"greater"``: mean of x larger)
     """
     x, y = _sample(x, "x", 2), _sample(y, "y", 2)
+    equal_var = check_bool(equal_var, "equal_var")
     _check_alternative(alternative)
     n1, n2 = x.size, y.size
     if equal_var:
@@ -302,7 +332,7 @@ def chi2_statistic(observed, expected) -> float:
         raise ValueError(f"observed and expected must have the same shape, got {observed.shape} and "
                          f"{expected.shape}")
     if np.any(expected <= 0):
-        raise ValueError("expected counts must all be > 0")
+        raise ValueError(f"expected counts must all be > 0, got a minimum of {expected.min():g}")
     return float(((observed - expected) ** 2 / expected).sum())
 
 
@@ -315,7 +345,7 @@ def chi2_gof(observed, expected=None, ddof: int = 0) -> TestResult:
 
     Parameters
     ----------
-    observed : array_like, shape (k,), counts >= 0, k >= 2
+    observed : array_like, shape (k,), counts >= 0 with a positive total, k >= 2
     expected : array_like, shape (k,), > 0, same total as ``observed``; default uniform
     ddof : int >= 0, with k - 1 - ddof >= 1
     """
@@ -323,6 +353,8 @@ def chi2_gof(observed, expected=None, ddof: int = 0) -> TestResult:
     if np.any(observed < 0):
         raise ValueError("observed counts must be >= 0")
     total = observed.sum()
+    if total == 0:
+        raise ValueError("observed counts are all 0; the test needs a positive total")
     if expected is None:
         expected = np.full(observed.shape, total / observed.size)
     expected = as_array(expected, "expected", ndim=1)
@@ -436,10 +468,10 @@ def permutation_test_means(x, y, *, n_resamples: int = 9999, exact: bool = False
     Parameters
     ----------
     x, y : array_like, shapes (n1,), (n2,), at least one value each
-    n_resamples : int >= 1, random relabellings when ``exact`` is False
+    n_resamples : int >= 1, random relabellings when ``exact`` is False (checked either way)
     exact : bool, enumerate every split (at most :data:`MAX_EXACT_SPLITS` of them)
     alternative : {"two-sided", "greater", "less"} (``"greater"``: mean of x larger)
-    rng : int or numpy.random.Generator, used when ``exact`` is False
+    rng : int or numpy.random.Generator, used when ``exact`` is False (checked either way)
 
     Returns
     -------
@@ -447,6 +479,9 @@ def permutation_test_means(x, y, *, n_resamples: int = 9999, exact: bool = False
     """
     x, y = _sample(x, "x", 1), _sample(y, "y", 1)
     _check_alternative(alternative)
+    exact = check_bool(exact, "exact")
+    n_resamples = check_int(n_resamples, "n_resamples", low=1)
+    gen = check_random_state(rng)
     pooled, n1 = np.concatenate([x, y]), x.size
     total, n = pooled.sum(), pooled.size
     if exact:
@@ -456,8 +491,6 @@ def permutation_test_means(x, y, *, n_resamples: int = 9999, exact: bool = False
                              "use random relabellings")
         idx = np.array(list(itertools.combinations(range(n), n1)))          # (C(n, n1), n1)
     else:
-        n_resamples = check_int(n_resamples, "n_resamples", low=1)
-        gen = check_random_state(rng)
         idx = gen.permuted(np.tile(np.arange(n), (n_resamples, 1)), axis=1)[:, :n1]
     sum_x = pooled[idx].sum(1)
     null = sum_x / n1 - (total - sum_x) / (n - n1)
@@ -503,7 +536,8 @@ def adjust_pvalues(p, method: str = "bh") -> np.ndarray:
     """
     p = as_array(p, "p", ndim=1)
     if p.size == 0 or np.any((p < 0) | (p > 1)):
-        raise ValueError("p must be a non-empty 1-d array of values in [0, 1]")
+        raise ValueError(f"p must be a non-empty 1-d array of values in [0, 1], got values in "
+                         f"[{p.min():g}, {p.max():g}]")
     if method not in ADJUSTMENTS:
         raise ValueError(f"method must be one of {ADJUSTMENTS}, got {method!r}")
     m, order = p.size, np.argsort(p, kind="stable")

@@ -43,6 +43,8 @@ itself is its purpose.
 from __future__ import annotations
 
 import dataclasses
+import inspect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Callable
 
@@ -85,6 +87,15 @@ def _spd(M, name: str) -> np.ndarray:
     except np.linalg.LinAlgError:
         raise ValueError(f"{name} must be positive definite") from None
     return M
+
+
+def _broadcast(**arrays: np.ndarray) -> tuple[int, ...]:
+    """The broadcast shape of named arrays, or a ``ValueError`` naming them and their shapes."""
+    try:
+        return np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{name} {a.shape}" for name, a in arrays.items())
+        raise ValueError(f"{' and '.join(arrays)} must broadcast together, got shapes {shapes}") from None
 
 
 def _scatter(X, mean, d: int) -> tuple[np.ndarray, int]:
@@ -335,15 +346,34 @@ def sequential(update: Callable, prior, data, **fixed):
     Returns
     -------
     What ``update`` returns, after the last observation.
+
+    Raises
+    ------
+    ValueError
+        Naming ``prior`` when it does not match ``update``'s hyperparameters, and naming ``prior`` or ``data`` (with
+        the observation's index) when ``update`` rejects a step, with ``update``'s own message.
     """
     if not callable(update):
         raise ValueError(f"update must be callable, got {type(update).__name__}")
+    if isinstance(prior, str) or not isinstance(prior, Iterable):
+        raise ValueError(f"prior must be an iterable of hyperparameters, got {prior!r:.60}")
     data = as_array(data, "data")
     if data.ndim == 0 or len(data) == 0:
         raise ValueError(f"data must hold at least one observation, got shape {data.shape}")
     post = tuple(prior)
+    try:
+        inspect.signature(update).bind(*post, data[:1], **fixed)
+    except TypeError as exc:
+        raise ValueError(f"prior (and the keyword arguments) must match update's parameters, got {len(post)} "
+                         f"hyperparameters: {exc}") from None
+    except ValueError:                                   # no signature to check (a builtin): let the call decide
+        pass
     for i in range(len(data)):
-        result = update(*post, data[i:i + 1], **fixed)
+        try:
+            result = update(*post, data[i:i + 1], **fixed)
+        except ValueError as exc:
+            blamed = "prior or data[0]" if i == 0 else f"data[{i}]"
+            raise ValueError(f"update rejected {blamed}: {exc}") from exc
         post = tuple(result)
     return result
 
@@ -374,12 +404,14 @@ def grid_posterior(log_unnormalised, *grids) -> np.ndarray:
     if np.isnan(log_u).any() or np.isposinf(log_u).any():
         raise ValueError("log_unnormalised contains NaN or +inf: drop grid points where the density is unbounded")
     if log_u.ndim == 0 or len(grids) != log_u.ndim:
-        raise ValueError(f"grids: need one grid per axis ({log_u.ndim}), got {len(grids)}")
+        raise ValueError(f"grids must give one grid per axis of log_unnormalised (shape {log_u.shape}), "
+                         f"got {len(grids)} grids")
     axes = []
     for i, g in enumerate(grids):
         g = as_array(g, f"grids[{i}]", ndim=1)
         if g.size != log_u.shape[i] or g.size < 2 or np.any(np.diff(g) <= 0):
-            raise ValueError(f"grids[{i}] must be increasing with {log_u.shape[i]} >= 2 points, got {g.size}")
+            raise ValueError(f"grids[{i}] must be increasing with one point per entry of log_unnormalised along "
+                             f"axis {i} ({log_u.shape[i]}, at least 2), got {g.size} points")
         axes.append(g)
     if np.isneginf(log_u).all():
         raise ValueError("log_unnormalised is -inf everywhere: the data are impossible under this prior")
@@ -449,6 +481,7 @@ def normal_log_likelihood(mu, var, x) -> np.ndarray:
     mu, var = as_array(mu, "mu"), as_array(var, "var")
     if np.any(var <= 0):
         raise ValueError(f"var must be > 0, got minimum {var.min()}")
+    _broadcast(mu=mu, var=var)
     x = _observations(x)
     n, xbar = x.size, x.mean()
     ss = ((x - xbar) ** 2).sum()
@@ -485,8 +518,11 @@ def newton_maximize(fun: Callable[[np.ndarray], Derivatives], theta0, *, tol: fl
 
     The step is :math:`d = -H^{-1}g` where the Hessian :math:`H` is negative definite (checked by a Cholesky
     factorisation of :math:`-H`), else the gradient :math:`d = g`; it is halved until :math:`f` is finite and
-    does not decrease. The loop stops after the step at which the Newton decrement :math:`g^\top d/2` was below
-    ``tol`` (that step converges quadratically), or after ``max_iter`` steps.
+    does not decrease. Where the Newton direction does not ascend, or no step along it (down to 1e-12) does so
+    before convergence (a nearly singular :math:`H` makes that direction huge and its sign a matter of
+    rounding), the gradient is followed instead, and where neither ascends the loop stops.
+    The loop stops after the step at which the Newton decrement :math:`g^\top d/2` was below ``tol`` (that step
+    converges quadratically), or after ``max_iter`` steps.
 
     Parameters
     ----------
@@ -515,21 +551,39 @@ def newton_maximize(fun: Callable[[np.ndarray], Derivatives], theta0, *, tol: fl
         except np.linalg.LinAlgError:
             d = g
         decrement = g @ d / 2
+        if decrement < 0:                                # rounding in a nearly singular H: d descends, use g
+            d, decrement = g, g @ g / 2
         if decrement == 0:
             break
-        step = 1.0
-        while True:
-            with np.errstate(over="ignore", invalid="ignore"):   # a non-finite trial value only halves the step
-                trial = fun(theta + step * d)
-            if np.isfinite(trial.value) and trial.value >= f or step < 1e-12:
+        trial, step = _backtrack(fun, theta, d, f)
+        if not _ascends(trial, f) and (decrement >= tol or not np.isfinite(trial.value)):
+            if d is g:                                   # not even the gradient ascends: stop here
                 break
-            step /= 2
+            d = g                                        # a nearly singular H made d huge: follow the gradient
+            trial, step = _backtrack(fun, theta, d, f)
+            if not _ascends(trial, f):
+                break
         theta = theta + step * d
         current = trial
         path.append(theta.copy())
         if decrement < tol:
             break
     return NewtonResult(theta, np.array(path))
+
+
+def _ascends(trial: Derivatives, f: float) -> bool:
+    return bool(np.isfinite(trial.value) and trial.value >= f)
+
+
+def _backtrack(fun, theta: np.ndarray, d: np.ndarray, f: float) -> tuple[Derivatives, float]:
+    """Halve the step along ``d`` until ``fun`` is finite and does not decrease, or the step is below 1e-12."""
+    step = 1.0
+    while True:
+        with np.errstate(over="ignore", invalid="ignore"):   # a non-finite trial value only halves the step
+            trial = fun(theta + step * d)
+        if _ascends(trial, f) or step < 1e-12:
+            return trial, step
+        step /= 2
 
 
 def _normal_derivatives(theta: np.ndarray, x: np.ndarray) -> Derivatives:
@@ -549,10 +603,10 @@ def _poisson_derivatives(theta: np.ndarray, x: np.ndarray, log_factorials: float
     return Derivatives(float(f), np.array([s - n * np.exp(eta)]), np.array([[-n * np.exp(eta)]]))
 
 
-def _theta(theta, p: int) -> np.ndarray:
-    theta = as_array(theta, "theta", ndim=1)
+def _theta(theta, p: int, name: str = "theta") -> np.ndarray:
+    theta = as_array(theta, name, ndim=1)
     if theta.size != p:
-        raise ValueError(f"theta must have {p} entries, got {theta.size}")
+        raise ValueError(f"{name} must have {p} entries, got {theta.size}")
     return theta
 
 
@@ -619,7 +673,7 @@ def gaussian_mle(x, theta0=(0.0, 0.0)) -> tuple[float, float]:
     x = as_array(x, "x", ndim=1)
     if x.size < 2 or np.ptp(x) == 0:
         raise ValueError("x must hold at least two distinct values (otherwise sigma_hat = 0: no maximum)")
-    start = _theta(theta0, 2)
+    start = _theta(theta0, 2, "theta0")
     theta = newton_maximize(lambda t: _normal_derivatives(t, x), start).theta
     return float(theta[0]), float(np.exp(theta[1] / 2))
 
@@ -669,8 +723,13 @@ class ByEstimator:
 
 def _counts(k, n) -> tuple[np.ndarray, np.ndarray]:
     k, n = as_array(k, "k"), as_array(n, "n")
-    if np.any(k < 0) or np.any(k > n) or np.any(k != np.round(k)) or np.any(n != np.round(n)):
-        raise ValueError("k and n must be integers with 0 <= k <= n")
+    for arr, name in ((k, "k"), (n, "n")):
+        if np.any(arr < 0) or np.any(arr != np.round(arr)):
+            raise ValueError(f"{name} must hold non-negative integers, got values from {arr.min():g} to "
+                             f"{arr.max():g}")
+    _broadcast(k=k, n=n)
+    if np.any(k > n):
+        raise ValueError("k and n must satisfy k <= n (heads <= flips), got k > n")
     return k, n
 
 
@@ -755,7 +814,7 @@ def _binomial_counts(k, n) -> tuple[np.ndarray, int]:
     n = check_int(n, "n", low=1)
     k = as_array(k, "k")
     if np.any(k < 0) or np.any(k > n) or np.any(k != np.round(k)):
-        raise ValueError(f"k must hold integers in [0, {n}]")
+        raise ValueError(f"k must hold integers in [0, n] = [0, {n}], got values from {k.min():g} to {k.max():g}")
     return k, n
 
 

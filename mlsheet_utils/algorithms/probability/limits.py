@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 from scipy import special, stats
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_callable, check_float, check_int, check_random_state
 
 # -- sample means and the CLT -------------------------------------------------------------------------------
 
@@ -157,6 +157,11 @@ def chebyshev_bound(sigma, n, eps) -> np.ndarray:
         raise ValueError(f"n must be >= 1, got {n.min():g}")
     if np.any(eps <= 0):
         raise ValueError(f"eps must be > 0, got {eps.min():g}")
+    try:
+        np.broadcast_shapes(sigma.shape, n.shape, eps.shape)
+    except ValueError:
+        raise ValueError(f"sigma, n and eps must broadcast together, got shapes {sigma.shape}, {n.shape} and "
+                         f"{eps.shape}") from None
     return np.minimum(1.0, sigma ** 2 / (n * eps ** 2))
 
 
@@ -190,6 +195,7 @@ def monte_carlo(f: Callable, sampler: Callable, n: int, rng=0) -> MonteCarloResu
     -------
     MonteCarloResult
     """
+    f, sampler = check_callable(f, "f"), check_callable(sampler, "sampler")
     n = check_int(n, "n", low=2)
     rng = check_random_state(rng)
     values = np.asarray(f(sampler(rng, n)), dtype=float)

@@ -42,8 +42,11 @@ def gibbs_bivariate_normal(rho: float, n_steps: int, rng=0, x0=(0.0, 0.0), mu=(0
     n_steps = check_int(n_steps, "n_steps", low=1)
     mu, sigma = as_array(mu, "mu", ndim=1), as_array(sigma, "sigma", ndim=1)
     x0 = as_array(x0, "x0", ndim=1)
-    if mu.size != 2 or sigma.size != 2 or x0.size != 2 or np.any(sigma <= 0):
-        raise ValueError("mu, x0 and sigma must be pairs, sigma positive")
+    for name, pair in (("mu", mu), ("sigma", sigma), ("x0", x0)):
+        if pair.shape != (2,):
+            raise ValueError(f"{name} must be a pair, got shape {pair.shape}")
+    if np.any(sigma <= 0):
+        raise ValueError(f"sigma must be positive (standard deviations), got {sigma.tolist()}")
     rng = check_random_state(rng)
     noise = rng.standard_normal((n_steps, 2)) * sigma * np.sqrt(1 - rho ** 2)
     out = np.empty((n_steps + 1, 2))
@@ -60,6 +63,8 @@ def gibbs_bivariate_normal(rho: float, n_steps: int, rng=0, x0=(0.0, 0.0), mu=(0
 def zigzag(samples) -> np.ndarray:
     """The path a Gibbs sampler traces, one coordinate at a time: (n+1, 2) states -> (2n+1, 2) points."""
     s = as_array(samples, "samples", ndim=2)
+    if s.shape[1] != 2:
+        raise ValueError(f"samples must have shape (n + 1, 2), got {s.shape}")
     path = np.empty((2 * len(s) - 1, 2))
     path[0::2] = s
     path[1::2, 0] = s[1:, 0]
@@ -125,6 +130,13 @@ def var1_standard_errors(A, cov, n: int, max_lag: int = 200) -> tuple[np.ndarray
 
     (Bartlett's formula for Gaussian series), with the sums cut at :math:`|k| \le` ``max_lag``.
 
+    Parameters
+    ----------
+    A : array_like (d, d), the transition matrix of a stationary chain: spectral radius < 1
+    cov : array_like (d, d), the stationary covariance :math:`\Sigma`: symmetric positive semi-definite
+    n : int >= 1, the number of draws
+    max_lag : int >= 0
+
     Returns
     -------
     (se_mean (d,), se_cov (d, d))
@@ -133,6 +145,14 @@ def var1_standard_errors(A, cov, n: int, max_lag: int = 200) -> tuple[np.ndarray
     cov = as_array(cov, "cov", ndim=2)
     if A.shape[0] != A.shape[1] or cov.shape != A.shape:
         raise ValueError(f"A and cov must be square of the same shape, got {A.shape} and {cov.shape}")
+    radius = float(np.max(np.abs(np.linalg.eigvals(A))))
+    if radius >= 1:
+        raise ValueError(f"A must have spectral radius < 1 (a stationary chain), got {radius:.6g}")
+    if not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-12):
+        raise ValueError("cov must be symmetric (a covariance matrix)")
+    lowest = float(np.linalg.eigvalsh(cov).min())
+    if lowest < -1e-10 * max(1.0, float(np.abs(cov).max())):
+        raise ValueError(f"cov must be positive semi-definite (a covariance matrix), got an eigenvalue {lowest:.6g}")
     n = check_int(n, "n", low=1)
     max_lag = check_int(max_lag, "max_lag", low=0)
     lags = [np.linalg.matrix_power(A, k) @ cov for k in range(max_lag + 1)]
@@ -170,8 +190,15 @@ def coordinate_kernel(p, coord: int) -> np.ndarray:
 
 
 def total_variation(p, q) -> float:
-    r"""Total variation distance :math:`\tfrac12 \sum_x |p(x) - q(x)|` between two distributions on one set."""
+    r"""Total variation distance :math:`\tfrac12 \sum_x |p(x) - q(x)|` between two distributions on one set.
+
+    ``p`` and ``q`` are arrays of one shape, each holding probabilities (>= 0) that sum to 1 over all entries.
+    """
     p, q = as_array(p, "p"), as_array(q, "q")
+    for name, arr in (("p", p), ("q", q)):
+        if np.any(arr < 0) or not np.isclose(arr.sum(), 1.0, rtol=0.0, atol=1e-9):
+            raise ValueError(f"{name} must hold probabilities >= 0 summing to 1, got a minimum of {arr.min():.6g} "
+                             f"and a sum of {arr.sum():.6g}")
     if p.shape != q.shape:
         raise ValueError(f"p and q must have the same shape, got {p.shape} and {q.shape}")
     return float(0.5 * np.abs(p - q).sum())

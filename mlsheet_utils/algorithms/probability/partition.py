@@ -99,7 +99,10 @@ def ising_ring_log_z_transfer(n: int, J: float, h: float = 0.0, beta=1.0) -> np.
 
     are the eigenvalues of :math:`T`. :math:`T` is first divided by :math:`e^{|K| + |H|}` so that no exponential
     overflows, and :math:`\lambda_+ > |\lambda_-|` (Perron-Frobenius), so
-    :math:`\log Z = n\log\lambda_+ + \operatorname{log1p}((\lambda_-/\lambda_+)^n)` is safe.
+    :math:`\log Z = n\log\lambda_+ + \operatorname{log1p}((\lambda_-/\lambda_+)^n)` is safe, except for an odd ring
+    with :math:`\lambda_- < 0` (:math:`J < 0`, frustrated) at low temperature, where :math:`(\lambda_-/\lambda_+)^n`
+    tends to :math:`-1`: there :math:`1 - \rho^n = -\operatorname{expm1}(n \operatorname{log1p}(-\delta))` with
+    :math:`\delta = 1 - \rho = \operatorname{tr} T / \lambda_+` is used instead.
 
     Parameters
     ----------
@@ -119,7 +122,14 @@ def ising_ring_log_z_transfer(n: int, J: float, h: float = 0.0, beta=1.0) -> np.
     a, d, b = np.exp(K + H - shift), np.exp(K - H - shift), np.exp(-K - shift)   # T / e^shift
     mid, rad = (a + d) / 2, np.sqrt(((a - d) / 2) ** 2 + b**2)
     lp, lm = mid + rad, mid - rad
-    return n * (np.log(lp) + shift) + np.log1p((lm / lp) ** n)
+    # For lm < 0 and odd n (a frustrated ring, J < 0), 1 + (lm/lp)^n = 1 - rho^n cancels as rho = |lm|/lp -> 1
+    # (low temperature); there 1 - rho^n = -expm1(n log1p(-delta)) with delta = 1 - rho = (lp + lm)/lp = (a + d)/lp,
+    # which has no cancellation.
+    frustrated = (lm < 0) & (n % 2 == 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tail = np.where(frustrated, np.log(-np.expm1(n * np.log1p(-np.minimum((a + d) / lp, 1.0)))),
+                        np.log1p((lm / lp) ** n))
+    return n * (np.log(lp) + shift) + tail
 
 
 @dataclass(frozen=True)

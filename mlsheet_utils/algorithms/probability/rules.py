@@ -45,7 +45,7 @@ from typing import Callable
 import numpy as np
 
 from mlsheet_utils.algorithms.nn.functional import softmax
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
 
 
 def check_joint(J, name: str = "J", *, atol: float = 1e-9) -> np.ndarray:
@@ -104,7 +104,8 @@ def conditional(J, given: str = "col") -> np.ndarray:
     px, py = J.sum(axis=1), J.sum(axis=0)
     denom = py[None, :] if given == "col" else px[:, None]
     if np.any(denom == 0):
-        raise ValueError("a conditioning event has probability 0, so P(. | it) is undefined")
+        raise ValueError(f"J has a {'column' if given == 'col' else 'row'} of zeros: a conditioning event has "
+                         "probability 0, so P(. | it) is undefined")
     return J / denom
 
 
@@ -198,7 +199,7 @@ def event_mask(name: str, a=None, b=None) -> np.ndarray:
     ----------
     name : str
         The event.
-    a, b : array_like of int in 1..6, one shape, optional
+    a, b : array_like of int in 1..6, one shape (any, not empty), optional
         The faces of the first and second die; without them the mask is over the 36 outcomes of
         :func:`dice_space`.
 
@@ -206,16 +207,31 @@ def event_mask(name: str, a=None, b=None) -> np.ndarray:
     -------
     ndarray of bool, the shape of ``a``
     """
-    if name not in DICE_EVENTS:
-        raise ValueError(f"name must be one of {sorted(DICE_EVENTS)}, got {name!r}")
+    _check_event(name, "name")
     if (a is None) != (b is None):
         raise ValueError("give both faces a and b, or neither (the 36 outcomes)")
     if a is None:
         a, b = dice_space()
-    a, b = np.asarray(a), np.asarray(b)
+    a, b = _faces(a, "a"), _faces(b, "b")
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
     return np.asarray(DICE_EVENTS[name](a, b), dtype=bool)
+
+
+def _check_event(name, arg: str) -> str:
+    """Check that ``name`` (the argument ``arg``) is a key of :data:`DICE_EVENTS`."""
+    if not isinstance(name, str) or name not in DICE_EVENTS:
+        raise ValueError(f"{arg} must be one of {sorted(DICE_EVENTS)}, got {name!r}")
+    return name
+
+
+def _faces(x, name: str) -> np.ndarray:
+    """Dice faces: a non-empty array of whole numbers in 1..6, returned as ints."""
+    x = as_array(x, name)
+    if np.any((x < 1) | (x > 6) | (x != np.round(x))):
+        bad = x[(x < 1) | (x > 6) | (x != np.round(x))]
+        raise ValueError(f"{name} must hold dice faces (whole numbers 1..6), got {bad.ravel()[0]:g}")
+    return x.astype(int)
 
 
 def exact_prob(mask) -> float:
@@ -238,6 +254,8 @@ def roll_dice(n: int, rng=0) -> tuple[np.ndarray, np.ndarray]:
 
 def roll_events(name_a: str, name_b: str, n: int, rng=0) -> tuple[np.ndarray, np.ndarray]:
     """Masks of two named dice events over the same ``n`` seeded rolls: two bool arrays of shape (n,)."""
+    _check_event(name_a, "name_a")
+    _check_event(name_b, "name_b")
     a, b = roll_dice(n, rng)
     return event_mask(name_a, a, b), event_mask(name_b, a, b)
 
@@ -318,6 +336,8 @@ def rule_estimates(mask_a, mask_b) -> np.ndarray:
 
 def exact_rules(name_a: str, name_b: str) -> np.ndarray:
     """The quantities of :func:`rule_estimates` exactly, by enumerating the 36 outcomes of two dice; shape (7,)."""
+    _check_event(name_a, "name_a")
+    _check_event(name_b, "name_b")
     return rule_estimates(event_mask(name_a), event_mask(name_b))
 
 
@@ -339,7 +359,9 @@ def union_prob(masks) -> float:
     float
     """
     masks = _masks(masks)
-    k = check_int(masks.shape[0], "number of events", low=1, high=12)
+    k = masks.shape[0]
+    if k > 12:
+        raise ValueError(f"masks must have at most 12 rows (the number of events must be <= 12), got {k}")
     total = 0.0
     for r in range(1, k + 1):
         sign = (-1) ** (r + 1)
@@ -512,7 +534,9 @@ def posterior(prior, log_likelihood) -> np.ndarray:
     with np.errstate(divide="ignore"):
         z = ll + np.log(prior)
     if np.isneginf(z).all(axis=1).any():
-        raise ValueError("an observation has zero probability under every hypothesis (evidence = 0)")
+        row = int(np.flatnonzero(np.isneginf(z).all(axis=1))[0])
+        raise ValueError(f"row {row} of log_likelihood is -inf for every hypothesis with prior > 0: that "
+                         "observation has zero probability under every hypothesis (evidence = 0)")
     return softmax(z, axis=1)
 
 
@@ -542,9 +566,10 @@ def diagnostic_posterior(prevalence, sensitivity: float, specificity: float, pos
     """
     pi = as_array(prevalence, "prevalence")
     if np.any((pi < 0) | (pi > 1)):
-        raise ValueError("prevalence must lie in [0, 1]")
+        raise ValueError(f"prevalence must lie in [0, 1], got values in [{pi.min():g}, {pi.max():g}]")
     s = check_float(sensitivity, "sensitivity", low=0, high=1)
     c = check_float(specificity, "specificity", low=0, high=1)
+    check_bool(positive, "positive")
     sick, healthy = (s * pi, (1 - c) * (1 - pi)) if positive else ((1 - s) * pi, c * (1 - pi))
     evidence = sick + healthy
     if np.any(evidence == 0):
@@ -610,16 +635,21 @@ def p_at_least_one(p, n) -> np.ndarray:
 
     Returns
     -------
-    ndarray, the broadcast shape
+    ndarray, the broadcast shape; 0 where ``n = 0`` (no trial, no success), also at ``p = 1``
     """
     p = as_array(p, "p")
     n = as_array(n, "n")
     if np.any((p < 0) | (p > 1)):
-        raise ValueError("p must lie in [0, 1]")
+        raise ValueError(f"p must lie in [0, 1], got values in [{p.min():g}, {p.max():g}]")
     if np.any(n < 0):
-        raise ValueError("n must be >= 0")
-    with np.errstate(divide="ignore"):
-        return -np.expm1(n * np.log1p(-p))
+        raise ValueError(f"n must be >= 0, got a minimum of {n.min():g}")
+    try:
+        np.broadcast_shapes(p.shape, n.shape)
+    except ValueError:
+        raise ValueError(f"p and n must be broadcastable, got shapes {p.shape} and {n.shape}") from None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_none = n * np.log1p(-p)                   # NaN only for n = 0 at p = 1 (0 * -inf): no trial, 0
+    return -np.expm1(np.nan_to_num(log_none, nan=0.0, posinf=np.inf, neginf=-np.inf))
 
 
 def p_collision(n, days: int = 365) -> np.ndarray:
@@ -631,7 +661,7 @@ def p_collision(n, days: int = 365) -> np.ndarray:
 
     Parameters
     ----------
-    n : array_like of int >= 0, any shape
+    n : array_like of int >= 0, any shape (an empty ``n`` gives an empty answer)
     days : int >= 1
 
     Returns
@@ -640,8 +670,12 @@ def p_collision(n, days: int = 365) -> np.ndarray:
     """
     days = check_int(days, "days", low=1)
     n = np.asarray(n)
-    if n.size and (not np.issubdtype(n.dtype, np.integer) or n.min() < 0):
+    if n.size == 0:
+        return np.zeros(n.shape)
+    if not np.issubdtype(n.dtype, np.integer):
         raise ValueError(f"n must hold non-negative integers, got dtype {n.dtype}")
+    if n.min() < 0:
+        raise ValueError(f"n must hold non-negative integers, got a minimum of {n.min()}")
     k = np.arange(days)
     log_none = np.concatenate([[0.0], np.cumsum(np.log1p(-k / days))])   # log P(no collision among m)
     return np.where(n > days, 1.0, -np.expm1(log_none[np.minimum(n, days)]))
@@ -718,7 +752,7 @@ def welford_var(x, ddof: int = 0) -> float:
     x = as_array(x, "x", ndim=1)
     ddof = check_int(ddof, "ddof", low=0)
     if x.size <= ddof:
-        raise ValueError(f"need more than ddof={ddof} values, got {x.size}")
+        raise ValueError(f"x must have more than ddof={ddof} values, got {x.size}")
     mean, s = 0.0, 0.0
     for k, v in enumerate(x.tolist(), 1):
         d = v - mean
