@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.contracts import registry
@@ -70,10 +70,7 @@ def test_valid_calls_return_finite_answers(name):
     @SETTINGS
     @given(st.data())
     def run(data):
-        dims = decl.draw_dims(data.draw)
-        args = decl.draw_valid(data.draw, dims)
-        if decl.where is not None:
-            assume(decl.where(args))
+        _, args = decl.draw_call(data.draw)
         out = decl.func(**args)
         if decl.finite:
             bad = [z for z in _numbers(out) if not np.isfinite(z)]
@@ -95,10 +92,7 @@ def test_each_bad_argument_is_named_in_a_value_error(name, arg):
     @SETTINGS
     @given(st.data())
     def run(data):
-        dims = decl.draw_dims(data.draw)
-        args = decl.draw_valid(data.draw, dims)
-        if decl.where is not None:
-            assume(decl.where(args))
+        dims, args = decl.draw_call(data.draw)
         failures = []
         for label, value in decl.bad_values(arg, dims, args):       # every wrong value, in this valid context
             verdict, detail = classify(decl, {**args, arg: value}, arg)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from tests.contracts import registry  # noqa: E402
@@ -26,10 +26,7 @@ def _one_valid_call(decl):
     @settings(max_examples=20, derandomize=True, database=None, deadline=None)
     @given(st.data())
     def one(data):
-        dims = decl.draw_dims(data.draw)
-        args = decl.draw_valid(data.draw, dims)
-        assume(decl.where is None or decl.where(args))
-        seen.append((dims, args))
+        seen.append(decl.draw_call(data.draw))
 
     one()
     return seen[0]

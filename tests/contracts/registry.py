@@ -62,6 +62,16 @@ class Declaration:
     def draw_valid(self, draw, dims) -> dict[str, Any]:
         return {name: kind.valid(draw, dims) for name, kind in self.kinds.items()}
 
+    def draw_call(self, draw) -> tuple[dict, dict[str, Any]]:
+        """``(dims, args)`` of one valid call; a draw that breaks ``where`` is discarded (``hypothesis.assume``)."""
+        from hypothesis import assume
+
+        dims = self.draw_dims(draw)
+        args = self.draw_valid(draw, dims)
+        if self.where is not None:
+            assume(self.where(args))
+        return dims, args
+
 
 REGISTRY: dict[str, Declaration] = {}
 
