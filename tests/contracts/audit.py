@@ -36,9 +36,9 @@ def audit() -> tuple[collections.Counter, list[str]]:
     counts, problems = collections.Counter(), []
     for name, decl in sorted(registry.load().items()):
         dims, args = _one_valid_call(decl)
-        for arg in decl.kinds:
+        for arg in decl.varied():
             for label, value in decl.bad_values(arg, dims, args):
-                verdict, detail = classify(decl, {**args, arg: value}, arg)
+                verdict, detail = classify(decl, {**args, arg: value}, arg, dims)
                 counts[verdict] += 1
                 if verdict != "clear":
                     problems.append(f"{name}: {arg} {label}: {verdict}: {detail}")

@@ -27,7 +27,7 @@ from tests.contracts.kinds import (
     SPDStack,
     Stochastic,
 )
-from tests.contracts.registry import declare
+from tests.contracts.registry import declare, declare_method
 
 COVERS = ("mlsheet_utils.algorithms.clustering.kmeans", "mlsheet_utils.algorithms.clustering.mixture",
           "mlsheet_utils.algorithms.clustering.evaluation", "mlsheet_utils.algorithms.clustering.som",
@@ -181,3 +181,17 @@ declare(SP.affinity_matrix, X=X, sigma=Positive())
 declare(SP.graph_laplacian, W=Graph("n"), kind=Choice(SP.LAPLACIANS), relations=[isolated("W", "kind")])
 declare(SP.spectral_embedding, W=Graph("n"), n_components=Int(1, up_to_n), laplacian=Choice(SP.LAPLACIANS),
         relations=[isolated("W", "laplacian")])
+
+
+# -- classes: an estimator checks its settings in ``fit`` (scikit-learn's convention), so its constructor's
+# declaration goes on to ``fit``; each method gets a receiver fitted on data with the drawn number of columns.
+def _blobs(dims) -> np.ndarray:
+    rng = np.random.default_rng(dims.get("n", 6))
+    return np.r_[rng.normal(-2.0, 0.5, (6, dims.get("d", 2))), rng.normal(2.0, 0.5, (6, dims.get("d", 2)))]
+
+
+declare(MX.GMM, n_components=Int(1, 12, draw=(1, 3)), covariance_type=Choice(COVARIANCE_TYPES), tol=TOL, reg_covar=REG,
+        max_iter=MAX_ITER, n_init=Int(1, None, draw=(1, 2)), rng=Rng(),
+        then=lambda gmm, dims: gmm.fit(_blobs(dims)))
+declare_method(MX.GMM, "predict", make=lambda dims: MX.GMM(2, rng=0).fit(_blobs(dims)), uses=("d",),
+               X=X)

@@ -9,9 +9,19 @@
 - ``relations=[(arg, label, f(args) -> value)]``: bad values that break a relation between arguments
   (``("high", "equal to low", lambda a: a["low"])``), tried like the kinds' own bad values.
 
-Arguments with defaults may be left out: they keep their default in every call. Modules listed in
-:data:`COVERED` (a ``decl_*`` module's ``COVERS``) must declare *every* public function; ``tests/test_contracts.py``
-fails on one that does not.
+Arguments with defaults may be left out: they keep their default in every call.
+
+Classes are declared the same way. ``declare(StandardScaler, with_mean=Flag())`` declares the constructor (the
+call builds an instance; with ``then=`` it goes on to ``fit`` for an estimator that checks its settings there).
+``declare_method(GMM, "predict", make=fitted_gmm, X=Array(("n", "d")))`` declares a public method: each valid
+call gets a fresh receiver from ``make(dims)`` (built with the drawn sizes, e.g. a model fitted on ``d``
+features), and the method's other arguments are varied as a function's are. A *record* (a dataclass the package
+returns, which no reader builds: ``KMeansResult``) is listed in its module's ``RECORDS`` instead of declaring its
+constructor; its own public methods are still declared.
+
+Modules listed in :data:`COVERED` (a ``decl_*`` module's ``COVERS``) must declare *every* public function, the
+constructor of every public class that is not a record, and every public method a class defines;
+``tests/test_contracts.py`` fails on one that does not.
 """
 
 from __future__ import annotations
@@ -35,6 +45,18 @@ class Declaration:
     finite: bool
     where: Callable[[dict], bool] | None
     relations: tuple = ()
+    label: str | None = None       # a method's "module.Class.method" (its function may be inherited)
+    then: Callable[[Any, dict], Any] | None = None
+
+    def call(self, args: dict, dims: dict | None = None):
+        """Call the declared function (or build the class) with keyword arguments ``args``; with ``then``, the
+        built object goes on to ``then(obj, dims)`` (an estimator checks its settings in ``fit``)."""
+        out = self.func(**args)
+        return out if self.then is None else self.then(out, dims or {})
+
+    def varied(self) -> list[str]:
+        """The arguments the bad-input test replaces: all but a method's receiver."""
+        return [name for name, kind in self.kinds.items() if not isinstance(kind, Receiver)]
 
     def bad_values(self, arg: str, dims: dict, args: dict) -> list:
         """The wrong values of ``arg``: its kind's, and those breaking a declared relation."""
@@ -42,7 +64,7 @@ class Declaration:
 
     @property
     def name(self) -> str:
-        return f"{self.func.__module__}.{self.func.__qualname__}"
+        return self.label or f"{self.func.__module__}.{self.func.__qualname__}"
 
     def shared(self) -> set[str]:
         counts: dict[str, int] = {}
@@ -76,7 +98,11 @@ class Declaration:
 REGISTRY: dict[str, Declaration] = {}
 
 
-def declare(func: Callable, *, dims=None, finite: bool = True, where=None, relations=(), **kinds: Kind) -> Callable:
+def declare(func: Callable, *, dims=None, finite: bool = True, where=None, relations=(), then=None, _label=None,
+            **kinds: Kind) -> Callable:
+    """Register ``func`` (a function, or a class: its constructor) with a kind for each argument. ``then(obj,
+    dims)`` continues a constructor's call where the class checks its settings later, as scikit-learn's
+    estimators do in ``fit``: ``then=lambda gmm, dims: gmm.fit(np.ones((dims["n"], 2)))``."""
     params = inspect.signature(func).parameters
     unknown = set(kinds) - set(params)
     if unknown:
@@ -85,11 +111,41 @@ def declare(func: Callable, *, dims=None, finite: bool = True, where=None, relat
                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and n not in kinds]
     if missing:
         raise TypeError(f"declare({func.__qualname__}): required parameters {missing} have no kind")
-    decl = Declaration(func, dict(kinds), dict(dims or {}), finite, where, tuple(relations))
+    decl = Declaration(func, dict(kinds), dict(dims or {}), finite, where, tuple(relations), _label, then)
     if decl.name in REGISTRY:
         raise TypeError(f"{decl.name} is declared twice")
     REGISTRY[decl.name] = decl
     return func
+
+
+@dataclasses.dataclass
+class Receiver(Kind):
+    """The ``self`` of a declared method: a fresh object from ``make(dims)`` for every call; never varied."""
+
+    make: Callable[[dict], Any]
+    uses: tuple[str, ...] = ()     # the dimension symbols ``make`` reads (drawn like an argument's)
+
+    def valid(self, draw, dims):
+        return self.make(dims)
+
+    def bad(self, dims):
+        return []
+
+    def shape_symbols(self):
+        return set(self.uses)
+
+
+def declare_method(cls: type, method: str, *, make: Callable[[dict], Any], uses: tuple[str, ...] = (),
+                   **options) -> None:
+    """Register ``cls.method``: ``make(dims)`` builds the receiver (``uses`` names the sizes it reads), the
+    other keywords are :func:`declare`'s. A static or class method takes no receiver."""
+    raw = inspect.getattr_static(cls, method)
+    func = getattr(cls, method)
+    label = f"{cls.__module__}.{cls.__qualname__}.{method}"
+    if isinstance(raw, (staticmethod, classmethod)):
+        declare(func, _label=label, **options)
+    else:
+        declare(func, _label=label, self=Receiver(make, tuple(uses)), **options)
 
 
 # -- relations shared by the declaration modules ----------------------------------------------------------------
@@ -122,6 +178,7 @@ def load() -> dict[str, Declaration]:
         if info.name.startswith("decl_"):
             module = importlib.import_module(f"tests.contracts.{info.name}")
             COVERED.extend(m for m in getattr(module, "COVERS", ()) if m not in COVERED)
+            RECORDS.extend(c for c in getattr(module, "RECORDS", ()) if c not in RECORDS)
     return REGISTRY
 
 
@@ -129,3 +186,32 @@ def public_functions(module_name: str) -> list[str]:
     module = importlib.import_module(module_name)
     return [f"{module_name}.{name}" for name, obj in vars(module).items()
             if inspect.isfunction(obj) and obj.__module__ == module_name and not name.startswith("_")]
+
+
+def public_classes(module_name: str) -> list[type]:
+    """The public classes a module defines (exceptions aside)."""
+    module = importlib.import_module(module_name)
+    return [obj for name, obj in vars(module).items()
+            if inspect.isclass(obj) and obj.__module__ == module_name and not name.startswith("_")
+            and not issubclass(obj, BaseException)]
+
+
+def public_methods(cls: type) -> list[str]:
+    """The public methods ``cls`` itself defines (plain, static and class methods; not properties)."""
+    return [name for name, obj in vars(cls).items() if not name.startswith("_")
+            and (inspect.isfunction(obj) or isinstance(obj, (staticmethod, classmethod)))]
+
+
+#: Records (see the module docstring), gathered from the ``decl_*`` modules' ``RECORDS``.
+RECORDS: list[type] = []
+
+
+def missing_declarations(module_name: str) -> list[str]:
+    """What a covered module leaves undeclared: functions, constructors of non-record classes, methods."""
+    missing = [f for f in public_functions(module_name) if f not in REGISTRY]
+    for cls in public_classes(module_name):
+        name = f"{module_name}.{cls.__qualname__}"
+        if cls not in RECORDS and name not in REGISTRY:
+            missing.append(name + " (constructor, or list it in RECORDS)")
+        missing += [f"{name}.{m}" for m in public_methods(cls) if f"{name}.{m}" not in REGISTRY]
+    return missing
