@@ -115,16 +115,37 @@ def test_every_public_function_of_a_covered_module_is_declared():
     assert not missing, f"public functions, classes and methods with no declaration in tests/contracts: {missing}"
 
 
+def _page_code() -> str:
+    """Every code cell of every notebook, as one text."""
+    import json
+    from pathlib import Path
+
+    return "\n".join("".join(cell["source"]) for nb in sorted(Path("book").rglob("*.ipynb"))
+                     for cell in json.loads(nb.read_text())["cells"] if cell["cell_type"] == "code")
+
+
 def test_records_are_plain_results_no_page_builds():
     """A class excused as a record must be a dataclass or named tuple that no page constructs by hand: a class a
     reader builds is an entry point, and its constructor must check its arguments."""
     import dataclasses
-    import json
-    from pathlib import Path
 
-    sources = "\n".join("".join(cell["source"]) for nb in Path("book").rglob("*.ipynb")
-                         for cell in json.loads(nb.read_text())["cells"] if cell["cell_type"] == "code")
+    sources = _page_code()
     wrong = [c.__qualname__ for c in registry.RECORDS
              if not (dataclasses.is_dataclass(c) or (issubclass(c, tuple) and hasattr(c, "_fields")))
              or re.search(rf"\b{c.__qualname__}\(", sources)]
     assert not wrong, f"listed in RECORDS but built on a page or not a plain record: {wrong}"
+
+
+def test_tooling_exists_and_no_page_calls_it():
+    """A function excused as build tooling exists, is not also declared, and is called by no page: a function a
+    reader calls is an entry point."""
+    import importlib
+
+    sources, wrong = _page_code(), []
+    for name, reason in registry.TOOLING.items():
+        module, attr = name.rsplit(".", 1)
+        if not reason or not callable(getattr(importlib.import_module(module), attr, None)) or name in DECLARED:
+            wrong.append(f"{name}: not a function, declared as well, or no reason given")
+        elif re.search(rf"\b{attr}\(", sources):
+            wrong.append(f"{name}: called on a page")
+    assert not wrong, wrong

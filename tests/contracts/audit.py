@@ -48,7 +48,13 @@ def audit() -> tuple[collections.Counter, list[str]]:
 if __name__ == "__main__":
     counts, problems = audit()
     total = sum(counts.values())
-    print(f"{len(registry.REGISTRY)} functions, {total} bad calls: " +
+    decls = registry.REGISTRY.values()
+    methods = sum(d.label is not None for d in decls)
+    classes = sum(isinstance(d.func, type) for d in decls)
+    print(f"{len(decls)} declarations ({len(decls) - methods - classes} functions, {classes} constructors, "
+          f"{methods} methods); {len(registry.RECORDS)} records and {len(registry.TOOLING)} tooling functions "
+          f"exempt; modules covered: {len(registry.COVERED)}")
+    print(f"{total} bad calls: " +
           ", ".join(f"{counts[k]} {k}" for k in ("clear", "unclear", "foreign", "silent")))
     for line in problems:
         print("  " + line)

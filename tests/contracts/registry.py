@@ -17,7 +17,9 @@ call builds an instance; with ``then=`` it goes on to ``fit`` for an estimator t
 call gets a fresh receiver from ``make(dims)`` (built with the drawn sizes, e.g. a model fitted on ``d``
 features), and the method's other arguments are varied as a function's are. A *record* (a dataclass the package
 returns, which no reader builds: ``KMeansResult``) is listed in its module's ``RECORDS`` instead of declaring its
-constructor; its own public methods are still declared.
+constructor; its own public methods are still declared. *Build tooling* (what ``make`` runs on the notebooks:
+the mutation runner, the static-site frame export) takes its arguments from the Makefile, not from a reader; a
+``decl_*`` module lists such functions in ``TOOLING`` with the reason, and no page may call them.
 
 Modules listed in :data:`COVERED` (a ``decl_*`` module's ``COVERS``) must declare *every* public function, the
 constructor of every public class that is not a record, and every public method a class defines;
@@ -179,6 +181,7 @@ def load() -> dict[str, Declaration]:
             module = importlib.import_module(f"tests.contracts.{info.name}")
             COVERED.extend(m for m in getattr(module, "COVERS", ()) if m not in COVERED)
             RECORDS.extend(c for c in getattr(module, "RECORDS", ()) if c not in RECORDS)
+            TOOLING.update(getattr(module, "TOOLING", {}))
     return REGISTRY
 
 
@@ -205,10 +208,13 @@ def public_methods(cls: type) -> list[str]:
 #: Records (see the module docstring), gathered from the ``decl_*`` modules' ``RECORDS``.
 RECORDS: list[type] = []
 
+#: Build tooling exempt from declaration: qualified name -> why (the ``decl_*`` modules' ``TOOLING``).
+TOOLING: dict[str, str] = {}
+
 
 def missing_declarations(module_name: str) -> list[str]:
     """What a covered module leaves undeclared: functions, constructors of non-record classes, methods."""
-    missing = [f for f in public_functions(module_name) if f not in REGISTRY]
+    missing = [f for f in public_functions(module_name) if f not in REGISTRY and f not in TOOLING]
     for cls in public_classes(module_name):
         name = f"{module_name}.{cls.__qualname__}"
         if cls not in RECORDS and name not in REGISTRY:
