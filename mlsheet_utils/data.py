@@ -51,6 +51,7 @@ def linear_data(n: int = 100, weights=(2.0, -1.0), bias: float = 0.5, noise: flo
     n = check_int(n, "n", low=1)
     w = as_array(weights, "weights", ndim=1)
     noise = check_float(noise, "noise", low=0)
+    bias = check_float(bias, "bias")
     rng = check_random_state(rng)
     X = rng.standard_normal((n, w.size))
     return X, X @ w + float(bias) + noise * rng.standard_normal(n)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import inspect
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from IPython.display import Markdown
 
@@ -50,26 +50,29 @@ def interview(questions: Sequence[tuple[str, str]], *, minimum: int = 3) -> Inte
     """
     if isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < 1:
         raise ValueError(f"interview: minimum must be an integer >= 1, got {minimum!r}")
+    if isinstance(questions, (str, bytes)) or not isinstance(questions, Iterable):
+        raise ValueError(f"interview: questions must be a sequence of (question, answer) pairs, got {questions!r:.60}")
     questions = list(questions)
     if len(questions) < minimum:
         raise ValueError(f"interview: need at least {minimum} questions, got {len(questions)}")
     for i, pair in enumerate(questions, 1):
         if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(s, str) and s.strip()
                                                                    for s in pair)):
-            raise ValueError(f"interview: item {i} must be a (question, answer) pair of non-empty strings")
+            raise ValueError(f"interview: questions item {i} must be a (question, answer) pair of non-empty strings")
     return Interview(tuple(questions))
 
 
 def show_source(*objs) -> Markdown:
     """Show the source code of one or more package functions or classes as highlighted Python blocks."""
     if not objs:
-        raise ValueError("show_source: give at least one function or class")
+        raise ValueError("show_source: objs must hold at least one function or class")
     parts = []
     for obj in objs:
         try:
             source = inspect.getsource(obj)
         except (TypeError, OSError) as exc:
-            raise ValueError(f"show_source: cannot get the source of {obj!r}") from exc
+            raise ValueError(f"show_source: objs must be functions or classes with a source; cannot get the source "
+                             f"of {obj!r}") from exc
         module = getattr(obj, "__module__", "")
         parts.append(f"From `{module}`:\n\n```python\n{source.rstrip()}\n```")
     return Markdown("\n\n".join(parts))
@@ -77,4 +80,6 @@ def show_source(*objs) -> Markdown:
 
 def escape(text: str) -> str:
     """HTML-escape a string for use inside an answer."""
+    if not isinstance(text, str):
+        raise ValueError(f"escape: text must be a string, got {text!r}")
     return html.escape(text)

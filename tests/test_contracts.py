@@ -13,6 +13,7 @@ A module listed in ``registry.COVERED`` must declare every public function it ha
 
 from __future__ import annotations
 
+import functools
 import numbers
 import re
 
@@ -115,6 +116,7 @@ def test_every_public_function_of_a_covered_module_is_declared():
     assert not missing, f"public functions, classes and methods with no declaration in tests/contracts: {missing}"
 
 
+@functools.lru_cache(maxsize=1)
 def _page_code() -> str:
     """Every code cell of every notebook, as one text."""
     import json
@@ -129,16 +131,16 @@ def test_records_are_plain_results_no_page_builds():
     reader builds is an entry point, and its constructor must check its arguments."""
     import dataclasses
 
-    sources = _page_code()
+    called = set(re.findall(r"\b([A-Za-z_]\w*)\(", _page_code()))
     wrong = [c.__qualname__ for c in registry.RECORDS
              if not (dataclasses.is_dataclass(c) or (issubclass(c, tuple) and hasattr(c, "_fields")))
-             or re.search(rf"\b{c.__qualname__}\(", sources)]
+             or c.__qualname__ in called]
     assert not wrong, f"listed in RECORDS but built on a page or not a plain record: {wrong}"
 
 
 def test_tooling_exists_and_no_page_calls_it():
-    """A function excused as build tooling exists, is not also declared, and is called by no page: a function a
-    reader calls is an entry point."""
+    """A function excused as build tooling exists, is not also declared, and is called by no page (as
+    ``module.f(`` or imported by name): a function a reader calls is an entry point."""
     import importlib
 
     sources, wrong = _page_code(), []
@@ -146,6 +148,44 @@ def test_tooling_exists_and_no_page_calls_it():
         module, attr = name.rsplit(".", 1)
         if not reason or not callable(getattr(importlib.import_module(module), attr, None)) or name in DECLARED:
             wrong.append(f"{name}: not a function, declared as well, or no reason given")
-        elif re.search(rf"\b{attr}\(", sources):
+        elif re.search(rf"\b{module.rsplit('.', 1)[1]}\.{attr}\(|import[^\n]*\b{attr}\b", sources):
             wrong.append(f"{name}: called on a page")
     assert not wrong, wrong
+
+
+def test_no_default_is_a_wrong_value():
+    """A parameter whose default is None must accept None: a declaration that lists None among the argument's
+    wrong values contradicts a signature defaulting to it (a call that leaves the argument out always fails)."""
+    import inspect
+
+    wrong = []
+    for name, decl in sorted(DECLARED.items()):
+        params = inspect.signature(decl.func).parameters
+        for arg, kind in decl.kinds.items():
+            if arg in params and params[arg].default is None and (_short(name), arg) not in NONE_IN_CONTEXT:
+                if any(label == "None" for label, _ in kind.bad(_Ones(_shared=set()))):
+                    wrong.append(f"{name}({arg}=None)")
+    assert not wrong, f"defaults that the declarations call wrong: {wrong}"
+
+
+#: Defaults of None that are right in some calls and wrong in the declared ones (the declaration says why).
+NONE_IN_CONTEXT = {
+    ("kmeans", "k"): "optional only when init gives the centres; the declared calls leave init out",
+    ("gmm_em", "k"): "optional only when the start is given; the declared calls leave it out",
+    ("GANRun.sample", "labels"): "a conditional GAN (the receiver) needs its labels; an unconditional one takes None",
+    ("GANRun.discriminate", "labels"): "as sample",
+    ("Dropout.forward", "rng"): "dropout in training mode draws its mask; in evaluation mode rng may be None",
+    ("checkpointed_gradients", "rng"): "needed only when the model holds dropout, as the declared one does",
+    ("event_mask", "a"): "a and b are left out together (the 36 outcomes); one without the other is wrong",
+    ("event_mask", "b"): "as a",
+}
+
+
+class _Ones(dict):
+    """Sizes for listing a kind's wrong values outside a drawn call: every symbol 2."""
+
+    def __missing__(self, key):
+        return 2
+
+
+_ONES = _Ones()

@@ -136,3 +136,18 @@ def test_maths_in_docstrings_is_written_raw(path):
         if tok.string[len(prefix):].startswith(('"""', "'''")) and "r" not in prefix and "\\\\" in tok.string:
             bad.append(f"line {tok.start[0]}")
     assert not bad, f"write these strings as r\"\"\"...\"\"\" with single backslashes: {', '.join(bad)}"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_docstrings_hold_no_control_characters(path):
+    r"""In a docstring without the ``r`` prefix, ``\bar x`` is a backspace and ``ar x``, and ``\top`` or ``\text``
+    starts with a tab: the page then shows broken maths. The source file must not hold a tab or a carriage return
+    either (such a string, once written out to a file, leaves them there)."""
+    bad = [f"line {line}: {sorted({hex(ord(c)) for c in doc if c in CONTROL})}" for line, doc in _prose(path)
+           if any(c in CONTROL for c in doc)]
+    raw = path.read_bytes()
+    bad += [f"a {name} byte in the file" for byte, name in ((b"\t", "tab"), (b"\r", "carriage return")) if byte in raw]
+    assert not bad, "; ".join(bad)
+
+
+CONTROL = frozenset("\t\r\x07\x08\x0b\x0c")

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsheet_utils.algorithms import rl
-from mlsheet_utils.algorithms.policy_gradient import softmax_policy
+from mlsheet_utils.algorithms.policy_gradient import _index_array, softmax_policy
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 
@@ -68,9 +68,21 @@ def stack_episodes(episodes) -> Rollout:
     :class:`~mlsheet_utils.algorithms.policy_gradient.Episode`) as columns of a padded :class:`Rollout`.
 
     A truncated episode (attribute ``truncated`` true) is not marked done at its last step, so :func:`gae`
-    bootstraps there from ``last_values``/the padding; a finished one is.
+    bootstraps there from ``last_values``/the padding; a finished one is. Each episode must have at least one step,
+    states and actions that are integers >= 0, one reward per step and finite rewards.
     """
+    if isinstance(episodes, str) or not hasattr(episodes, "__iter__"):
+        raise ValueError(f"episodes must be a sequence of episodes, got {type(episodes).__name__}")
     episodes = list(episodes)
+    for i, e in enumerate(episodes):
+        if not all(hasattr(e, field) for field in ("states", "actions", "rewards")):
+            raise ValueError(f"episodes[{i}] must have states, actions and rewards arrays, got {type(e).__name__}")
+        states = _index_array(e.states, f"episodes[{i}].states", low=0, empty=True)
+        actions = _index_array(e.actions, f"episodes[{i}].actions", low=0, empty=True)
+        rewards = as_array(e.rewards, f"episodes[{i}].rewards", ndim=1, empty=True)
+        if not states.size == actions.size == rewards.size:
+            raise ValueError(f"episodes[{i}] must have one action and one reward per state, got lengths "
+                             f"{states.size}, {actions.size} and {rewards.size}")
     if not episodes or any(len(e.states) == 0 for e in episodes):
         raise ValueError("episodes must be a non-empty list of non-empty episodes")
     T, N = max(len(e.states) for e in episodes), len(episodes)
@@ -88,6 +100,14 @@ def _rollout_arrays(rewards, values, dones, last_values):
     rewards = as_array(rewards, "rewards")
     if rewards.ndim not in (1, 2) or rewards.shape[0] == 0:
         raise ValueError(f"rewards must have shape (T,) or (T, N) with T >= 1, got {rewards.shape}")
+    shape = rewards.shape
+    if np.shape(values) != shape:
+        raise ValueError(f"values must have the shape of rewards {shape}, got {np.shape(values)}")
+    if dones is not None and np.shape(dones) != shape:
+        raise ValueError(f"dones must be a boolean array shaped like rewards {shape}, got shape {np.shape(dones)}")
+    if np.ndim(last_values) > 1:
+        raise ValueError(f"last_values must be a number or a 1-d array (one value per column), got shape "
+                         f"{np.shape(last_values)}")
     one_d = rewards.ndim == 1
     rewards = rewards.reshape(rewards.shape[0], -1)
     values = as_array(values, "values").reshape(rewards.shape[0], -1) if np.size(values) == rewards.size \
@@ -205,7 +225,7 @@ def gae_bias(mdp: rl.MDP, policy, V, lam: float) -> np.ndarray:
     Parameters
     ----------
     mdp : rl.MDP
-    policy : array_like, shape (S, A)
+    policy : array_like, shape (S, A) of probabilities, or (S,) of actions
     V : array_like, shape (S,)
         The critic (its terminal entries are ignored).
     lam : float in [0, 1]
@@ -368,6 +388,8 @@ def one_step_actor_critic(mdp: rl.MDP, alpha_actor: float = 0.1, alpha_critic: f
     theta0 = np.zeros((S, A)) if theta_init is None else as_array(theta_init, "theta_init", ndim=2)
     if theta0.shape != (S, A):
         raise ValueError(f"theta_init must have shape {(S, A)}, got {theta0.shape}")
+    if np.ndim(v_init) == 1 and np.size(v_init) not in (1, S):
+        raise ValueError(f"v_init must be a number or an array of shape ({S},), got shape {np.shape(v_init)}")
     v0 = np.array(np.broadcast_to(as_array(v_init, "v_init"), (S,))) if np.ndim(v_init) <= 1 else None
     if v0 is None or v0.shape != (S,):
         raise ValueError(f"v_init must be a number or an array of shape ({S},)")

@@ -51,16 +51,16 @@ def switched_corridor(gamma: float = 0.99) -> rl.MDP:
     return rl.MDP(P, R, np.arange(4) == 3, gamma, start=0)
 
 
-def _check_obs(mdp, theta, obs):
+def _check_obs(mdp, theta, obs, theta_name="theta"):
     if not isinstance(mdp, rl.MDP):
         raise ValueError(f"mdp must be an rl.MDP, got {type(mdp).__name__}")
-    theta = as_array(theta, "theta", ndim=2)
+    theta = as_array(theta, theta_name, ndim=2)
     obs = np.asarray(obs)
     if obs.shape != (mdp.n_states,) or not np.issubdtype(obs.dtype, np.integer) or obs.min() < 0:
         raise ValueError(f"obs must be an integer array of shape ({mdp.n_states},) with entries >= 0")
     if theta.shape != (int(obs.max()) + 1, mdp.n_actions):
-        raise ValueError(f"theta must have shape (n_observations, A) = {(int(obs.max()) + 1, mdp.n_actions)}, "
-                         f"got {theta.shape}")
+        raise ValueError(f"{theta_name} must have shape (n_observations, A) = {(int(obs.max()) + 1, mdp.n_actions)} "
+                         f"(n_observations = max(obs) + 1), got {theta.shape}")
     return theta, obs
 
 
@@ -75,6 +75,8 @@ def observation_policy(theta, obs) -> np.ndarray:
     """
     theta = as_array(theta, "theta", ndim=2)
     obs = np.asarray(obs)
+    if obs.size == 0:
+        raise ValueError(f"obs must not be empty (one observation per state), got shape {obs.shape}")
     if obs.ndim != 1 or not np.issubdtype(obs.dtype, np.integer) or obs.min() < 0 or obs.max() >= len(theta):
         raise ValueError(f"obs must be a 1-D integer array with entries in [0, {len(theta) - 1}]")
     return pg.softmax_policy(theta[obs])
@@ -139,7 +141,7 @@ def gradient_ascent(mdp: rl.MDP, obs, *, lr: float, n_iter: int, theta0=None) ->
     obs = np.asarray(obs)
     n_obs = int(obs.max()) + 1 if obs.size and np.issubdtype(obs.dtype, np.integer) else 0
     theta = np.zeros((max(n_obs, 1), getattr(mdp, "n_actions", 1))) if theta0 is None else theta0
-    theta, obs = _check_obs(mdp, theta, obs)
+    theta, obs = _check_obs(mdp, theta, obs, "theta" if theta0 is None else "theta0")
     lr = check_float(lr, "lr", low=0.0, low_open=True)
     n_iter = check_int(n_iter, "n_iter", low=1)
     thetas, objective = [theta.copy()], []

@@ -14,6 +14,7 @@ puct_search(board, nets, n_simulations, c_puct, lam, rng)      MCTS with PUCT se
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -33,6 +34,22 @@ class Networks:
 
     prior: dict
     value: dict
+
+
+@lru_cache(maxsize=1)
+def _exact_tables() -> tuple:
+    """``(board, moves, q, v)`` for every non-terminal reachable position, in sorted order: the legal moves, their
+    exact values and the position's exact value, all for the player to move (the noise-free part of
+    :func:`oracle_networks`, computed once)."""
+    out = []
+    for board in sorted(mcts.reachable_positions()):
+        moves = list(mcts.legal_moves(board))
+        if not moves:
+            continue
+        q = mcts.minimax_move_values(board)[moves]
+        v = mcts.to_move(board) * mcts.minimax_value(board)
+        out.append((board, moves, q, v))
+    return tuple(out)
 
 
 def oracle_networks(prior_noise=0.0, value_noise=0.0, temperature=0.5, rng=0) -> Networks:
@@ -62,16 +79,11 @@ def oracle_networks(prior_noise=0.0, value_noise=0.0, temperature=0.5, rng=0) ->
     temperature = check_float(temperature, "temperature", low=0.0, low_open=True)
     rng = check_random_state(rng)
     prior, value = {}, {}
-    for board in sorted(mcts.reachable_positions()):
-        moves = list(mcts.legal_moves(board))
-        if not moves:
-            continue
-        q = mcts.minimax_move_values(board)[moves]
+    for board, moves, q, v in _exact_tables():
         logits = (q + prior_noise * rng.standard_normal(len(moves))) / temperature
         p = np.zeros(9)
         p[moves] = np.exp(logits - logits.max())
         prior[board] = p / p.sum()
-        v = mcts.to_move(board) * mcts.minimax_value(board)
         value[board] = float(np.clip(v + value_noise * rng.standard_normal(), -1.0, 1.0))
     return Networks(prior=prior, value=value)
 
@@ -104,6 +116,8 @@ def puct_scores(q, prior, visits, c_puct):
         raise ValueError(f"q, prior and visits must have the same shape, got {q.shape}, {prior.shape}, {visits.shape}")
     if np.any(visits < 0) or np.any(prior < 0):
         raise ValueError("visits and prior must be non-negative")
+    if np.any(prior > 1):
+        raise ValueError(f"prior must hold probabilities in [0, 1], got a maximum of {prior.max():.6g}")
     return _puct(q, prior, visits, check_float(c_puct, "c_puct", low=0.0))
 
 

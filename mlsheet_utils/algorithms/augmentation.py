@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_float, check_int, check_probabilities, check_random_state
 
 FLIP_AXES = ("horizontal", "vertical")
 
@@ -102,6 +102,8 @@ def translate(images, dy, dx) -> np.ndarray:
     X = _as_images(images)
     shifts = []
     for name, d in (("dy", dy), ("dx", dx)):
+        if np.ndim(d) == 1 and np.size(d) != X.shape[0]:
+            raise ValueError(f"{name} must be an integer or one integer per image ({X.shape[0]}), got {np.size(d)}")
         d = np.broadcast_to(as_array(d, name), (X.shape[0],)) if np.ndim(d) <= 1 else None
         if d is None or np.any(d != np.round(d)):
             raise ValueError(f"{name} must be an integer or one integer per image")
@@ -258,6 +260,8 @@ def brightness_contrast(images, brightness: float = 0.0, contrast: float = 1.0, 
     brightness = check_float(brightness, "brightness")
     contrast = check_float(contrast, "contrast", low=0)
     low = check_float(low, "low")
+    if check_float(high, "high") <= low:
+        raise ValueError(f"low must be below high, got low = {low} and high = {high}")
     high = check_float(high, "high", low=low, low_open=True)
     mean = X.mean(axis=(1, 2), keepdims=True)
     return np.clip(contrast * (X - mean) + mean + brightness, low, high)
@@ -355,7 +359,7 @@ def mixup(X, Y, alpha: float, rng=0) -> Mixup:
     Parameters
     ----------
     X : array_like, shape (n, ...): inputs (feature rows or images)
-    Y : array_like, shape (n, K): one-hot (or soft) labels
+    Y : array_like, shape (n, K): one-hot (or soft) labels, each row non-negative and summing to 1
     alpha : float > 0
     rng : int or numpy.random.Generator
 
@@ -368,6 +372,7 @@ def mixup(X, Y, alpha: float, rng=0) -> Mixup:
     if X.ndim < 1 or X.shape[0] != Y.shape[0] or X.shape[0] < 1:
         raise ValueError(f"X and Y must hold the same positive number of rows, got {X.shape} and {Y.shape}")
     alpha = check_float(alpha, "alpha", low=0, low_open=True)
+    check_probabilities(Y, "Y")
     rng = check_random_state(rng)
     n = X.shape[0]
     lam = rng.beta(alpha, alpha, size=n)

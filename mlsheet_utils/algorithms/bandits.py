@@ -31,18 +31,32 @@ def ucb_score(means, counts, t, c=SQRT2):
     Parameters
     ----------
     means : array_like, shape (..., k)
-        Empirical mean reward :math:`\hat Q(a)` of each arm (ignored where ``counts`` is 0).
+        Empirical mean reward :math:`\hat Q(a)` of each arm (finite; ignored where ``counts`` is 0).
     counts : array_like, shape (..., k)
-        Number of pulls :math:`N(a)`.
+        Number of pulls :math:`N(a)`, >= 0.
     t : float or array_like broadcastable to ``(..., 1)``
-        Total number of pulls so far (at least 1).
-    c : float
+        Total number of pulls so far, >= 0; below 1 it counts as 1 (no bonus yet).
+    c : float >= 0
         Exploration weight; :math:`c = \sqrt 2` is UCB1.
 
     Returns
     -------
     ndarray, shape (..., k)
     """
+    if np.shape(means) != np.shape(counts):
+        raise ValueError(f"means and counts must have the same shape (..., k), got {np.shape(means)} and "
+                         f"{np.shape(counts)}")
+    as_array(means, "means")
+    if np.any(as_array(counts, "counts") < 0):
+        raise ValueError(f"counts must hold numbers of pulls >= 0, got a minimum of {np.min(counts)}")
+    if np.any(as_array(t, "t") < 0):
+        raise ValueError(f"t must be a number of pulls >= 0, got {t}")
+    c = check_float(c, "c", low=0.0)
+    return _ucb_score(means, counts, t, c)
+
+
+def _ucb_score(means, counts, t, c):
+    """:func:`ucb_score` without the checks, for the inner loops of :func:`run_bandit` and UCT (``mcts.mcts``)."""
     means = np.asarray(means, dtype=float)
     counts = np.asarray(counts, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -69,6 +83,8 @@ def lai_robbins_constant(means):
         raise ValueError(f"means must lie strictly between 0 and 1, got {means}")
     best = means.max()
     sub = means < best
+    if not sub.any():                      # every arm is optimal: no regret to pay for
+        return 0.0
     gaps = best - means[sub]
     return float(np.sum(gaps / divergences.kl_bernoulli(means[sub], best)))
 
@@ -89,6 +105,8 @@ def beta_posterior(successes, failures, a0=1.0, b0=1.0):
     """
     s = as_array(successes, "successes")
     f = as_array(failures, "failures")
+    if s.shape != f.shape:
+        raise ValueError(f"successes and failures must have the same shape, got {s.shape} and {f.shape}")
     if np.any(s < 0) or np.any(f < 0):
         raise ValueError("successes and failures must be non-negative counts")
     check_float(a0, "a0", low=0.0, low_open=True)
@@ -120,7 +138,7 @@ def _argmax_random_ties(x, rng):
     return np.argmax(top * (1.0 + rng.random(x.shape)), axis=1)
 
 
-def run_bandit(means, horizon, policy, n_runs=100, *, epsilon=0.1, c=SQRT2, a0=1.0, b0=1.0, rng=None):
+def run_bandit(means, horizon, policy, n_runs=100, *, epsilon=0.1, c=SQRT2, a0=1.0, b0=1.0, rng=0):
     r"""Simulate a bandit policy on Bernoulli arms, ``n_runs`` independent runs in parallel.
 
     Policies (ties between equal values broken uniformly at random):
@@ -141,7 +159,7 @@ def run_bandit(means, horizon, policy, n_runs=100, *, epsilon=0.1, c=SQRT2, a0=1
     c : float >= 0
     a0, b0 : float or array_like of shape (k,), > 0
         Beta prior of each arm for Thompson sampling.
-    rng : None, int or numpy.random.Generator
+    rng : int or numpy.random.Generator   (default 0: a fixed seed, so every run is reproducible)
 
     Returns
     -------
@@ -156,6 +174,10 @@ def run_bandit(means, horizon, policy, n_runs=100, *, epsilon=0.1, c=SQRT2, a0=1
         raise ValueError(f"policy must be one of {POLICIES}, got {policy!r}")
     epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0)
     c = check_float(c, "c", low=0.0)
+    for name, prior in (("a0", a0), ("b0", b0)):
+        if np.ndim(prior) > 1 or np.size(prior) not in (1, means.size):
+            raise ValueError(f"{name} must be a number or an array of shape {means.shape} (one per arm of means), "
+                             f"got shape {np.shape(prior)}")
     a0 = np.broadcast_to(as_array(a0, "a0"), means.shape)
     b0 = np.broadcast_to(as_array(b0, "b0"), means.shape)
     if np.any(a0 <= 0) or np.any(b0 <= 0):
@@ -176,7 +198,7 @@ def run_bandit(means, horizon, policy, n_runs=100, *, epsilon=0.1, c=SQRT2, a0=1
             arm = np.where(explore, rng.integers(0, k, n_runs), arm)
         elif policy == "ucb":
             q = np.divide(wins, counts, out=np.zeros_like(wins), where=counts > 0)
-            arm = _argmax_random_ties(ucb_score(q, counts, t, c), rng)
+            arm = _argmax_random_ties(_ucb_score(q, counts, t, c), rng)
         else:
             arm = _argmax_random_ties(rng.beta(a0 + wins, b0 + counts - wins), rng)
         r = (rng.random(n_runs) < means[arm]).astype(float)

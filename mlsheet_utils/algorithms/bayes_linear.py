@@ -79,6 +79,9 @@ def gaussian_basis(x, centres, width: float, *, bias: bool = True) -> np.ndarray
 class WeightPosterior:
     r"""The Gaussian posterior :math:`\mathcal N(m, S)` over the weights, and the precisions it was computed with.
 
+    Built by :func:`posterior`; built by hand (to feed :func:`predictive`), it checks that ``mean`` is a vector,
+    ``cov`` a matching symmetric positive semi-definite matrix and both precisions are > 0.
+
     Attributes
     ----------
     mean : ndarray, shape (d,), :math:`m = \beta S \Phi^\top y`
@@ -91,6 +94,18 @@ class WeightPosterior:
     cov: np.ndarray
     prior_precision: float
     noise_precision: float
+
+    def __post_init__(self):
+        mean = as_array(self.mean, "mean", ndim=1)
+        cov = as_array(self.cov, "cov", ndim=2)
+        if cov.shape != (mean.size, mean.size):
+            raise ValueError(f"cov must have shape ({mean.size}, {mean.size}) like mean, got {cov.shape}")
+        scale = max(1.0, float(np.abs(cov).max()))
+        if np.abs(cov - cov.T).max() > 1e-6 * scale or np.linalg.eigvalsh(cov).min() < -1e-10 * scale:
+            raise ValueError("cov must be a symmetric positive semi-definite matrix (a covariance)")
+        _precisions(self.prior_precision, self.noise_precision)
+        object.__setattr__(self, "mean", mean)
+        object.__setattr__(self, "cov", cov)
 
 
 def _posterior(Phi: np.ndarray, y: np.ndarray, lam: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
@@ -372,6 +387,11 @@ class BayesianLinearRegression:
     tol: float = 1e-10
     max_iter: int = 1000
 
+    def __post_init__(self):
+        _precisions(self.prior_precision, self.noise_precision)
+        check_float(self.tol, "tol", low=0, low_open=True)
+        check_int(self.max_iter, "max_iter", low=1)
+
     def fit(self, Phi, y) -> "BayesianLinearRegression":
         """Fit to the design ``Phi`` (n, d) and targets ``y`` (n,); return ``self``."""
         lam, beta = self.prior_precision, self.noise_precision
@@ -389,6 +409,10 @@ class BayesianLinearRegression:
         """The predictive mean at each row of ``Phi`` (m, d), and its standard deviation if ``return_std``."""
         if not hasattr(self, "coef_"):
             raise ValueError("this BayesianLinearRegression is not fitted yet; call fit(Phi, y) first")
+        Phi = as_array(Phi, "Phi", ndim=2)
+        if Phi.shape[1] != self.coef_.shape[0]:
+            raise ValueError(f"Phi must have {self.coef_.shape[0]} columns like the training design, "
+                             f"got {Phi.shape[1]}")
         pred = predictive(WeightPosterior(self.coef_, self.sigma_, self.prior_precision_, self.noise_precision_),
                           Phi)
         return (pred.mean, np.sqrt(pred.var)) if return_std else pred.mean

@@ -124,7 +124,7 @@ class PolynomialRidge:
         x = _inputs(X, "X")
         y = as_array(y, "y", ndim=1)
         if y.size != x.size:
-            raise ValueError(f"y must have one entry per input ({x.size}), got {y.size}")
+            raise ValueError(f"y must have one entry per input of X ({x.size}), got {y.size}")
         if x.size == 0:
             raise ValueError("X must hold at least one input")
         degree = check_int(self.degree, "degree", low=0)

@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_int
+from mlsheet_utils.validation import as_array, check_callable, check_int
 
 __all__ = ["JensenPair", "discrete_jensen", "JensenGapEstimate", "jensen_gap", "logsumexp"]
 
@@ -65,6 +65,7 @@ def discrete_jensen(f: Callable[[np.ndarray], np.ndarray], values, probs) -> Jen
     JensenPair
         ``f_of_mean`` and ``mean_of_f`` (and their difference, ``gap``).
     """
+    check_callable(f, "f")
     values, probs = as_array(values, "values", ndim=1), as_array(probs, "probs", ndim=1)
     if values.shape != probs.shape or values.size == 0:
         raise ValueError(f"values and probs must be non-empty and of the same length, got {values.shape}, "
@@ -111,6 +112,7 @@ def jensen_gap(f: Callable[[np.ndarray], np.ndarray], samples) -> JensenGapEstim
     JensenGapEstimate
         ``gap`` and ``se``.
     """
+    check_callable(f, "f")
     x = as_array(samples, "samples", ndim=1)
     if x.size < 2:
         raise ValueError(f"samples must hold at least 2 values, got {x.size}")

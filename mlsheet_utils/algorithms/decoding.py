@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 
 from mlsheet_utils.algorithms.nn import functional as F
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_callable, check_float, check_int, check_random_state
 
 __all__ = ["greedy", "temperature", "top_k", "top_p", "sample", "acceptance_rate", "residual",
            "emitted_distribution", "expected_tokens", "speculative_step", "SpeculativeStep", "step_outcomes",
@@ -107,7 +107,7 @@ def _sample(p: np.ndarray, g: np.random.Generator) -> np.ndarray:
     return np.minimum((u >= cdf).sum(-1), p.shape[-1] - 1)
 
 
-def sample(p, rng=None) -> np.ndarray:
+def sample(p, rng=0) -> np.ndarray:
     """Draw one token from each row of ``p`` (shape ``(..., V)``) by the inverse CDF; result shape ``p.shape[:-1]``."""
     return _sample(_distribution(p, "p").astype(float), check_random_state(rng))
 
@@ -209,7 +209,7 @@ class SpeculativeStep:
     n_accepted: int
 
 
-def speculative_step(target: Callable, draft: Callable, context, gamma: int, rng=None) -> SpeculativeStep:
+def speculative_step(target: Callable, draft: Callable, context, gamma: int, rng=0) -> SpeculativeStep:
     r"""One draft-and-verify round (Leviathan et al.; Chen et al.).
 
     1. The draft proposes :math:`x_1, \dots, x_\gamma` autoregressively, :math:`x_j \sim q(\cdot \mid c, x_{<j})`.
@@ -222,7 +222,7 @@ def speculative_step(target: Callable, draft: Callable, context, gamma: int, rng
     ----------
     target, draft : callable ``tuple of int -> (V,) probabilities``
         Next-token distributions given the whole sequence so far.
-    context : sequence of int
+    context : sequence of int, possibly empty
     gamma : int >= 1
         Number of drafted tokens.
     rng : int or numpy.random.Generator, optional
@@ -231,6 +231,11 @@ def speculative_step(target: Callable, draft: Callable, context, gamma: int, rng
     -------
     SpeculativeStep
     """
+    check_callable(target, "target")
+    check_callable(draft, "draft")
+    ctx = as_array(context, "context", empty=True)
+    if ctx.ndim != 1 or np.any(ctx != np.round(ctx)):
+        raise ValueError(f"context must be a 1-D sequence of int tokens, got shape {ctx.shape}")
     gamma = check_int(gamma, "gamma", low=1)
     g = check_random_state(rng)
     seq = tuple(int(t) for t in context)
@@ -269,6 +274,11 @@ def step_outcomes(target_table, draft_table, last: int, gamma: int) -> dict:
     -------
     dict mapping tuple of emitted tokens -> probability
     """
+    P0, Q0 = _distribution(target_table, "target_table"), _distribution(draft_table, "draft_table")
+    if P0.ndim != 2 or P0.shape[0] != P0.shape[1]:
+        raise ValueError(f"target_table must be a square (V, V) table, got shape {P0.shape}")
+    if Q0.shape != P0.shape:
+        raise ValueError(f"draft_table must have the shape of target_table {P0.shape}, got {Q0.shape}")
     P, Q = _pair(target_table, draft_table)
     if P.ndim != 2 or P.shape[0] != P.shape[1]:
         raise ValueError(f"target_table must be a square (V, V) table, got shape {P.shape}")
@@ -311,6 +321,8 @@ def bigram_tables(tokens, vocabulary_size: int, smoothing: float = 1.0) -> np.nd
     V = check_int(vocabulary_size, "vocabulary_size", low=1)
     s = check_float(smoothing, "smoothing", low=0)
     t = np.asarray(tokens)
+    if t.ndim == 1 and t.size and np.issubdtype(t.dtype, np.integer) and t.min() >= 0 and t.max() >= V:
+        raise ValueError(f"tokens must be below vocabulary_size = {V}, got a token {t.max()}")
     if t.ndim != 1 or t.size < 2 or not np.issubdtype(t.dtype, np.integer) or t.min() < 0 or t.max() >= V:
         raise ValueError(f"tokens must be a 1-D sequence of at least 2 ints in [0, {V - 1}]")
     counts = np.zeros((V, V))

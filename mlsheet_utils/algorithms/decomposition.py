@@ -606,6 +606,7 @@ class PCA:
 
     def fit(self, X, y=None) -> "PCA":
         """Fit the axes to ``X`` (n, d); ``y`` is ignored. Return ``self``."""
+        check_bool(self.whiten, "whiten")
         self.fit_ = pca_fit(X, self.n_components, method=self.method, center=self.center)
         self.mean_, self.components_ = self.fit_.mean, self.fit_.components
         self.explained_variance_ = self.fit_.explained_variance
@@ -734,7 +735,15 @@ class ALSResult:
     objective: np.ndarray
 
     def predict(self, users, items) -> np.ndarray:
-        r"""Predicted entries :math:`\mu + b_u + c_i + p_u^\top q_i` for paired index arrays ``users``, ``items``."""
+        r"""Predicted entries :math:`\mu + b_u + c_i + p_u^\top q_i` for paired index arrays ``users``, ``items``.
+
+        ``users`` holds row indices in [0, m), ``items`` column indices in [0, n), both of one shape (any shape;
+        empty arrays give an empty answer)."""
+        users = _index_array(users, "users", self.user_factors.shape[0])
+        items = _index_array(items, "items", self.item_factors.shape[0])
+        if users.shape != items.shape:
+            raise ValueError(f"users and items must be paired index arrays of one shape, got users {users.shape} "
+                             f"and items {items.shape}")
         users, items = np.asarray(users, dtype=int), np.asarray(items, dtype=int)
         return (self.mean + self.user_bias[users] + self.item_bias[items]
                 + np.sum(self.user_factors[users] * self.item_factors[items], axis=-1))
@@ -743,6 +752,15 @@ class ALSResult:
         """The whole predicted matrix, shape (m, n)."""
         return (self.mean + self.user_bias[:, None] + self.item_bias[None, :]
                 + self.user_factors @ self.item_factors.T)
+
+
+def _index_array(idx, name: str, size: int) -> np.ndarray:
+    """``idx`` as an integer array of indices in [0, size); a ValueError naming ``name`` otherwise."""
+    arr = as_array(idx, name, empty=True)
+    if np.any(arr != np.round(arr)) or np.any((arr < 0) | (arr >= size)):
+        raise ValueError(f"{name} must hold integer indices in [0, {size - 1}], got values from {arr.min():g} "
+                         f"to {arr.max():g}")
+    return arr.astype(int)
 
 
 def _ridge_rows(T: np.ndarray, M: np.ndarray, F: np.ndarray, reg: float) -> np.ndarray:

@@ -88,8 +88,10 @@ def pixel_iou(a, b, size: int) -> np.ndarray:
     size = check_int(size, "size", low=1)
     a, b = _check_boxes(a, "a"), _check_boxes(b, "b")
     for arr, name in ((a, "a"), (b, "b")):
+        if arr.size == 0:
+            continue
         if np.any(arr != np.round(arr)) or arr.min() < 0 or arr.max() > size:
-            raise ValueError(f"{name} must hold integer coordinates in [0, {size}]")
+            raise ValueError(f"{name} must hold integer coordinates in [0, size] = [0, {size}]")
     u = np.arange(size)
 
     def masks(boxes):
@@ -146,8 +148,8 @@ def encode_boxes(boxes, grid_size: int, image_size: float) -> GridBoxes:
     s = check_int(grid_size, "grid_size", low=1)
     size = check_float(image_size, "image_size", low=0, low_open=True)
     centre = (b[:, :2] + b[:, 2:]) / 2
-    if centre.min() < 0 or centre.max() >= size:
-        raise ValueError(f"boxes must have their centres in [0, {size:g}) (inside the image)")
+    if centre.size and (centre.min() < 0 or centre.max() >= size):
+        raise ValueError(f"boxes must have their centres in [0, image_size) = [0, {size:g}) (inside the image)")
     scaled = centre * s / size
     cell = np.floor(scaled).astype(int)
     off = scaled - cell
@@ -191,7 +193,7 @@ def nms(boxes, scores, iou_threshold: float, score_threshold: float = 0.0) -> np
 
     Parameters
     ----------
-    boxes : array_like, shape (n, 4)
+    boxes : array_like, shape (n, 4), n >= 0 (no boxes: nothing is kept)
     scores : array_like, shape (n,)
     iou_threshold : float in [0, 1]
     score_threshold : float
@@ -202,9 +204,9 @@ def nms(boxes, scores, iou_threshold: float, score_threshold: float = 0.0) -> np
         Indices into ``boxes`` of the kept boxes, by decreasing score.
     """
     b = _check_boxes(boxes, "boxes")
-    sc = as_array(scores, "scores", ndim=1)
+    sc = as_array(scores, "scores", ndim=1, empty=True)
     if len(sc) != len(b):
-        raise ValueError(f"scores must have one entry per box ({len(b)}), got {len(sc)}")
+        raise ValueError(f"scores must have one entry per row of boxes ({len(b)}), got {len(sc)}")
     thr = check_float(iou_threshold, "iou_threshold", low=0, high=1)
     score_threshold = check_float(score_threshold, "score_threshold")
     cand = np.flatnonzero(sc >= score_threshold)
@@ -223,7 +225,11 @@ def nms_loop(boxes, scores, iou_threshold: float, score_threshold: float = 0.0) 
     Parameters and returns as :func:`nms` (a list of indices).
     """
     b = _check_boxes(boxes, "boxes")
-    sc = [float(s) for s in as_array(scores, "scores", ndim=1)]
+    sc = [float(s) for s in as_array(scores, "scores", ndim=1, empty=True)]
+    if len(sc) != len(b):
+        raise ValueError(f"scores must have one entry per row of boxes ({len(b)}), got {len(sc)}")
+    iou_threshold = check_float(iou_threshold, "iou_threshold", low=0, high=1)
+    score_threshold = check_float(score_threshold, "score_threshold")
     remaining = [i for i in range(len(b)) if sc[i] >= score_threshold]
     kept = []
     while remaining:
@@ -361,7 +367,7 @@ def yolo_v1_loss(output, boxes, labels, *, grid_size: int, n_boxes: int, n_class
     y = np.asarray(labels)
     if not np.issubdtype(y.dtype, np.integer) or y.shape != truth.x.shape or (y.size and (y.min() < 0 or
                                                                                             y.max() >= n_classes)):
-        raise ValueError(f"labels must be {len(truth.x)} integers in [0, {n_classes - 1}]")
+        raise ValueError(f"labels must be {len(truth.x)} integers (one per row of boxes) in [0, {n_classes - 1}]")
     lam_c = check_float(lambda_coord, "lambda_coord", low=0)
     lam_n = check_float(lambda_noobj, "lambda_noobj", low=0)
     if pred.boxes[..., 2:].min() < 0:
@@ -411,7 +417,7 @@ class Scene:
 
 
 def detection_scene(n_objects: int = 4, per_object: int = 5, n_false: int = 3, *, image_size: float = 100.0,
-                    jitter: float = 0.12, rng=None) -> Scene:
+                    jitter: float = 0.12, rng=0) -> Scene:
     """Draw a scene: ``n_objects`` true boxes, ``per_object`` noisy detections around each, ``n_false`` strays.
 
     A detection moves each side of its box by a normal error of ``jitter`` times the box size and scores higher

@@ -24,6 +24,7 @@ def squared_euclidean(X: np.ndarray) -> np.ndarray:
 
     Uses ``||x||^2 + ||x'||^2 - 2 x.x'``, clipped at zero, with an exact zero diagonal.
     """
+    X = as_array(X, "X", ndim=2)
     sq = (X * X).sum(1)
     D = np.maximum(sq[:, None] + sq[None, :] - 2.0 * X @ X.T, 0.0)
     np.fill_diagonal(D, 0.0)
@@ -307,11 +308,18 @@ def tsne_optimize(P, Y0, *, n_iter: int = 1000, learning_rate: float = 200.0, ea
     -------
     TSNERun
     """
+    Y0 = as_array(Y0, "Y0", ndim=2)
+    if np.shape(P) != (Y0.shape[0], Y0.shape[0]):
+        raise ValueError(f"P must have shape ({Y0.shape[0]}, {Y0.shape[0]}) to match Y0, got {np.shape(P)}")
     P, Y = _check_pair(P, Y0)
+    if not np.isclose(P.sum(), 1.0, rtol=0.0, atol=1e-6):
+        raise ValueError(f"P must sum to one (joint affinities), got a sum of {P.sum():.6g}")
     n_iter = check_int(n_iter, "n_iter", low=0)
     learning_rate = check_float(learning_rate, "learning_rate", low=0.0, low_open=True)
     early_exaggeration = check_float(early_exaggeration, "early_exaggeration", low=1.0)
     exaggeration_iter = check_int(exaggeration_iter, "exaggeration_iter", low=0)
+    if isinstance(momentum, str) or not hasattr(momentum, "__len__"):
+        raise ValueError(f"momentum must be a pair (stage 1, stage 2), got {momentum!r}")
     if len(momentum) != 2:
         raise ValueError(f"momentum must be a pair (stage 1, stage 2), got {momentum!r}")
     mom = [check_float(m, "momentum", low=0.0, high=1.0, high_open=True) for m in momentum]
@@ -382,6 +390,17 @@ class TSNE:
     exaggeration_iter: int = 250
     rng: int | np.random.Generator = 0
     record_every: int = 0
+
+    def __post_init__(self):
+        check_int(self.n_components, "n_components", low=1)
+        check_float(self.perplexity, "perplexity", low=1.0)
+        check_int(self.n_iter, "n_iter", low=0)
+        if not (isinstance(self.learning_rate, str) and self.learning_rate == "auto"):
+            check_float(self.learning_rate, "learning_rate", low=0.0, low_open=True)
+        check_float(self.early_exaggeration, "early_exaggeration", low=1.0)
+        check_int(self.exaggeration_iter, "exaggeration_iter", low=0)
+        check_random_state(self.rng)
+        check_int(self.record_every, "record_every", low=0)
 
     def fit(self, X, y=None, init=None) -> "TSNE":
         """Embed ``X`` (n, d); ``init`` (n, n_components) replaces the random start. Returns ``self``."""

@@ -220,7 +220,7 @@ def anova_f(X, y) -> TestScores:
     code, Y = _classes(y)
     n, k = y.size, Y.shape[1]
     if n <= k:
-        raise ValueError(f"need more samples ({n}) than classes ({k})")
+        raise ValueError(f"y must hold more samples ({n}) than classes ({k})")
     counts = Y.sum(axis=0)
     means = (Y.T @ X) / counts[:, None]                      # (K, p)
     between = counts @ (means - X.mean(axis=0)) ** 2
@@ -370,6 +370,8 @@ def forward_selection(estimator, X, y, n_features: int, folds, *, scoring="accur
     """
     X, y = _Xy(X, y)
     m = check_int(n_features, "n_features", low=1, high=X.shape[1])
+    if isinstance(folds, str) or not hasattr(folds, "__iter__"):
+        raise ValueError(f"folds must be a sequence of (train, test) index pairs, got {folds!r}")
     folds = list(folds)
     model_selection.cross_val_scores(estimator, X[:, :1], y, folds, scoring=scoring)   # validates once
     chosen = np.zeros(X.shape[1], dtype=bool)

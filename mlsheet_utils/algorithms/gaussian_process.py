@@ -43,7 +43,7 @@ import scipy.optimize
 
 from mlsheet_utils.algorithms import kernels
 from mlsheet_utils.algorithms.clustering.kmeans import squared_distances
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
 
 __all__ = ["GPPosterior", "GaussianProcessRegressor", "SEFit", "fit_se_hyperparameters", "gp_posterior",
            "log_marginal_likelihood", "sample_gaussian", "se_log_marginal_likelihood", "squared_exponential"]
@@ -53,6 +53,17 @@ LOG_2PI = float(np.log(2 * np.pi))
 
 # -- Gram-matrix level ---------------------------------------------------------------------------------------
 
+def _check_cov(M: np.ndarray, name: str) -> None:
+    """A square covariance matrix ``M`` must be symmetric and positive semi-definite (both to round-off)."""
+    scale = max(float(np.abs(M).max()), 1e-300)
+    asym = float(np.abs(M - M.T).max())
+    if asym > 1e-8 * scale:
+        raise ValueError(f"{name} must be symmetric (a covariance), got a largest |{name} - {name}.T| of {asym:.3g}")
+    low = float(np.linalg.eigvalsh((M + M.T) / 2).min())
+    if low < -1e-8 * scale:
+        raise ValueError(f"{name} must be positive semi-definite (a covariance), got an eigenvalue of {low:.3g}")
+
+
 def _check_gram(K, y, noise_variance):
     """Validate a square Gram matrix ``K`` (n, n), targets ``y`` (n,) and a noise variance >= 0."""
     K = as_array(K, "K", ndim=2)
@@ -61,6 +72,7 @@ def _check_gram(K, y, noise_variance):
         raise ValueError(f"K must be square, got shape {K.shape}")
     if y.shape[0] != K.shape[0]:
         raise ValueError(f"y must have one entry per row of K ({K.shape[0]}), got {y.shape[0]}")
+    _check_cov(K, "K")
     noise_variance = check_float(noise_variance, "noise_variance", low=0)
     return K, y, noise_variance
 
@@ -90,7 +102,8 @@ def log_marginal_likelihood(K, y, noise_variance: float) -> float:
 
     Parameters
     ----------
-    K : array_like, shape (n, n), the prior covariance of :math:`f` at the training inputs
+    K : array_like, shape (n, n), the prior covariance of :math:`f` at the training inputs (symmetric positive
+        semi-definite)
     y : array_like, shape (n,)
     noise_variance : float >= 0, :math:`\sigma_n^2`
 
@@ -135,9 +148,9 @@ def gp_posterior(K, K_cross, K_test, y, noise_variance: float) -> GPPosterior:
 
     Parameters
     ----------
-    K : array_like, shape (n, n), :math:`k(X, X)`
+    K : array_like, shape (n, n), :math:`k(X, X)`, symmetric positive semi-definite
     K_cross : array_like, shape (n, m), :math:`k(X, X_\star)`
-    K_test : array_like, shape (m, m), :math:`k(X_\star, X_\star)`
+    K_test : array_like, shape (m, m), :math:`k(X_\star, X_\star)`, symmetric positive semi-definite
     y : array_like, shape (n,)
     noise_variance : float >= 0
 
@@ -151,7 +164,9 @@ def gp_posterior(K, K_cross, K_test, y, noise_variance: float) -> GPPosterior:
     if K_cross.shape[0] != K.shape[0]:
         raise ValueError(f"K_cross must have {K.shape[0]} rows (one per training input), got {K_cross.shape[0]}")
     if K_test.shape != (K_cross.shape[1], K_cross.shape[1]):
-        raise ValueError(f"K_test must have shape {(K_cross.shape[1],) * 2}, got {K_test.shape}")
+        raise ValueError(f"K_test must have shape {(K_cross.shape[1],) * 2} (K_cross has {K_cross.shape[1]} "
+                         f"columns), got {K_test.shape}")
+    _check_cov(K_test, "K_test")
     return _posterior(K, K_cross, K_test, y, noise_variance)
 
 
@@ -171,7 +186,7 @@ def sample_gaussian(mean, cov, n_samples: int = 1, *, rng=0, jitter: float = 1e-
     Parameters
     ----------
     mean : array_like, shape (m,)
-    cov : array_like, shape (m, m)
+    cov : array_like, shape (m, m), symmetric positive semi-definite
     n_samples : int >= 1
     rng : int or numpy.random.Generator
     jitter : float >= 0
@@ -183,7 +198,12 @@ def sample_gaussian(mean, cov, n_samples: int = 1, *, rng=0, jitter: float = 1e-
     mean = as_array(mean, "mean", ndim=1)
     cov = as_array(cov, "cov", ndim=2)
     if cov.shape != (mean.size, mean.size):
-        raise ValueError(f"cov must have shape {(mean.size, mean.size)}, got {cov.shape}")
+        raise ValueError(f"cov must have shape {(mean.size, mean.size)} (mean has {mean.size} entries), "
+                         f"got {cov.shape}")
+    scale = max(float(np.abs(cov).max()), 1e-300)
+    if np.abs(cov - cov.T).max() > 1e-8 * scale:
+        raise ValueError(f"cov must be symmetric (a covariance), got a largest |cov - cov.T| of "
+                         f"{np.abs(cov - cov.T).max():.3g}")
     n_samples = check_int(n_samples, "n_samples", low=1)
     jitter = check_float(jitter, "jitter", low=0)
     scale = max(float(np.max(np.diag(cov))), 1e-300) if mean.size else 1.0
@@ -319,6 +339,10 @@ def fit_se_hyperparameters(X, y, *, theta0=(0.0, 0.0, -2.0), n_restarts: int = 0
     SEFit
     """
     X, y = _check_xy(X, y)
+    theta0 = as_array(theta0, "theta0", ndim=1)
+    if theta0.size != 3:
+        raise ValueError(f"theta0 must hold (log length_scale, log signal_variance, log noise_variance), "
+                         f"got {theta0.size} values")
     theta0 = _check_theta(theta0)
     n_restarts = check_int(n_restarts, "n_restarts", low=0)
     bounds = as_array(bounds, "bounds", ndim=2)
@@ -377,6 +401,9 @@ class GaussianProcessRegressor:
         ell = check_float(self.length_scale, "length_scale", low=0, low_open=True)
         sf2 = check_float(self.signal_variance, "signal_variance", low=0, low_open=True)
         sn2 = check_float(self.noise_variance, "noise_variance", low=0, low_open=True)
+        check_bool(self.optimize, "optimize")
+        check_int(self.n_restarts, "n_restarts", low=0)
+        check_random_state(self.rng)                        # checked here; the optimiser draws from it
         if self.optimize:
             fitted = fit_se_hyperparameters(X, y, theta0=np.log([ell, sf2, sn2]), n_restarts=self.n_restarts,
                                             rng=self.rng)
@@ -396,6 +423,8 @@ class GaussianProcessRegressor:
         if not hasattr(self, "alpha_"):
             raise ValueError("this GaussianProcessRegressor is not fitted yet; call fit(X, y) first")
         X = as_array(X, "X", ndim=2)
+        check_bool(return_std, "return_std")
+        check_bool(return_cov, "return_cov")
         K_cross = self._kernel(self.X_train_, X)
         mean = K_cross.T @ self.alpha_
         if not (return_std or return_cov):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 
 def _psd_sqrt(A: np.ndarray) -> np.ndarray:
@@ -71,6 +71,9 @@ def frechet_distance(mu1, cov1, mu2, cov2) -> float:
             raise ValueError(f"{name} must have shape ({d}, {d}), got {cov.shape}")
         if not np.allclose(cov, cov.T, rtol=1e-10, atol=1e-12):
             raise ValueError(f"{name} must be symmetric")
+        low = float(np.linalg.eigvalsh(cov).min())
+        if low < -1e-8 * max(float(np.abs(cov).max()), 1e-300):
+            raise ValueError(f"{name} must be positive semi-definite, got an eigenvalue of {low:.3g}")
     return _frechet(mu1, cov1, mu2, cov2)
 
 
@@ -165,13 +168,14 @@ def inception_score(probs, eps: float = 1e-12) -> float:
     Parameters
     ----------
     probs : array_like, shape (n, K), rows are probability vectors
-    eps : float, added inside the logarithms (so that 0 log 0 = 0)
+    eps : float > 0, added inside the logarithms (so that 0 log 0 = 0)
 
     Returns
     -------
     float
     """
     P = as_array(probs, "probs", ndim=2)
+    eps = check_float(eps, "eps", low=0, low_open=True)
     if np.any(P < 0) or not np.allclose(P.sum(axis=1), 1.0, atol=1e-6):
         raise ValueError("probs must have non-negative rows that sum to 1")
     marginal = P.mean(axis=0)

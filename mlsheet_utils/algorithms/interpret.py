@@ -22,7 +22,8 @@ from math import factorial
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.algorithms.nn.layers import Layer
+from mlsheet_utils.validation import as_array, check_callable, check_float, check_int, check_random_state
 
 __all__ = ["LimeExplanation", "gradient_saliency", "integrated_gradients", "lime", "occlusion", "shapley_values",
            "smoothgrad"]
@@ -35,8 +36,19 @@ def _outputs(f, Z: np.ndarray) -> np.ndarray:
     return y
 
 
+def _broadcast(value, name: str, shape: tuple) -> np.ndarray:
+    """``value`` checked (finite numbers) and broadcast to ``shape``; a shape that does not broadcast names it."""
+    arr = as_array(value, name)
+    try:
+        return np.broadcast_to(arr, shape)
+    except ValueError:
+        raise ValueError(f"{name} must be a number or an array broadcastable to shape {shape}, got shape "
+                         f"{arr.shape}") from None
+
+
 def _instance(x, baseline):
     x = as_array(x, "x", ndim=1)
+    _broadcast(baseline, "baseline", x.shape)
     b = np.broadcast_to(as_array(baseline, "baseline"), x.shape).astype(float)
     return x, b
 
@@ -67,6 +79,9 @@ def shapley_values(f, x, baseline=0.0) -> np.ndarray:
     -------
     phi : array, shape (d,)
     """
+    check_callable(f, "f")
+    if np.ndim(x) == 1 and np.size(x) > 16:
+        raise ValueError(f"x has {np.size(x)} features: exact enumeration of 2^d coalitions needs d <= 16")
     x, b = _instance(x, baseline)
     d = x.size
     if d > 16:
@@ -115,7 +130,7 @@ class LimeExplanation:
 
 
 def lime(f, x, *, kernel_width: float, n_samples: int = 500, scale=1.0, alpha: float = 0.0,
-         rng=None) -> LimeExplanation:
+         rng=0) -> LimeExplanation:
     r"""LIME for a tabular input: a kernel-weighted ridge regression on perturbations around ``x``.
 
     Draw :math:`z_j = x + s \odot \varepsilon_j`, :math:`\varepsilon_j \sim \mathcal N(0, I)`, weight each by
@@ -140,16 +155,18 @@ def lime(f, x, *, kernel_width: float, n_samples: int = 500, scale=1.0, alpha: f
         Standard deviation of the perturbation of each feature.
     alpha : float >= 0
         Ridge penalty on :math:`w`.
-    rng : int, Generator or None
+    rng : int or numpy.random.Generator (default 0: a fixed seed, so every run is reproducible)
 
     Returns
     -------
     LimeExplanation
     """
+    check_callable(f, "f")
     x = as_array(x, "x", ndim=1)
     kernel_width = check_float(kernel_width, "kernel_width", low=0, low_open=True)
     n_samples = check_int(n_samples, "n_samples", low=2)
     alpha = check_float(alpha, "alpha", low=0)
+    _broadcast(scale, "scale", x.shape)
     s = np.broadcast_to(as_array(scale, "scale"), x.shape).astype(float)
     if np.any(s <= 0):
         raise ValueError(f"scale must be positive, got {scale!r}")
@@ -176,7 +193,11 @@ def _input_gradient(model, params, X: np.ndarray, target: int) -> np.ndarray:
 
 
 def _check_model(model, params, x, target):
+    if not isinstance(model, Layer):
+        raise ValueError(f"model must be a Layer (with forward and backward), got {type(model).__name__}")
     X = as_array(x, "x")
+    if X.ndim not in (1, 2):
+        raise ValueError(f"x must have shape (d,) or (m, d), got shape {X.shape}")
     X2 = X.reshape(-1, X.shape[-1])
     params = model.check_params(params)
     y, _ = model.forward(X2[:1], params, training=False)
@@ -234,6 +255,7 @@ def integrated_gradients(model, params, x, baseline=0.0, target: int = 0, steps:
     """
     X, X2, params, target = _check_model(model, params, x, target)
     steps = check_int(steps, "steps", low=1)
+    _broadcast(baseline, "baseline", X.shape)
     B = np.broadcast_to(as_array(baseline, "baseline"), X.shape).reshape(X2.shape)
     t = (np.arange(steps) + 0.5) / steps
     path = B[None] + t[:, None, None] * (X2 - B)[None]                     # (K, m, d)
@@ -242,7 +264,7 @@ def integrated_gradients(model, params, x, baseline=0.0, target: int = 0, steps:
 
 
 def smoothgrad(model, params, x, target: int = 0, *, noise: float = 0.1, n_samples: int = 32,
-               rng=None) -> np.ndarray:
+               rng=0) -> np.ndarray:
     r"""SmoothGrad: the input gradient averaged over noisy copies of the input.
 
     .. math::
@@ -256,7 +278,7 @@ def smoothgrad(model, params, x, target: int = 0, *, noise: float = 0.1, n_sampl
     noise : float >= 0
         :math:`\sigma` (0 gives the plain gradient).
     n_samples : int >= 1
-    rng : int, Generator or None
+    rng : int or numpy.random.Generator (default 0: a fixed seed, so every run is reproducible)
 
     Returns
     -------
@@ -284,14 +306,20 @@ def occlusion(f, x, baseline=0.0, *, shape=None, patch: int = 1) -> np.ndarray:
     x : array, shape (d,)
     baseline : float or array, shape (d,)
     shape : (int, int), optional
-        Rows and columns with ``rows * cols = d``.
+        Rows and columns (integers >= 1) with ``rows * cols = d``.
     patch : int >= 1
 
     Returns
     -------
     array, shape (d,)
     """
+    check_callable(f, "f")
     x, b = _instance(x, baseline)
+    if shape is not None:
+        if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+            raise ValueError(f"shape must be a pair (rows, cols), got {shape!r}")
+        check_int(shape[0], "shape", low=1)
+        check_int(shape[1], "shape", low=1)
     rows, cols = (1, x.size) if shape is None else (int(shape[0]), int(shape[1]))
     if rows * cols != x.size:
         raise ValueError(f"shape {shape} does not hold the {x.size} features of x")

@@ -101,10 +101,14 @@ def kernel_matrix(X, Y=None, *, kernel: str = "rbf", gamma: float = 1.0, degree:
     """Gram matrix of the kernel named ``kernel`` (``"linear"``, ``"poly"`` or ``"rbf"``), shape (n, m).
 
     ``gamma`` is used by ``"poly"`` and ``"rbf"``, ``degree`` and ``coef0`` by ``"poly"`` only (as in
-    scikit-learn's ``SVC``).
+    scikit-learn's ``SVC``); all three are checked whatever the kernel (``gamma > 0``, ``degree >= 1`` an int,
+    ``coef0`` finite).
     """
     if kernel not in KERNELS:
         raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
+    check_float(gamma, "gamma", low=0, low_open=True)          # every setting is checked, used or not (SVC's rule)
+    check_int(degree, "degree", low=1)
+    check_float(coef0, "coef0")
     if kernel == "linear":
         return linear_kernel(X, Y)
     if kernel == "poly":

@@ -571,9 +571,18 @@ class CategoricalHMM:
         self.n_components, self.n_iter, self.tol, self.rng = n_components, n_iter, tol, rng
 
     def fit(self, obs, n_symbols: int | None = None, init=None) -> CategoricalHMM:
-        """Fit by Baum-Welch from ``init = (startprob, transmat, emissionprob)`` or a random guess."""
+        """Fit by Baum-Welch from ``init = (startprob, transmat, emissionprob)`` or a random guess.
+
+        ``obs`` is a non-empty 1-D array of integer symbols >= 0; ``n_symbols`` (default: the largest symbol + 1)
+        must exceed every symbol of ``obs``."""
         k = check_int(self.n_components, "n_components", low=1)
         x = np.asarray(obs)
+        if x.ndim != 1 or x.size == 0 or not np.issubdtype(x.dtype, np.integer) or x.min() < 0:
+            raise ValueError(f"obs must be a non-empty 1-D array of integer symbols >= 0, got {x!r:.80}")
+        if init is not None and (isinstance(init, str) or not hasattr(init, "__len__") or len(init) != 3):
+            raise ValueError(f"init must be a triple (startprob, transmat, emissionprob), got {init!r:.80}")
+        if n_symbols is not None and check_int(n_symbols, "n_symbols", low=1) <= x.max():   # even when unused
+            raise ValueError(f"n_symbols must exceed every symbol of obs (the largest is {x.max()}), got {n_symbols}")
         if init is None:
             v = int(x.max()) + 1 if n_symbols is None else check_int(n_symbols, "n_symbols", low=1)
             g = check_random_state(self.rng)

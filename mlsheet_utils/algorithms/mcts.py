@@ -16,20 +16,27 @@ mcts(board, n_simulations, c, rng)  UCT search: selection, expansion, random rol
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from mlsheet_utils.algorithms.bandits import SQRT2, ucb_score
+from mlsheet_utils.algorithms.bandits import SQRT2, _ucb_score
 from mlsheet_utils.validation import check_float, check_int, check_random_state
 
 EMPTY = (0,) * 9
 LINES = ((0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6))
+#: Every board with as many X as O or one more, each mapped to itself: a valid tuple is checked by one look-up.
+_BOARDS = {b: b for b in itertools.product((-1, 0, 1), repeat=9) if sum(b) in (0, 1)}
 
 
 def winner(board):
-    """Return 1 if X has three in a line, -1 if O has, else 0."""
+    """Return 1 if X has three in a line, -1 if O has, else 0.
+
+    ``board``: 9 entries in {-1, 0, 1} with as many X as O or one more (as for every function here).
+    """
+    _check_board(board)
     for i, j, k in LINES:
         s = board[i] + board[j] + board[k]
         if s == 3 or s == -3:
@@ -39,11 +46,13 @@ def winner(board):
 
 def to_move(board):
     """The player to move: 1 (X) if the counts of X and O are equal, else -1 (O)."""
+    _check_board(board)
     return 1 if sum(board) == 0 else -1
 
 
 def legal_moves(board):
     """Indices of the empty squares, or an empty tuple if the game is won or the board is full."""
+    _check_board(board)
     if winner(board):
         return ()
     return tuple(i for i in range(9) if board[i] == 0)
@@ -88,6 +97,16 @@ def minimax_value(board):
 
 
 def _check_board(board):
+    try:
+        return _BOARDS[board]                  # a valid board given as a tuple (the hot path): nothing to convert
+    except (KeyError, TypeError):              # not one, or unhashable (a list, an array): check it below
+        pass
+    try:
+        entries = np.asarray(board, dtype=float)
+    except (TypeError, ValueError):
+        entries = None
+    if isinstance(board, str) or entries is None or entries.shape != (9,) or not np.all(np.isin(entries, (-1, 0, 1))):
+        raise ValueError(f"board must be 9 entries in {{-1, 0, 1}} with as many X as O or one more, got {board!r:.80}")
     b = tuple(int(x) for x in board) if len(board) == 9 else None
     if b is None or any(x not in (-1, 0, 1) for x in b) or sum(b) not in (0, 1):
         raise ValueError(f"board must be 9 entries in {{-1, 0, 1}} with as many X as O or one more, got {board}")
@@ -137,7 +156,7 @@ def _rollout(board, rng):
     return winner(board)
 
 
-def mcts(board, n_simulations, c=SQRT2, rng=None):
+def mcts(board, n_simulations, c=SQRT2, rng=0):
     r"""Monte Carlo tree search with the UCT rule from ``board``.
 
     Each simulation has four phases:
@@ -156,7 +175,7 @@ def mcts(board, n_simulations, c=SQRT2, rng=None):
     board : sequence of 9 ints in {-1, 0, 1}, not terminal
     n_simulations : int >= 1
     c : float >= 0
-    rng : None, int or numpy.random.Generator
+    rng : int or numpy.random.Generator   (default 0: a fixed seed, so every run is reproducible)
 
     Returns
     -------
@@ -184,7 +203,7 @@ def mcts(board, n_simulations, c=SQRT2, rng=None):
             mean = np.divide(w, n, out=np.zeros(9), where=n > 0)
             score = np.full(9, -np.inf)
             idx = list(moves)
-            score[idx] = ucb_score(mean[idx], n[idx], n.sum(), c)
+            score[idx] = _ucb_score(mean[idx], n[idx], n.sum(), c)
             best = np.flatnonzero(score == score.max())
             m = int(best[rng.integers(best.size)]) if best.size > 1 else int(best[0])
             p = to_move(b)

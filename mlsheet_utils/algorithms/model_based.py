@@ -22,18 +22,36 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsheet_utils.algorithms import rl
+from mlsheet_utils.algorithms.policy_gradient import _index_array
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 
 @dataclass(frozen=True)
 class Transitions:
-    """A batch of observed transitions ``(s, a, r, s', done)``, each field of shape (n,)."""
+    """A batch of observed transitions ``(s, a, r, s', done)``, each field of shape (n,).
+
+    The constructor checks the fields: ``s``, ``a``, ``s_next`` integers >= 0, ``r`` finite, ``done`` booleans, all
+    1-d of one length (0 too: an empty batch).
+    """
 
     s: np.ndarray          #: states the actions were taken in, int
     a: np.ndarray          #: actions taken, int
     r: np.ndarray          #: rewards received, float
     s_next: np.ndarray     #: states reached, int
     done: np.ndarray       #: whether the episode ended on entering ``s_next``, bool
+
+    def __post_init__(self):
+        fields = {name: _index_array(getattr(self, name), name, low=0, empty=True) for name in ("s", "a", "s_next")}
+        fields["r"] = as_array(self.r, "r", ndim=1, empty=True)
+        done = np.asarray(self.done)
+        if done.ndim != 1 or done.dtype != bool:
+            raise ValueError(f"done must be a 1-d boolean array, got {done.dtype} of shape {done.shape}")
+        sizes = {name: x.size for name, x in fields.items()} | {"done": done.size}
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"s, a, r, s_next and done must have one entry per transition, got lengths {sizes}")
+        for name, x in fields.items():
+            object.__setattr__(self, name, x)
+        object.__setattr__(self, "done", done)
 
 
 def sample_transitions(mdp: rl.MDP, n_per_pair: int, rng=0) -> Transitions:
@@ -119,6 +137,9 @@ def mle_model(transitions: Transitions, n_states: int, n_actions: int, gamma: fl
     done = np.asarray(transitions.done, bool)
     if not (s.shape == a.shape == s2.shape == r.shape == done.shape):
         raise ValueError("transitions fields must all have the same shape (n,)")
+    for name, x, hi, bound in (("s", s, S, "n_states"), ("a", a, A, "n_actions"), ("s_next", s2, S, "n_states")):
+        if x.size and x.max() >= hi:
+            raise ValueError(f"transitions.{name} must hold indices below {bound} = {hi}, got {x.max()}")
     for name, x, hi in (("s", s, S), ("a", a, A), ("s_next", s2, S)):
         if x.size and (not np.issubdtype(x.dtype, np.integer) or x.min() < 0 or x.max() >= hi):
             raise ValueError(f"transitions.{name} must hold integers in [0, {hi - 1}]")

@@ -32,7 +32,7 @@ from typing import Callable
 import numpy as np
 
 from mlsheet_utils.algorithms import bias_variance, optim
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
 
 __all__ = ["kfold_split", "stratified_kfold_split", "cross_val_scores", "CVLearningCurve", "cv_learning_curve",
            "Pipeline", "GDCurve", "gd_validation_curve", "EarlyStop", "early_stopping"]
@@ -67,7 +67,7 @@ def kfold_split(n_samples: int, n_splits: int = 5, *, shuffle: bool = False,
     n_splits : int in [2, n_samples]
     shuffle : bool
     rng : int seed or numpy.random.Generator
-        Used only when ``shuffle``.
+        Used only when ``shuffle`` (checked always).
 
     Returns
     -------
@@ -75,6 +75,8 @@ def kfold_split(n_samples: int, n_splits: int = 5, *, shuffle: bool = False,
     """
     n = check_int(n_samples, "n_samples", low=2)
     k = _check_splits(n_splits, n)
+    check_bool(shuffle, "shuffle")
+    check_random_state(rng)                                 # checked even when unused
     order = check_random_state(rng).permutation(n) if shuffle else np.arange(n)
     sizes = np.full(k, n // k)
     sizes[: n % k] += 1
@@ -111,11 +113,12 @@ def stratified_kfold_split(y, n_splits: int = 5, *, shuffle: bool = False,
     if y.ndim != 1 or y.size < 2:
         raise ValueError(f"y must be a 1-D array of at least 2 labels, got shape {y.shape}")
     k = _check_splits(n_splits, y.size)
+    check_bool(shuffle, "shuffle")
     _, first, inverse = np.unique(y, return_index=True, return_inverse=True)
     code = np.argsort(np.argsort(first))[inverse]          # classes numbered in order of first appearance
     counts = np.bincount(code)
     if k > counts.max():
-        raise ValueError(f"n_splits={k} is greater than the number of members in every class "
+        raise ValueError(f"n_splits={k} is greater than the number of members in every class of y "
                          f"(largest class: {counts.max()})")
     sorted_codes = np.sort(code)
     allocation = np.array([np.bincount(sorted_codes[i::k], minlength=counts.size) for i in range(k)])
@@ -156,6 +159,8 @@ def _check_scoring(scoring) -> Callable:
 
 
 def _check_folds(folds, n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    if not np.iterable(folds) or isinstance(folds, str):
+        raise ValueError(f"folds must be a sequence of (train, test) pairs, got {type(folds).__name__} {folds!r:.40}")
     folds = list(folds)
     if not folds:
         raise ValueError("folds must hold at least one (train, test) pair")
@@ -177,6 +182,8 @@ def _xy(X, y) -> tuple[np.ndarray, np.ndarray]:
     y = np.asarray(y)
     if y.ndim != 1 or y.size != X.shape[0]:
         raise ValueError(f"y must be 1-D with one entry per row of X ({X.shape[0]}), got shape {y.shape}")
+    if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
+        raise ValueError(f"y contains NaN or infinite values ({int(np.sum(~np.isfinite(y)))} of {y.size} entries)")
     return X, y
 
 
@@ -196,7 +203,7 @@ def cross_val_scores(estimator, X, y, folds, *, scoring="accuracy") -> np.ndarra
     estimator : object with ``fit(X, y)`` (returning the fitted estimator) and ``predict(X)``
         Refitted on each fold; ``fit`` must replace whatever an earlier fit learned.
     X : array_like, shape (n, p) or (n,)
-    y : array_like, shape (n,)
+    y : array_like, shape (n,), without NaN or infinity
     folds : sequence of ``(train_indices, test_indices)``, e.g. from :func:`kfold_split`
     scoring : ``"accuracy"``, ``"neg_mean_squared_error"`` or callable ``(y_true, y_pred) -> float``
         Higher is better, as in scikit-learn.
@@ -288,6 +295,8 @@ class Pipeline:
     """
 
     def __init__(self, steps):
+        if not np.iterable(steps) or isinstance(steps, str):
+            raise ValueError(f"steps must be a list of steps, got {type(steps).__name__} {steps!r:.40}")
         self.steps = list(steps)
 
     def fit(self, X, y) -> "Pipeline":
@@ -297,6 +306,9 @@ class Pipeline:
         for i, step in enumerate(self.steps[:-1]):
             if not (callable(getattr(step, "fit", None)) and callable(getattr(step, "transform", None))):
                 raise ValueError(f"steps[{i}] must have fit(X, y) and transform(X), got {type(step).__name__}")
+        last = self.steps[-1]
+        if not (callable(getattr(last, "fit", None)) and callable(getattr(last, "predict", None))):
+            raise ValueError(f"steps[-1] (the estimator) must have fit(X, y) and predict(X), got {type(last).__name__}")
         _check_estimator(self.steps[-1])
         Z = X
         for step in self.steps[:-1]:
@@ -364,7 +376,8 @@ def gd_validation_curve(X_train, y_train, X_val, y_val, *, lr: float, n_iter: in
     if X_train.shape[0] < 1 or y_train.size != X_train.shape[0]:
         raise ValueError(f"y_train must have one entry per row of X_train ({X_train.shape[0]}), got {y_train.size}")
     if y_val.size < 1 or y_val.size != X_val.shape[0] or X_val.shape[1] != X_train.shape[1]:
-        raise ValueError(f"X_val must have {X_train.shape[1]} columns and y_val one entry per row (at least one), "
+        raise ValueError(f"X_val must have {X_train.shape[1]} columns (as X_train) and y_val one entry per row "
+                         f"(at least one), "
                          f"got shapes {X_val.shape} and {y_val.shape}")
     lr = check_float(lr, "lr", low=0, low_open=True)
     n_iter = check_int(n_iter, "n_iter", low=0)

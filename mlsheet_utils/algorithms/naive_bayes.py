@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.special
 
-from mlsheet_utils.validation import as_array, check_float
+from mlsheet_utils.validation import as_array, check_bool, check_float
 
 
 def lidstone_log_prob(counts, totals, alpha: float, n_values: int) -> np.ndarray:
@@ -56,6 +56,11 @@ def lidstone_log_prob(counts, totals, alpha: float, n_values: int) -> np.ndarray
     totals = as_array(totals, "totals")
     if np.any(counts < 0) or np.any(totals < 0):
         raise ValueError("counts and totals must be non-negative")
+    try:
+        np.broadcast_shapes(counts.shape, totals.shape)
+    except ValueError:
+        raise ValueError(f"totals must broadcast against counts, got shapes {totals.shape} and "
+                         f"{counts.shape}") from None
     alpha = check_float(alpha, "alpha", low=0)
     n_values = check_float(n_values, "n_values", low=0, low_open=True)
     with np.errstate(divide="ignore"):
@@ -80,6 +85,9 @@ def gaussian_log_likelihood(X, theta, var) -> np.ndarray:
     X = as_array(X, "X", ndim=2)
     theta = as_array(theta, "theta", ndim=2)
     var = as_array(var, "var", ndim=2)
+    if theta.shape[1] != X.shape[1]:
+        raise ValueError(f"need theta and var of shape (k, {X.shape[1]}): X has {X.shape[1]} columns, theta has "
+                         f"{theta.shape[1]}")
     if theta.shape != var.shape or theta.shape[1] != X.shape[1]:
         raise ValueError(f"need theta and var of shape (k, {X.shape[1]}), got {theta.shape} and {var.shape}")
     if np.any(var <= 0):
@@ -212,6 +220,7 @@ class MultinomialNB(_NaiveBayes):
         if np.any(X < 0):
             raise ValueError("X must hold non-negative counts")
         alpha = check_float(self.alpha, "alpha", low=0, low_open=True)
+        check_bool(self.fit_prior, "fit_prior")
         self.classes_, self.class_count_ = classes, onehot.sum(axis=0)
         self.feature_count_ = onehot.T @ X
         self.feature_log_prob_ = lidstone_log_prob(self.feature_count_, self.feature_count_.sum(axis=1, keepdims=True),
@@ -220,9 +229,12 @@ class MultinomialNB(_NaiveBayes):
         return self
 
     def joint_log_likelihood(self, X) -> np.ndarray:
-        r""":math:`\log P(c) + \sum_v x_v \log \hat\theta_{cv}` for every row and class, shape (n, k)."""
+        r""":math:`\log P(c) + \sum_v x_v \log \hat\theta_{cv}` for every row and class, shape (n, k); ``X`` holds
+        non-negative counts."""
         self._fitted()
         X = as_array(X, "X", ndim=2)
+        if np.any(X < 0):
+            raise ValueError("X must hold non-negative counts")
         if X.shape[1] != self.feature_log_prob_.shape[1]:
             raise ValueError(f"X has {X.shape[1]} columns but the model was fitted on "
                              f"{self.feature_log_prob_.shape[1]}")
@@ -271,6 +283,7 @@ class BernoulliNB(_NaiveBayes):
         X, classes, _, onehot = _check_Xy(X, y)
         X = self._binary(X)
         alpha = check_float(self.alpha, "alpha", low=0, low_open=True)
+        check_bool(self.fit_prior, "fit_prior")
         self.classes_, self.class_count_ = classes, onehot.sum(axis=0)
         self.feature_count_ = onehot.T @ X
         totals = self.class_count_[:, None]

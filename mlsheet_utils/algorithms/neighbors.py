@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsheet_utils.algorithms.clustering.kmeans import squared_distances
-from mlsheet_utils.validation import as_array, check_int
+from mlsheet_utils.validation import as_array, check_bool, check_int
 
 WEIGHTS = ("uniform", "distance")
 #: Entries of the query-by-training distance matrix computed at once (queries are processed in blocks).
@@ -177,6 +177,8 @@ def _check_neighbour_arrays(values, distances, name: str):
         raise ValueError("distances must have at least one column (one neighbour)")
     if np.any(distances < 0):
         raise ValueError("distances must be non-negative")
+    if np.any(np.diff(distances, axis=1) < 0):
+        raise ValueError("distances must be non-decreasing along each row (nearest neighbour first)")
     values = np.asarray(values)
     if values.shape != distances.shape:
         raise ValueError(f"{name} must have the shape of distances {distances.shape}, got {values.shape}")
@@ -212,6 +214,7 @@ def class_scores(labels, distances, n_classes: int, weights: str = "uniform", *,
     """
     labels, distances = _check_neighbour_arrays(labels, distances, "labels")
     n_classes = check_int(n_classes, "n_classes", low=1)
+    check_bool(every_k, "every_k")
     if not np.issubdtype(labels.dtype, np.integer) or (labels.size and (labels.min() < 0
                                                                        or labels.max() >= n_classes)):
         raise ValueError(f"labels must be integers in [0, {n_classes - 1}]")
@@ -234,12 +237,14 @@ def neighbor_average(targets, distances, weights: str = "uniform", *, every_k: b
     targets : array_like, shape (m, k)
         Target of each query's neighbours, nearest first.
     distances : array_like, shape (m, k)
+        Their distances, non-decreasing along each row.
     weights : {"uniform", "distance"}
     every_k : bool
         Return the prediction of every prefix, shape (m, k), instead of shape (m,).
     """
     targets, distances = _check_neighbour_arrays(targets, distances, "targets")
     targets = as_array(targets, "targets")
+    check_bool(every_k, "every_k")
     w = _raw_weights(distances, _check_weights(weights))
     if every_k:
         return np.cumsum(w * targets, axis=1) / np.cumsum(w, axis=1)
@@ -268,12 +273,22 @@ def error_by_k(X, y, k_max: int, *, X_test=None, y_test=None, weights: str = "un
         Entry ``k - 1`` is the error rate with ``k`` neighbours.
     """
     X = as_array(X, "X", ndim=2)
+    if np.ndim(y) != 1:
+        raise ValueError(f"y must be 1-dimensional with one label per row of X, got shape {np.shape(y)}")
     classes, y_idx = np.unique(np.asarray(y), return_inverse=True)
     if y_idx.shape[0] != X.shape[0]:
         raise ValueError(f"y must have one label per row of X ({X.shape[0]}), got {y_idx.shape[0]}")
     _check_weights(weights)
     if (X_test is None) != (y_test is None):
         raise ValueError("give both X_test and y_test, or neither (leave-one-out)")
+    check_int(k_max, "k_max", low=1, high=X.shape[0] - (1 if X_test is None else 0))
+    if X_test is not None:
+        X_test = as_array(X_test, "X_test", ndim=2)
+        if X_test.shape[1] != X.shape[1]:
+            raise ValueError(f"X_test must have {X.shape[1]} columns like X, got shape {X_test.shape}")
+        if np.shape(y_test) != (X_test.shape[0],):
+            raise ValueError(f"y_test must have one label per row of X_test ({X_test.shape[0]}), "
+                             f"got shape {np.shape(y_test)}")
     if X_test is None:
         nb, truth = kneighbors(X, None, k_max), y_idx
     else:
@@ -296,6 +311,15 @@ def _fit_inputs(estimator, X, y):
     check_int(estimator.n_neighbors, "n_neighbors", low=1, high=X.shape[0])
     _check_weights(estimator.weights)
     return X, y
+
+
+def _check_query(estimator, X) -> None:
+    """The queries of a fitted estimator's ``kneighbors``: None, or (m, d) finite numbers with d its features."""
+    if X is not None:
+        X = as_array(X, "X", ndim=2)
+        if X.shape[1] != estimator.n_features_in_:
+            raise ValueError(f"X must have {estimator.n_features_in_} columns like the training set, got shape "
+                             f"{X.shape}")
 
 
 @dataclass(eq=False)
@@ -332,6 +356,7 @@ class KNeighborsClassifier:
         """The ``n_neighbors`` nearest training points of each row of ``X`` (m, d)."""
         if not hasattr(self, "X_"):
             raise ValueError("this KNeighborsClassifier is not fitted yet; call fit(X, y) first")
+        _check_query(self, X)
         return kneighbors(self.X_, X, self.n_neighbors)
 
     def predict_proba(self, X=None) -> np.ndarray:
@@ -374,6 +399,7 @@ class KNeighborsRegressor:
         """The ``n_neighbors`` nearest training points of each row of ``X`` (m, d)."""
         if not hasattr(self, "X_"):
             raise ValueError("this KNeighborsRegressor is not fitted yet; call fit(X, y) first")
+        _check_query(self, X)
         return kneighbors(self.X_, X, self.n_neighbors)
 
     def predict(self, X=None) -> np.ndarray:
@@ -391,6 +417,11 @@ class KDTree:
     Every node covers the rows ``order[start:end]``; an internal node splits them at ``threshold`` on
     coordinate ``feature`` (rows with ``x[feature] <= threshold`` go left); a leaf has ``left == right == -1``.
     ``lower`` and ``upper`` hold each node's bounding box, which the query uses to skip whole subtrees.
+    ``threshold`` is NaN at a leaf (and ``feature`` -1).
+
+    Built by :func:`build_kdtree`; built by hand, the fields are checked: ``X`` (n, d) finite, ``order`` a
+    permutation of ``range(n)``, the per-node fields 1-D integer arrays of one length (``threshold`` floats),
+    ``lower`` and ``upper`` of shape (nodes, d).
     """
 
     X: np.ndarray
@@ -403,6 +434,23 @@ class KDTree:
     right: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
+
+    def __post_init__(self):
+        X = as_array(self.X, "X", ndim=2)
+        order = as_array(self.order, "order", ndim=1)
+        if not np.array_equal(np.sort(order), np.arange(X.shape[0])):
+            raise ValueError(f"order must be a permutation of range({X.shape[0]}) (the rows of X)")
+        nodes = as_array(self.start, "start", ndim=1).size
+        for name in ("start", "end", "feature", "left", "right"):
+            value = as_array(getattr(self, name), name, ndim=1)
+            if value.size != nodes or np.any(value != np.round(value)):
+                raise ValueError(f"{name} must hold one integer per node ({nodes}), got {value.tolist()[:5]}")
+        threshold = as_array(self.threshold, "threshold", ndim=1, finite=False)
+        if threshold.size != nodes:
+            raise ValueError(f"threshold must hold one number per node ({nodes}), got {threshold.size}")
+        for name in ("lower", "upper"):
+            if as_array(getattr(self, name), name, ndim=2).shape != (nodes, X.shape[1]):
+                raise ValueError(f"{name} must have shape ({nodes}, {X.shape[1]}), got {np.shape(getattr(self, name))}")
 
 
 def build_kdtree(X, leaf_size: int = 16) -> KDTree:

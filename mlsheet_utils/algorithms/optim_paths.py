@@ -9,7 +9,7 @@ given by its gradient and records everything a plot or a check needs.
   (:math:`\eta` for SGD, :math:`\eta/(\sqrt{G_t}+\epsilon)` for AdaGrad, ...), from a path;
 
 two-dimensional test landscapes on the common box :math:`[-2, 2] \times [-1, 3]` (a :class:`Landscape` each, in
-:data:`LANDSCAPES`, looked up with :func:`landscape`):
+:data:`LANDSCAPES`, looked up with :func:`landscape`; each takes finite points ``xy`` of shape (..., 2), not empty):
 
 - :func:`rosenbrock`, :func:`rosenbrock_grad`   :math:`(1-x)^2 + 100\,(y-x^2)^2`, a curved narrow valley;
 - :func:`quadratic`, :func:`quadratic_grad`     :math:`\tfrac12\bigl((x-1)^2 + \kappa (y-1)^2\bigr)`,
@@ -129,7 +129,8 @@ def effective_learning_rates(optimizer: Optimizer, path: OptimizerPath) -> np.nd
     Parameters
     ----------
     optimizer : SGD (no momentum), AdaGrad, RMSProp or Adam
-        The optimiser that made ``path``.
+        The optimiser that made ``path`` (for AdaGrad, RMSProp and Adam, a path without their accumulator is
+        refused; SGD's rate does not depend on the path).
     path : OptimizerPath
 
     Returns
@@ -140,6 +141,10 @@ def effective_learning_rates(optimizer: Optimizer, path: OptimizerPath) -> np.nd
     if not isinstance(path, OptimizerPath):
         raise ValueError(f"path must be an OptimizerPath, got {type(path).__name__}")
     k, d = path.grads.shape
+    if isinstance(optimizer, (AdaGrad, RMSProp, Adam)):
+        slot = "G" if isinstance(optimizer, AdaGrad) else "v"
+        if slot not in path.slots:
+            raise ValueError(f"path has no slot {slot!r}: it was not made by optimizer {optimizer!r}")
     if isinstance(optimizer, SGD) and optimizer.momentum == 0:
         return np.full((k, d), optimizer.learning_rate)
     if isinstance(optimizer, (AdaGrad, RMSProp)):
@@ -150,13 +155,14 @@ def effective_learning_rates(optimizer: Optimizer, path: OptimizerPath) -> np.nd
         t = np.arange(1, k + 1)[:, None]
         v_hat = path.slots["v"] / (1 - optimizer.b2**t)
         return optimizer.learning_rate / ((1 - optimizer.b1**t) * (np.sqrt(v_hat) + optimizer.eps))
-    raise ValueError(f"effective_learning_rates: no per-coordinate rate for {optimizer!r} "
+    raise ValueError(f"effective_learning_rates: no per-coordinate rate for optimizer {optimizer!r} "
                      "(SGD with momentum has none: its step is not a multiple of one direction)")
 
 
 # -- two-dimensional landscapes ------------------------------------------------------------------------------
 
 def _xy(xy) -> tuple[np.ndarray, np.ndarray]:
+    xy = as_array(xy, "xy")
     xy = np.asarray(xy, dtype=float)
     if xy.shape[-1:] != (2,):
         raise ValueError(f"xy must have a last axis of length 2, got shape {xy.shape}")
@@ -242,7 +248,7 @@ LANDSCAPES = {
 def landscape(name: str) -> Landscape:
     """The :class:`Landscape` called ``name``: ``"rosenbrock"``, ``"quadratic"`` or ``"saddle"``."""
     if name not in LANDSCAPES:
-        raise ValueError(f"landscape must be one of {sorted(LANDSCAPES)}, got {name!r}")
+        raise ValueError(f"landscape must be one of {sorted(LANDSCAPES)}, got name={name!r}")
     return LANDSCAPES[name]
 
 

@@ -42,7 +42,7 @@ import scipy.signal
 import scipy.special
 
 from mlsheet_utils.algorithms import rl
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
 
 
 def _check_mdp(mdp) -> rl.MDP:
@@ -105,14 +105,43 @@ def exact_policy_gradient(mdp: rl.MDP, theta) -> tuple[float, np.ndarray]:
     return float(v[mdp.start]), d[:, None] * pi * (q - v[:, None]) / (1.0 - mdp.gamma)
 
 
+def _index_array(x, name: str, *, low: int | None = None, empty: bool = False) -> np.ndarray:
+    """``x`` as a 1-d integer array (states, actions): integer values (an integer-valued float array is converted),
+    ``>= low`` when given."""
+    values = as_array(x, name, ndim=1, empty=empty)
+    if np.any(values != np.round(values)):
+        raise ValueError(f"{name} must hold integers, got a fractional entry {values[values != np.round(values)][0]}")
+    if low is not None and values.size and values.min() < low:
+        raise ValueError(f"{name} must hold integers >= {low}, got {int(values.min())}")
+    arr = np.asarray(x)
+    return arr if np.issubdtype(arr.dtype, np.integer) else values.astype(int)
+
+
 @dataclass(frozen=True)
 class Episode:
-    """One episode played by a policy (see :func:`sample_episode`)."""
+    """One episode played by a policy (see :func:`sample_episode`).
+
+    The constructor checks the arrays' types and lengths only: ``states`` and ``actions`` 1-d integer arrays,
+    ``rewards`` a 1-d array of numbers, all of one length (0 too), ``truncated`` a bool. The functions that read
+    an episode check its states and actions against their MDP and its rewards for NaN.
+    """
 
     states: np.ndarray    #: s_0 .. s_{T-1}, the states an action was taken in, shape (T,)
     actions: np.ndarray   #: a_0 .. a_{T-1}, shape (T,)
     rewards: np.ndarray   #: r_1 .. r_T, the reward after each action, shape (T,)
     truncated: bool       #: True when max_steps ran out before a terminal state
+
+    def __post_init__(self):
+        states = _index_array(self.states, "states", empty=True)
+        actions = _index_array(self.actions, "actions", empty=True)
+        rewards = as_array(self.rewards, "rewards", ndim=1, finite=False, empty=True)
+        if not states.size == actions.size == rewards.size:
+            raise ValueError(f"states, actions and rewards must have one entry per step, got lengths {states.size}, "
+                             f"{actions.size} and {rewards.size}")
+        check_bool(self.truncated, "truncated")
+        object.__setattr__(self, "states", states)
+        object.__setattr__(self, "actions", actions)
+        object.__setattr__(self, "rewards", rewards)
 
     def __len__(self) -> int:
         return int(self.states.size)
@@ -174,6 +203,25 @@ def discounted_returns(rewards, gamma: float) -> np.ndarray:
     return scipy.signal.lfilter([1.0], [1.0, -gamma], rewards[::-1])[::-1].copy()
 
 
+def _check_played(episodes, S: int, A: int) -> list:
+    """``episodes`` as a non-empty list of non-empty Episodes whose states and actions index an (S, A) table
+    ``theta`` and whose rewards are finite (a truncated episode is fine)."""
+    if isinstance(episodes, (Episode, str)) or not hasattr(episodes, "__iter__"):
+        raise ValueError(f"episodes must be a sequence of Episode objects, got {type(episodes).__name__}")
+    episodes = list(episodes)
+    for i, ep in enumerate(episodes):
+        if not isinstance(ep, Episode):
+            continue
+        if len(ep) == 0:
+            raise ValueError(f"episodes[{i}] has no steps: every episode must take at least one action")
+        if ep.states.min() < 0 or ep.states.max() >= S or ep.actions.min() < 0 or ep.actions.max() >= A:
+            raise ValueError(f"episodes[{i}] visits states {ep.states.min()}..{ep.states.max()} and takes actions "
+                             f"{ep.actions.min()}..{ep.actions.max()}, outside theta's (S, A) = {(S, A)}")
+        if not np.all(np.isfinite(ep.rewards)):
+            raise ValueError(f"episodes[{i}] has NaN or infinite rewards")
+    return episodes
+
+
 def _returns(rewards: np.ndarray, gamma: float) -> np.ndarray:
     return scipy.signal.lfilter([1.0], [1.0, -gamma], rewards[::-1])[::-1]
 
@@ -215,7 +263,8 @@ def reinforce_estimates(theta, episodes, gamma: float, *, baseline=None, reward_
     theta : array_like, shape (S, A)
         Logits of the softmax policy that played the episodes.
     episodes : sequence of Episode
-        Each from :func:`sample_episode` with :math:`\pi_\theta`.
+        Each from :func:`sample_episode` with :math:`\pi_\theta` (a truncated one too), with at least one step,
+        states and actions indexing ``theta`` and finite rewards.
     gamma : float in [0, 1]
     baseline : array_like, shape (S,), optional
         :math:`b(s)`, e.g. the state values :math:`v_\pi`; ``None`` for none.
@@ -228,6 +277,7 @@ def reinforce_estimates(theta, episodes, gamma: float, *, baseline=None, reward_
     """
     pi = softmax_policy(theta)
     gamma = check_float(gamma, "gamma", low=0.0, high=1.0)
+    episodes = _check_played(episodes, *pi.shape)
     episodes = list(episodes)
     if not episodes or not all(isinstance(ep, Episode) for ep in episodes):
         raise ValueError("episodes must be a non-empty sequence of Episode objects")
@@ -257,7 +307,7 @@ class ReinforceRun:
 
 
 def reinforce(mdp: rl.MDP, *, lr: float, n_iter: int, batch: int, baseline: str = "none",
-              baseline_lr: float = 0.1, theta0=None, rng=None, max_steps: int = 200) -> ReinforceRun:
+              baseline_lr: float = 0.1, theta0=None, rng=0, max_steps: int = 200) -> ReinforceRun:
     r"""REINFORCE: gradient ascent on :math:`J(\theta)` with Monte Carlo estimates from the policy's own episodes.
 
     Each iteration plays ``batch`` episodes with :math:`\pi_\theta`, forms the reward-to-go estimate of
@@ -294,6 +344,8 @@ def reinforce(mdp: rl.MDP, *, lr: float, n_iter: int, batch: int, baseline: str 
     if baseline not in ("none", "learned", "exact"):
         raise ValueError(f"baseline must be 'none', 'learned' or 'exact', got {baseline!r}")
     baseline_lr = check_float(baseline_lr, "baseline_lr", low=0.0, high=1.0, low_open=True)
+    if theta0 is not None and as_array(theta0, "theta0", ndim=2).shape != (mdp.n_states, mdp.n_actions):
+        raise ValueError(f"theta0 must have shape (S, A) = {(mdp.n_states, mdp.n_actions)}, got {np.shape(theta0)}")
     theta = np.zeros((mdp.n_states, mdp.n_actions)) if theta0 is None else _check_theta(mdp, theta0).copy()
     max_steps = check_int(max_steps, "max_steps", low=1)
     rng = check_random_state(rng)

@@ -206,6 +206,11 @@ def row_normalize(X, norm: float = 2.0) -> np.ndarray:
     return _row_normalize(X, float(norm))
 
 
+def _check_norm(norm) -> None:
+    if isinstance(norm, bool) or not isinstance(norm, (int, float, np.floating, np.integer)) or not norm >= 1:
+        raise ValueError(f"norm must be a number >= 1 or numpy.inf, got {norm!r}")
+
+
 def _row_normalize(X: np.ndarray, p: float) -> np.ndarray:
     if p == np.inf:
         norms = np.abs(X).max(axis=1)
@@ -306,7 +311,8 @@ class Normalizer:
     norm: float = 2.0
 
     def fit(self, X, y=None) -> "Normalizer":
-        """Record the number of columns of ``X`` (n, d); return ``self``."""
+        """Record the number of columns of ``X`` (n, d) and check ``norm``; return ``self``."""
+        _check_norm(self.norm)
         self.n_features_in_ = _check_X(X).shape[1]
         return self
 

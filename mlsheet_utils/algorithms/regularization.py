@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsheet_utils.algorithms import linear, optim
-from mlsheet_utils.validation import as_array, check_float, check_int
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int
 
 __all__ = ["soft_threshold", "enet_objective", "CDResult", "enet_coordinate_descent", "ElasticNet", "Lasso",
            "alpha_max", "RegularizationPath", "enet_path", "ridge_path", "cv_mse_path", "project_l1_ball",
@@ -91,6 +91,10 @@ def soft_threshold(z, t) -> np.ndarray:
     t = as_array(t, "t")
     if np.any(t < 0):
         raise ValueError("t must be >= 0")
+    try:
+        np.broadcast_shapes(z.shape, t.shape)
+    except ValueError:
+        raise ValueError(f"t must broadcast against z, got shapes {t.shape} and {z.shape}") from None
     return np.sign(z) * np.maximum(np.abs(z) - t, 0.0)
 
 
@@ -109,7 +113,7 @@ def enet_objective(X, y, coef, intercept: float, alpha: float, l1_ratio: float =
     X, y = _design(X, y)
     w = as_array(coef, "coef", ndim=1)
     if w.size != X.shape[1]:
-        raise ValueError(f"coef must have {X.shape[1]} entries, got {w.size}")
+        raise ValueError(f"coef must have {X.shape[1]} entries (one per column of X), got {w.size}")
     b = check_float(intercept, "intercept")
     alpha, rho = _check_alpha_ratio(alpha, l1_ratio)
     r = y - b - X @ w
@@ -234,7 +238,8 @@ def enet_coordinate_descent(X, y, alpha: float, l1_ratio: float = 1.0, *, fit_in
     tol = check_float(tol, "tol", low=0, low_open=True)
     w = np.zeros(X.shape[1]) if coef_init is None else as_array(coef_init, "coef_init", ndim=1).copy()
     if w.size != X.shape[1]:
-        raise ValueError(f"coef_init must have {X.shape[1]} entries, got {w.size}")
+        raise ValueError(f"coef_init must have {X.shape[1]} entries (one per column of X), got {w.size}")
+    check_bool(fit_intercept, "fit_intercept")
     Xc, yc, x_mean, y_mean = _centre(X, y, fit_intercept)
     n = y.size
     w, sweeps, gap, ok = _cd(Xc.T @ Xc / n, Xc.T @ yc / n, float(yc @ yc) / n, alpha * rho, alpha * (1 - rho),
@@ -311,6 +316,7 @@ def alpha_max(X, y, l1_ratio: float = 1.0, *, fit_intercept: bool = True) -> flo
     """
     X, y = _design(X, y)
     rho = check_float(l1_ratio, "l1_ratio", low=0, high=1, low_open=True)
+    check_bool(fit_intercept, "fit_intercept")
     Xc, yc, _, _ = _centre(X, y, fit_intercept)
     return float(np.abs(Xc.T @ yc).max() / (y.size * rho))
 
@@ -337,6 +343,8 @@ class RegularizationPath:
 
 def _alpha_grid(Xc, yc, rho, n_alphas, eps):
     top = np.abs(Xc.T @ yc).max() / (yc.size * rho)
+    if top <= np.finfo(float).resolution:                 # y (centred) orthogonal to X: scikit-learn's grid
+        return np.full(n_alphas, np.finfo(float).resolution)
     return np.geomspace(top, top * eps, n_alphas)
 
 
@@ -352,9 +360,10 @@ def enet_path(X, y, *, l1_ratio: float = 1.0, alphas=None, n_alphas: int = 100, 
     r"""The elastic-net (lasso for ``l1_ratio=1``) solutions along a grid of :math:`\alpha`, with warm starts.
 
     Without ``alphas`` the grid is scikit-learn's: ``n_alphas`` values spaced evenly on a log scale from
-    :func:`alpha_max` (all coefficients zero) down to ``eps`` times it. Each fit starts from the previous solution,
-    which is close, so a whole path costs little more than a few fits. Give the grid in decreasing order for the
-    warm starts to help.
+    :func:`alpha_max` (all coefficients zero) down to ``eps`` times it (when :func:`alpha_max` is 0, every
+    coefficient is 0 at any penalty and the grid is ``n_alphas`` copies of the float resolution, as there). Each
+    fit starts from the previous solution, which is close, so a whole path costs little more than a few fits. Give
+    the grid in decreasing order for the warm starts to help.
 
     Parameters
     ----------
@@ -372,6 +381,9 @@ def enet_path(X, y, *, l1_ratio: float = 1.0, alphas=None, n_alphas: int = 100, 
     rho = check_float(l1_ratio, "l1_ratio", low=0, high=1)
     max_iter = check_int(max_iter, "max_iter", low=1)
     tol = check_float(tol, "tol", low=0, low_open=True)
+    check_int(n_alphas, "n_alphas", low=1)                # checked even when alphas is given
+    check_float(eps, "eps", low=0, high=1, low_open=True)
+    check_bool(fit_intercept, "fit_intercept")
     Xc, yc, x_mean, y_mean = _centre(X, y, fit_intercept)
     if alphas is None:
         if rho == 0:
@@ -443,6 +455,9 @@ def cv_mse_path(X, y, alphas, folds, *, l1_ratio: float = 1.0, fit_intercept: bo
     rho = check_float(l1_ratio, "l1_ratio", low=0, high=1)
     max_iter = check_int(max_iter, "max_iter", low=1)
     tol = check_float(tol, "tol", low=0, low_open=True)
+    check_bool(fit_intercept, "fit_intercept")
+    if not np.iterable(folds) or isinstance(folds, str):
+        raise ValueError(f"folds must be a sequence of (train, test) pairs, got {type(folds).__name__} {folds!r:.40}")
     folds = list(folds)
     if not folds:
         raise ValueError("folds must hold at least one (train, test) pair")
@@ -541,6 +556,7 @@ def norm_constrained_lsq(X, y, radius: float, *, norm: str = "l1", fit_intercept
     if norm not in ("l1", "l2"):
         raise ValueError(f"norm must be 'l1' or 'l2', got {norm!r}")
     n_iter = check_int(n_iter, "n_iter", low=1)
+    check_bool(fit_intercept, "fit_intercept")
     Xc, yc, x_mean, y_mean = _centre(X, y, fit_intercept)
     n = y.size
     G, q = Xc.T @ Xc / n, Xc.T @ yc / n

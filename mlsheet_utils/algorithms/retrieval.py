@@ -14,6 +14,7 @@ extractive reader and the RAG marginal likelihood.
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass
 
@@ -26,6 +27,13 @@ __all__ = ["Answer", "Chunks", "RagMarginal", "RankingMetrics", "TfidfRetriever"
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def _check_iterable(value, name: str, what: str) -> list:
+    """``value`` as a list, refusing None, a string and a non-iterable (``what`` says what was expected)."""
+    if value is None or isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise ValueError(f"{name} must be {what}, got {type(value).__name__} {value!r:.60}")
+    return list(value)
 
 
 def tokenize(text: str) -> list[str]:
@@ -121,6 +129,7 @@ class TfidfRetriever:
 
     @staticmethod
     def _check_texts(texts, name: str) -> list[str]:
+        texts = _check_iterable(texts, name, "a list of strings")
         if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
             raise ValueError(f"{name} must be a list of strings")
         texts = list(texts)
@@ -154,6 +163,7 @@ class TfidfRetriever:
         -------
         (indices, scores) : two ndarrays of shape (n_queries, k)
         """
+        queries = self._check_texts(queries, "queries")
         Q = self.transform(queries)
         k = check_int(k, "k", low=1, high=len(self.doc_vectors_))
         S = Q @ self.doc_vectors_.T
@@ -197,7 +207,7 @@ def ranking_metrics(ranked, relevant, ks) -> RankingMetrics:
     ranked : array_like of int, shape (n_queries, depth)
         Item ids per query, best first.
     relevant : sequence of sets (or iterables) of int, one per query
-    ks : iterable of int in [1, depth]
+    ks : iterable of int in [1, depth], at least one
 
     Returns
     -------
@@ -206,9 +216,17 @@ def ranking_metrics(ranked, relevant, ks) -> RankingMetrics:
     ranked = np.asarray(ranked)
     if ranked.ndim != 2 or ranked.size == 0 or not np.issubdtype(ranked.dtype, np.integer):
         raise ValueError(f"ranked must be a non-empty 2-D integer array, got shape {ranked.shape}")
+    relevant = [_check_iterable(r, "relevant", "a sequence of sets of int item ids")
+                for r in _check_iterable(relevant, "relevant", "a sequence of sets of int item ids")]
     relevant = [set(r) for r in relevant]
     if len(relevant) != len(ranked):
-        raise ValueError(f"relevant must have one set per query ({len(ranked)}), got {len(relevant)}")
+        raise ValueError(f"relevant must have one set per query (one per row of ranked: {len(ranked)}), "
+                         f"got {len(relevant)}")
+    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for r in relevant for i in r):
+        raise ValueError("relevant must hold sets of int item ids")
+    ks = _check_iterable(ks, "ks", "an iterable of int in [1, depth]")
+    if not ks:
+        raise ValueError("ks must hold at least one k, got an empty iterable")
     ks = np.array([check_int(k, "ks", low=1, high=ranked.shape[1]) for k in ks], dtype=int)
     hit = np.array([[item in rel for item in row] for row, rel in zip(ranked, relevant)])
     first = np.where(hit.any(axis=1), hit.argmax(axis=1) + 1, 0)
@@ -256,6 +274,12 @@ def extractive_answer(question: str, passages, retrieved) -> Answer:
     """
     if not isinstance(question, str):
         raise ValueError(f"question must be a str, got {type(question).__name__}")
+    passages = TfidfRetriever._check_texts(passages, "passages")
+    retrieved = _check_iterable(retrieved, "retrieved", "an iterable of int passage indices")
+    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in retrieved):
+        raise ValueError(f"retrieved must hold int passage indices, got {retrieved!r:.80}")
+    if retrieved and min(retrieved) >= 0 and max(retrieved) >= len(passages):
+        raise ValueError(f"retrieved holds index {max(retrieved)} but passages has only {len(passages)} entries")
     retrieved = [int(i) for i in retrieved]
     if not retrieved or min(retrieved) < 0 or max(retrieved) >= len(passages):
         raise ValueError(f"retrieved must hold at least one index in [0, {len(passages) - 1}], got {retrieved}")

@@ -114,7 +114,7 @@ class MDP:
             raise ValueError("P must hold probabilities: P[s, a, :] >= 0 and summing to 1 for every (s, a)")
         R = as_array(self.R, "R", ndim=2)
         if R.shape != (S, A):
-            raise ValueError(f"R must have shape (S, A) = {(S, A)}, got {R.shape}")
+            raise ValueError(f"R must have shape (S, A) = {(S, A)} like P's first two axes, got {R.shape}")
         terminal = np.asarray(self.terminal)
         if terminal.shape != (S,) or terminal.dtype != bool:
             raise ValueError(f"terminal must be a boolean array of shape ({S},), got {terminal.dtype} "
@@ -133,6 +133,9 @@ class MDP:
                 raise ValueError(f"R_next must have shape {P.shape} like P, got {R_next.shape}")
             if not np.allclose((P * R_next).sum(-1), R, atol=1e-9):
                 raise ValueError("R_next must average to R: sum_s' P[s, a, s'] R_next[s, a, s'] = R[s, a]")
+        if self.shape is not None and (not isinstance(self.shape, (tuple, list)) or len(self.shape) != 2 or not all(
+                isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in self.shape)):
+            raise ValueError(f"shape must be a pair (rows, columns) of positive ints, got {self.shape!r}")
         if self.shape is not None and int(np.prod(self.shape)) != S:
             raise ValueError(f"shape {self.shape} does not have {S} cells")
         cdf = np.cumsum(P, axis=-1)

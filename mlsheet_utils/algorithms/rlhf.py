@@ -58,7 +58,7 @@ class Preferences:
     losers: np.ndarray
 
 
-def sample_preferences(reward, first, second, rng=None) -> Preferences:
+def sample_preferences(reward, first, second, rng=0) -> Preferences:
     r"""Label each pair ``(first[i], second[i])`` by a Bradley-Terry annotator with latent reward ``reward``.
 
     .. math:: P(y_a \succ y_b) = \frac{e^{r_a}}{e^{r_a} + e^{r_b}} = \sigma(r_a - r_b)
@@ -67,7 +67,7 @@ def sample_preferences(reward, first, second, rng=None) -> Preferences:
     ----------
     reward : array, shape (K,)             latent reward of each response
     first, second : int arrays, shape (n,) the two responses shown in each comparison
-    rng : None, int or numpy.random.Generator
+    rng : int or numpy.random.Generator   (default 0: a fixed seed, so every run is reproducible)
 
     Returns
     -------
@@ -263,6 +263,9 @@ def dpo_loss(logits, reference, winners, losers, beta):
     """
     logits = as_array(logits, "logits", ndim=1)
     reference = _probability_vector(reference, "reference")
+    if reference.size != logits.size:
+        raise ValueError(f"logits and reference must have one entry per response, got sizes {logits.size} and "
+                         f"{reference.size}")
     if reference.size != logits.size or np.any(reference == 0):
         raise ValueError(f"reference must have {logits.size} positive entries, got {reference}")
     winners, losers = _pair_indices(winners, losers, logits.size, ("winners", "losers"))

@@ -67,12 +67,23 @@ class SMOResult:
 def _check_labels(y, n: int) -> np.ndarray:
     y = as_array(y, "y", ndim=1)
     if y.shape[0] != n:
-        raise ValueError(f"y must have {n} entries (one per row), got {y.shape[0]}")
-    if not np.all(np.isin(y, (-1.0, 1.0))):
-        raise ValueError(f"y must hold only -1 and +1, got values {np.unique(y)[:5].tolist()}")
+        raise ValueError(f"y must have {n} entries (one per row of K), got {y.shape[0]}")
+    _check_signs(y)
     if np.all(y == y[0]):
         raise ValueError("y must contain both classes, -1 and +1")
     return y
+
+
+def _check_signs(y: np.ndarray) -> None:
+    """Labels must be -1 or +1."""
+    if not np.all(np.isin(y, (-1.0, 1.0))):
+        raise ValueError(f"y must hold only -1 and +1, got values {np.unique(y)[:5].tolist()}")
+
+
+def _check_symmetric(K: np.ndarray) -> None:
+    if not np.allclose(K, K.T, rtol=0.0, atol=1e-10 * max(1.0, float(np.abs(K).max()))):
+        raise ValueError(f"K must be symmetric (a Gram matrix), got a largest |K - K^T| of "
+                         f"{np.abs(K - K.T).max():.3g}")
 
 
 def _smo(K: np.ndarray, y: np.ndarray, C: float, tol: float, max_iter: int) -> SMOResult:
@@ -148,6 +159,7 @@ def smo(K, y, C: float = 1.0, *, tol: float = 1e-3, max_iter: int = 100_000) -> 
     K = as_array(K, "K", ndim=2)
     if K.shape[0] != K.shape[1]:
         raise ValueError(f"K must be square, got shape {K.shape}")
+    _check_symmetric(K)
     y = _check_labels(y, K.shape[0])
     C = check_float(C, "C", low=0, low_open=True)
     tol = check_float(tol, "tol", low=0, low_open=True)
@@ -174,6 +186,7 @@ def dual_objective(alpha, K, y) -> float:
     y = as_array(y, "y", ndim=1)
     if not (K.shape[0] == K.shape[1] == alpha.shape[0] == y.shape[0]):
         raise ValueError(f"need K (n, n), alpha (n,) and y (n,), got {K.shape}, {alpha.shape}, {y.shape}")
+    _check_signs(y)
     v = alpha * y
     return float(alpha.sum() - 0.5 * v @ K @ v)
 
@@ -193,6 +206,7 @@ def hinge_loss(y, scores) -> np.ndarray:
     scores = as_array(scores, "scores", ndim=1)
     if y.shape != scores.shape:
         raise ValueError(f"y and scores must have the same shape, got {y.shape} and {scores.shape}")
+    _check_signs(y)
     return np.maximum(0.0, 1.0 - y * scores)
 
 
@@ -221,6 +235,7 @@ def primal_objective(alpha, intercept: float, K, y, C: float) -> float:
     y = as_array(y, "y", ndim=1)
     if not (K.shape[0] == K.shape[1] == alpha.shape[0] == y.shape[0]):
         raise ValueError(f"need K (n, n), alpha (n,) and y (n,), got {K.shape}, {alpha.shape}, {y.shape}")
+    _check_signs(y)
     intercept = check_float(intercept, "intercept")
     C = check_float(C, "C", low=0, low_open=True)
     v = alpha * y

@@ -146,9 +146,9 @@ def gmm_sample(weights, means, covariances, n: int, rng=0) -> GMMSample:
     cov = as_array(covariances, "covariances", ndim=3)
     k, d = mu.shape
     if w.shape != (k,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0, rtol=0, atol=1e-9):
-        raise ValueError(f"weights must be {k} non-negative numbers summing to 1, got {w}")
+        raise ValueError(f"weights must be {k} non-negative numbers summing to 1 (one per row of means), got {w}")
     if cov.shape != (k, d, d):
-        raise ValueError(f"covariances must have shape ({k}, {d}, {d}), got {cov.shape}")
+        raise ValueError(f"covariances must have shape ({k}, {d}, {d}) to match means, got {cov.shape}")
     chol = np.stack([_spd_factor(c, "covariances") for c in cov])
     n = check_int(n, "n", low=0)
     rng = check_random_state(rng)

@@ -39,7 +39,8 @@ import scipy.special
 
 from mlsheet_utils.algorithms import policy_gradient as pg
 from mlsheet_utils.algorithms import rl
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.algorithms.policy_gradient import _index_array
+from mlsheet_utils.validation import as_array, check_callable, check_float, check_int, check_random_state
 
 
 def _check(mdp, theta, name: str = "theta") -> np.ndarray:
@@ -148,12 +149,22 @@ def improvement_lower_bound(mdp: rl.MDP, theta_old, theta) -> float:
 # ---------------------------------------------------------------- PPO
 
 
+def _check_ratio(ratio: np.ndarray, advantage: np.ndarray) -> None:
+    if np.any(ratio < 0):
+        raise ValueError(f"ratio must hold probability ratios >= 0, got a minimum of {ratio.min():.6g}")
+    try:
+        np.broadcast_shapes(ratio.shape, advantage.shape)
+    except ValueError:
+        raise ValueError(f"advantage must broadcast with ratio, got shapes {advantage.shape} and "
+                         f"{ratio.shape}") from None
+
+
 def clipped_objective(ratio, advantage, epsilon: float) -> np.ndarray:
     r"""PPO's per-sample objective :math:`\min\big(r A,\ \mathrm{clip}(r, 1-\epsilon, 1+\epsilon) A\big)`.
 
     Parameters
     ----------
-    ratio : array_like, ratios :math:`r > 0`
+    ratio : array_like, ratios :math:`r \ge 0`
     advantage : array_like, broadcastable with ``ratio``
     epsilon : float in (0, 1)
 
@@ -162,6 +173,7 @@ def clipped_objective(ratio, advantage, epsilon: float) -> np.ndarray:
     ndarray, the broadcast shape
     """
     ratio, advantage = as_array(ratio, "ratio"), as_array(advantage, "advantage")
+    _check_ratio(ratio, advantage)
     epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0, low_open=True, high_open=True)
     return np.minimum(ratio * advantage, np.clip(ratio, 1.0 - epsilon, 1.0 + epsilon) * advantage)
 
@@ -179,6 +191,7 @@ def clipped_objective_grad(ratio, advantage, epsilon: float) -> np.ndarray:
     there the clipped, constant term is the minimum.
     """
     ratio, advantage = as_array(ratio, "ratio"), as_array(advantage, "advantage")
+    _check_ratio(ratio, advantage)
     epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0, low_open=True, high_open=True)
     ratio, advantage = np.broadcast_arrays(ratio, advantage)
     return np.where(_active(ratio, advantage, epsilon), advantage, 0.0)
@@ -194,6 +207,24 @@ class RolloutBatch:
     weights: np.ndarray     #: gamma^t / n_episodes, so sums over samples estimate expectations over d_old, shape (N,)
     log_prob_old: np.ndarray  #: log pi_old(a_t | s_t), shape (N,)
     returns: np.ndarray     #: the discounted return G_0 of each episode, shape (n_episodes,)
+
+    def __post_init__(self):
+        # a batch a page builds (re-weighted, say) is checked: samples of one length N >= 1, states and actions
+        # integers >= 0, finite advantages, weights >= 0, log-probabilities <= 0, finite returns
+        fields = {"states": _index_array(self.states, "states", low=0),
+                  "actions": _index_array(self.actions, "actions", low=0)}
+        for name in ("advantages", "weights", "log_prob_old"):
+            fields[name] = as_array(getattr(self, name), name, ndim=1)
+        if len({x.size for x in fields.values()}) > 1:
+            raise ValueError("states, actions, advantages, weights and log_prob_old must have one entry per sample, "
+                             f"got lengths { {name: x.size for name, x in fields.items()} }")
+        if np.any(fields["weights"] < 0):
+            raise ValueError(f"weights must be >= 0, got a minimum of {fields['weights'].min():.6g}")
+        if np.any(fields["log_prob_old"] > 1e-12):
+            raise ValueError(f"log_prob_old must hold log-probabilities <= 0, got {fields['log_prob_old'].max():.6g}")
+        fields["returns"] = as_array(self.returns, "returns", ndim=1)
+        for name, x in fields.items():
+            object.__setattr__(self, name, x)
 
 
 def rollout_batch(mdp: rl.MDP, theta, n_episodes: int, rng, max_steps: int = 200) -> RolloutBatch:
@@ -223,6 +254,15 @@ def _rollout(mdp, theta, n_episodes, rng, max_steps) -> RolloutBatch:
     return RolloutBatch(s, a, adv, w, _log_policy(theta)[s, a], np.array(returns))
 
 
+def _check_batch(batch, theta: np.ndarray, name: str) -> None:
+    """``batch`` is a RolloutBatch whose states and actions index the logits ``theta``."""
+    if not isinstance(batch, RolloutBatch):
+        raise ValueError(f"batch must be a RolloutBatch, got {type(batch).__name__}")
+    if batch.states.max() >= theta.shape[0] or batch.actions.max() >= theta.shape[1]:
+        raise ValueError(f"batch visits states up to {batch.states.max()} and takes actions up to "
+                         f"{batch.actions.max()}, outside {name}'s shape (S, A) = {theta.shape}")
+
+
 def clipped_surrogate(theta, batch: RolloutBatch, epsilon: float | None,
                       index=None) -> tuple[float, np.ndarray]:
     r"""PPO's sampled objective :math:`\hat L(\theta) = \sum_i w_i \min(r_i A_i, \mathrm{clip}(r_i) A_i)` and its
@@ -231,12 +271,18 @@ def clipped_surrogate(theta, batch: RolloutBatch, epsilon: float | None,
     With :math:`\partial r_i / \partial \theta = r_i \nabla_\theta \log \pi_\theta(a_i|s_i)` and the softmax score
     :math:`e_{a_i} - \pi_\theta(\cdot|s_i)` in row :math:`s_i`, the gradient is
     :math:`\sum_i w_i A_i\, \mathbb{1}[\text{active}_i]\, r_i\, (e_{a_i} - \pi_\theta(\cdot|s_i))`.
-    ``epsilon=None`` drops the clip (the plain importance-weighted surrogate). ``index`` picks a minibatch; its
-    value and gradient are rescaled by ``N / len(index)`` so they estimate the full batch's.
+    ``epsilon=None`` drops the clip (the plain importance-weighted surrogate). ``index`` picks a minibatch (a
+    non-empty 1-d array of sample indices in ``0..N-1``); its value and gradient are rescaled by
+    ``N / len(index)`` so they estimate the full batch's. ``batch``'s states and actions must index ``theta``.
     """
     theta = as_array(theta, "theta", ndim=2)
+    _check_batch(batch, theta, "theta")
     if epsilon is not None:
         epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0, low_open=True, high_open=True)
+    if index is not None:
+        index = _index_array(index, "index", low=0)
+        if index.max() >= batch.states.size:
+            raise ValueError(f"index must pick samples of the batch, below {batch.states.size}, got {index.max()}")
     idx = np.arange(batch.states.size) if index is None else as_array(index, "index", ndim=1, dtype=int)
     return _clipped_surrogate(theta, batch, epsilon, idx)
 
@@ -292,6 +338,7 @@ def ppo_update(theta_old, batch: RolloutBatch, *, epsilon: float | None = 0.2, e
     theta_old = as_array(theta_old, "theta_old", ndim=2)
     if not isinstance(batch, RolloutBatch):
         raise ValueError(f"batch must be a RolloutBatch, got {type(batch).__name__}")
+    _check_batch(batch, theta_old, "theta_old")
     if epsilon is not None:
         epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0, low_open=True, high_open=True)
     epochs = check_int(epochs, "epochs", low=1)
@@ -431,6 +478,7 @@ def conjugate_gradient(matvec: Callable, b, n_iter: int = 100, tol: float = 1e-1
     -------
     ndarray, shape of ``b``
     """
+    check_callable(matvec, "matvec")
     b = as_array(b, "b")
     n_iter, tol = check_int(n_iter, "n_iter", low=1), check_float(tol, "tol", low=0.0)
     x, r = np.zeros_like(b), b.copy()

@@ -319,6 +319,8 @@ def fit_temperature(logits, y, *, tol: float = 1e-12, max_iter: int = 100) -> Te
     """
     Z = as_array(logits, "logits", ndim=2)
     y_arr = as_array(y, "y", ndim=1)
+    if y_arr.shape[0] != Z.shape[0]:
+        raise ValueError(f"y must have one label per row of logits ({Z.shape[0]}), got {y_arr.shape[0]}")
     if y_arr.shape[0] != Z.shape[0] or Z.shape[0] < 1 or Z.shape[1] < 2:
         raise ValueError(f"logits must be (n, K >= 2) with one label per row, got {Z.shape} and {y_arr.shape}")
     if np.any(y_arr != np.round(y_arr)) or np.any(y_arr < 0) or np.any(y_arr >= Z.shape[1]):

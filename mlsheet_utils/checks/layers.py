@@ -41,7 +41,7 @@ from mlsheet_utils.algorithms.nn import attention as _attention
 from mlsheet_utils.algorithms.nn import layers as _layers
 from mlsheet_utils.algorithms.nn import optimizers as _optimizers
 from mlsheet_utils.checks.numeric import check_close
-from mlsheet_utils.validation import check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 __all__ = ["check_layer", "check_optimizer_step", "jax_reference"]
 
@@ -221,6 +221,15 @@ def _vjp_jit():
 
 # -- the checks ----------------------------------------------------------------------------------------
 
+def _check_params(params) -> None:
+    """``params`` is a dict of finite arrays, or a list of such dicts (``Sequential``)."""
+    if not isinstance(params, (dict, list, tuple)):
+        raise ValueError(f"params must be a dict of arrays (a list of dicts for Sequential), got "
+                         f"{type(params).__name__}")
+    for path, leaf in _leaves(params):
+        as_array(leaf, f"params {path}", empty=True)
+
+
 def check_layer(layer, params, x, *, reference=None, rng=0, rtol: float = 1e-6, atol: float = 1e-8,
                 eps: float = 1e-6, name: str | None = None) -> None:
     r"""Assert that a layer's backward pass returns the right gradients; print one line per reference.
@@ -260,6 +269,11 @@ def check_layer(layer, params, x, *, reference=None, rng=0, rtol: float = 1e-6, 
     """
     rtol, atol = check_float(rtol, "rtol", low=0), check_float(atol, "atol", low=0)
     eps = check_float(eps, "eps", low=0, low_open=True)
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"name must be a string or None, got {name!r}")
+    if reference is not None and reference is not False and not callable(reference):
+        raise ValueError(f"reference must be a JAX function f(x, params), False or None, got {reference!r}")
+    _check_params(params)
     gen = check_random_state(rng)
     seed = int(gen.integers(2**31))                       # the layer's draws: the same at every evaluation
     if isinstance(layer, _layers.Layer):
@@ -274,6 +288,8 @@ def check_layer(layer, params, x, *, reference=None, rng=0, rtol: float = 1e-6, 
     else:
         raise ValueError(f"layer must be a Layer or a (forward, backward) pair, got {type(layer).__name__}")
     x = np.asarray(x)
+    if x.dtype.kind not in "biuf":
+        raise ValueError(f"x must be an array of numbers, got {x.dtype} values")
     ids = np.issubdtype(x.dtype, np.integer)
     x = x if ids else x.astype(float)
     params = _as_float_tree(params)
@@ -391,6 +407,10 @@ def check_optimizer_step(optimizer, params, *, steps: int = 3, rng=0, rtol: floa
     """
     steps = check_int(steps, "steps", low=1)
     gen = check_random_state(rng)
+    if not isinstance(optimizer, _optimizers.Optimizer):
+        raise ValueError(f"optimizer must be an optimiser of mlsheet_utils.algorithms.nn.optimizers, got "
+                         f"{type(optimizer).__name__}")
+    _check_params(params)
     _, jnp, _, optax = _jax()
     tx, counterpart = _optax_counterpart(optimizer, optax)
     ours = _as_float_tree(params)

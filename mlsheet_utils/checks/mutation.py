@@ -98,6 +98,8 @@ class Mutant:
     """A callable that returns the perturbed output of ``func``; ``changed`` records whether it ever did."""
 
     def __init__(self, func):
+        if not callable(func):
+            raise ValueError(f"Mutant: func must be callable, got {func!r}")
         self.func, self.changed, self.calls = func, False, 0
         self.__name__ = getattr(func, "__name__", "mutant")
         self.__doc__ = getattr(func, "__doc__", None)

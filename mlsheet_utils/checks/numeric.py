@@ -14,10 +14,18 @@ bits of a result differ between CPUs; a stored output must not depend on them. H
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
 from mlsheet_utils.validation import as_array, check_float
+
+
+def _check_text(value, name: str) -> str:
+    """Check that ``value`` is a string (a label a check prints)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} must be a string, got {value!r}")
+    return value
 
 
 def sig(x: float, digits: int = 3) -> str:
@@ -39,6 +47,7 @@ def below(value: float, bound: float, what: str = "value") -> str:
     bound from the analysis (e.g. ``n * eps * cond``) or with a wide margin, and print only that the number
     stays under it.
     """
+    _check_text(what, "what")
     value = check_float(value, what)
     bound = check_float(bound, "bound", low=0, low_open=True)
     if not abs(value) <= bound:
@@ -48,6 +57,7 @@ def below(value: float, bound: float, what: str = "value") -> str:
 
 def above(value: float, bound: float, what: str = "value") -> str:
     """Assert ``|value| >= bound`` and return ``'above 1e-6'``-style text: the counterpart of :func:`below`."""
+    _check_text(what, "what")
     value = check_float(value, what)
     bound = check_float(bound, "bound", low=0, low_open=True)
     if not abs(value) >= bound:
@@ -58,8 +68,11 @@ def above(value: float, bound: float, what: str = "value") -> str:
 def between(value: float, low: float, high: float, what: str = "value") -> str:
     """Assert ``low <= value <= high`` and return ``'between 1e-7 and 1e-4'``: for a location that round-off
     moves (the best finite-difference step, an iteration count near a threshold)."""
+    _check_text(what, "what")
     value = check_float(value, what)
     low = check_float(low, "low")
+    if not low < check_float(high, "high"):
+        raise ValueError(f"between: low must be < high, got low={low}, high={high}")
     high = check_float(high, "high", low=low, low_open=True)
     if not low <= value <= high:
         raise AssertionError(f"{what} = {value:.3g} is not between {low:.3g} and {high:.3g}")
@@ -85,7 +98,15 @@ def tolerance_used(ours, reference, *, rtol: float, atol: float) -> float:
 
     NaNs in the same places count as equal; where the allowance is 0, an exact match counts 0 and any difference
     counts ``inf``.
+
+    ``ours`` and ``reference`` must have the same shape; ``rtol`` and ``atol`` are >= 0.
     """
+    rtol = check_float(rtol, "rtol", low=0)
+    atol = check_float(atol, "atol", low=0)
+    a = as_array(ours, "ours", finite=False, empty=True)
+    b = as_array(reference, "reference", finite=False, empty=True)
+    if a.shape != b.shape:
+        raise ValueError(f"ours and reference must have the same shape, got ours {a.shape} vs reference {b.shape}")
     diff, allowed = _diff_and_allowed(np.asarray(ours, dtype=float), np.asarray(reference, dtype=float), rtol, atol)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(allowed > 0, diff / np.where(allowed > 0, allowed, 1.0), np.where(diff > 0, np.inf, 0.0))
@@ -99,7 +120,11 @@ def share_text(share: float) -> str:
     tolerance that is meant to absorb round-off sits at least ten times above it. Above 10% the difference is a
     property of the method (truncation, sampling, a stopping rule), deterministic to far more than two
     significant digits, or else the tolerance is too tight to hold on every machine.
+
+    ``share`` is a number >= 0 (``inf`` too: what :func:`tolerance_used` gives where the allowance is 0).
     """
+    if isinstance(share, bool) or not isinstance(share, numbers.Real) or not share >= 0:
+        raise ValueError(f"share must be a number >= 0 (inf allowed), got {share!r}")
     return "under 10%" if share < 0.1 else f"{100 * share:.0f}%"
 
 
@@ -124,6 +149,7 @@ def check_close(name: str, ours, reference, *, rtol: float = 1e-7, atol: float =
     Returns nothing, so a cell that ends with a check displays no raw float; :func:`tolerance_used` gives the
     share as a number.
     """
+    _check_text(name, "name")
     rtol = check_float(rtol, "rtol", low=0)
     atol = check_float(atol, "atol", low=0)
     a = as_array(ours, "ours", finite=False)

@@ -30,10 +30,13 @@ import dataclasses
 import hashlib
 import html
 import inspect
+import re
 import textwrap
 from typing import Any, Callable, Mapping
 
 import numpy as np
+
+from mlsheet_utils.validation import check_callable, check_float, check_int
 
 #: Sizes tried for the random inputs, smallest first, and draws per size.
 SIZES = (1, 2, 3, 4, 6, 8, 12, 16)
@@ -76,8 +79,10 @@ def compare(expected, obtained, *, rtol: float = 1e-7, atol: float = 1e-9, _opaq
     """``None`` when ``obtained`` matches ``expected`` leaf by leaf within ``rtol``/``atol``, else why not.
 
     Containers must have the same structure; arrays the same shape; numbers agree as in ``numpy.allclose``
-    (NaN matches NaN, infinities match themselves); anything else must be equal.
+    (NaN matches NaN, infinities match themselves); anything else must be equal. ``rtol`` and ``atol`` are >= 0.
     """
+    rtol = check_float(rtol, "rtol", low=0)
+    atol = check_float(atol, "atol", low=0)
     exp, obt = list(_leaves(expected)), list(_leaves(obtained))
     if len(exp) != len(obt) or [p for p, _ in exp] != [p for p, _ in obt]:
         return f"expected {_structure(expected)}, got {_structure(obtained)}"
@@ -126,7 +131,9 @@ def _num(x) -> str:
 
 
 def show(value, limit: int = 160) -> str:
-    """A short, readable text of an input or output (arrays with 4 significant digits, long ones cut)."""
+    """A short, readable text of an input or output (arrays with 4 significant digits, cut to ``limit`` >= 1
+    characters)."""
+    limit = check_int(limit, "limit", low=1)
     if isinstance(value, np.ndarray):
         text = np.array2string(value, precision=4, suppress_small=True, separator=", ", threshold=12,
                                max_line_width=10**6)
@@ -223,6 +230,7 @@ class Report:
 
 def is_stub(func: Callable) -> bool:
     """True when ``func``'s body holds only a docstring, ``...``, ``pass`` or ``raise NotImplementedError``."""
+    check_callable(func, "func")
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
     except (OSError, TypeError, SyntaxError):
@@ -265,6 +273,21 @@ class Exercise:
     seed: int = 0
 
     def __post_init__(self):
+        _check_section(self.section)
+        if not (isinstance(self.hints, (tuple, list)) and self.hints
+                and all(isinstance(h, str) and h.strip() for h in self.hints)):
+            raise ValueError(f"exercise {self.section}: hints must be a non-empty tuple of non-empty strings, "
+                             f"got {self.hints!r}")
+        if not (isinstance(self.key_line, str) and self.key_line.strip()):
+            raise ValueError(f"exercise {self.section}: key_line must be a non-empty string, got {self.key_line!r}")
+        check_float(self.rtol, "rtol", low=0)
+        check_float(self.atol, "atol", low=0)
+        if not (isinstance(self.sizes, (tuple, list)) and self.sizes):
+            raise ValueError(f"exercise {self.section}: sizes must be a non-empty tuple of integers >= 1, "
+                             f"got {self.sizes!r}")
+        for size in self.sizes:
+            check_int(size, "sizes", low=1)
+        check_int(self.seed, "seed", low=0)
         if not callable(self.template) or not callable(self.reference) or not callable(self.inputs):
             raise ValueError(f"exercise {self.section}: template, reference and inputs must be callables")
         if self.reference is self.template:
@@ -319,7 +342,7 @@ class Exercise:
     def check(self, func: Callable) -> Report:
         """Run every check on ``func`` (the reader's function, or the book's) and return the report."""
         if not callable(func):
-            raise ValueError(f"practice: expected a function to check, got {func!r}")
+            raise ValueError(f"practice: expected a function to check (func), got {func!r}")
         name = "the book's " + self.name if func is self.template else getattr(func, "__name__", "your function")
         rows = self.checks()
         if is_stub(func):
@@ -458,8 +481,16 @@ class HintLadder:
                 f"html sha256 {digest}>")
 
 
+def _check_section(section) -> str:
+    """A section id: numbers joined by dots (``"3.23.1"``)."""
+    if not (isinstance(section, str) and re.fullmatch(r"\d+(\.\d+)*", section)):
+        raise ValueError(f"section must be a section id such as '3.23.1', got {section!r}")
+    return section
+
+
 def as_exercise(section: str, **kwargs) -> Callable[[Callable], Exercise]:
     """Decorator: the decorated function is the template (signature, docstring, the book's solution)."""
+    _check_section(section)
     def wrap(template: Callable) -> Exercise:
         return Exercise(section, template, **kwargs)
     return wrap

@@ -19,6 +19,12 @@ def _is_zero(expr) -> bool:
     return bool(expr.equals(0))
 
 
+def _check_label(label) -> None:
+    """A label is None or a string with its ``$`` paired (see :func:`label_latex`)."""
+    if label is not None:
+        label_latex(label)
+
+
 def check_identity(lhs, rhs, label: str | None = None, *, show: bool = True) -> None:
     """Assert ``lhs == rhs`` symbolically and display it as ``label: lhs = rhs``.
 
@@ -35,7 +41,11 @@ def check_identity(lhs, rhs, label: str | None = None, *, show: bool = True) -> 
     AssertionError
         If the difference does not simplify to zero.
     """
+    _check_label(label)
     lhs, rhs = sp.sympify(lhs), sp.sympify(rhs)
+    for name, value in (("lhs", lhs), ("rhs", rhs)):
+        if value is None:
+            raise ValueError(f"check_identity: {name} must be a SymPy expression, matrix or number, got None")
     if isinstance(lhs, sp.MatrixBase) != isinstance(rhs, sp.MatrixBase):
         raise ValueError("check_identity: lhs and rhs must both be matrices or both be scalars")
     if isinstance(lhs, sp.MatrixBase) and lhs.shape != rhs.shape:
@@ -72,10 +82,16 @@ def check_step(start, expected, label: str | None = None, *, result=None, show: 
     -------
     ``expected``, for the next step.
     """
+    _check_label(label)
+    if start is None or sp.sympify(expected) is None:
+        raise ValueError(f"check_step: start and expected must be SymPy expressions, got start={start!r}, "
+                         f"expected={expected!r}")
     if result is None:
         if isinstance(start, str):
             raise ValueError("check_step: a LaTeX start needs the result computed by SymPy (result=...)")
         result = sp.sympify(start).doit()
+    if isinstance(sp.sympify(result), sp.MatrixBase) != isinstance(sp.sympify(expected), sp.MatrixBase):
+        raise ValueError("check_step: expected and the result of start must both be matrices or both be scalars")
     check_identity(result, expected, label, show=False)
     if show:
         lhs = start if isinstance(start, str) else sp.latex(start)
@@ -90,6 +106,8 @@ def label_latex(label: str) -> str:
     typesets its symbols like the rest of the page; a label without ``$`` is ``\text{label:}``. An odd number of
     ``$`` is an error (a label half in maths).
     """
+    if not isinstance(label, str):
+        raise ValueError(f"label must be a string, got {label!r}")
     parts = label.split("$")
     if len(parts) % 2 == 0:
         raise ValueError(f"label {label!r} has an unmatched '$'")
@@ -101,5 +119,7 @@ def show_math(latex: str, label: str | None = None) -> None:
     """Display a LaTeX string as math, with an optional label in front (see :func:`label_latex`)."""
     from IPython.display import Math, display
 
+    if not isinstance(latex, str):
+        raise ValueError(f"latex must be a string, got {latex!r}")
     prefix = label_latex(label) + r"\quad " if label else ""
     display(Math(prefix + latex))

@@ -6,16 +6,34 @@ Slider descriptions may contain LaTeX such as ``$\alpha$``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import ipywidgets as widgets
 import numpy as np
+
+from mlsheet_utils.validation import check_float, check_int
 
 _DESCRIPTION_STYLE = {"description_width": "initial"}
 _CONTROL_LAYOUT = {"width": "auto", "min_width": "220px"}
 
 
+def _check_description(description) -> str:
+    if not isinstance(description, str):
+        raise ValueError(f"description must be a string, got {description!r}")
+    return description
+
+
 def float_slider(description: str, min: float, max: float, value: float, step: float | None = None,
                  *, readout_format: str = ".3g", continuous_update: bool = True) -> widgets.FloatSlider:
-    r"""A float slider in the book's style. ``description`` may contain LaTeX such as ``$\alpha$``."""
+    r"""A float slider in the book's style. ``description`` may contain LaTeX such as ``$\alpha$``.
+
+    ``min < max`` and ``value`` are finite numbers with ``value`` in ``[min, max]``; ``step`` > 0 (default: a
+    hundredth of the range).
+    """
+    _check_description(description)
+    min, max, value = check_float(min, "min"), check_float(max, "max"), check_float(value, "value")
+    if step is not None:
+        step = check_float(step, "step", low=0, low_open=True)
     if not min < max:
         raise ValueError(f"slider {description!r}: min must be < max, got min={min}, max={max}")
     if not min <= value <= max:
@@ -28,7 +46,12 @@ def float_slider(description: str, min: float, max: float, value: float, step: f
 
 def log_slider(description: str, min_exp: float, max_exp: float, value: float, *, base: float = 10.0,
                step: float = 0.1, continuous_update: bool = True) -> widgets.FloatLogSlider:
-    """A logarithmic slider from ``base**min_exp`` to ``base**max_exp``."""
+    """A logarithmic slider from ``base**min_exp`` to ``base**max_exp`` (``base`` > 0 and not 1, ``step`` > 0)."""
+    _check_description(description)
+    min_exp, max_exp = check_float(min_exp, "min_exp"), check_float(max_exp, "max_exp")
+    value = check_float(value, "value")
+    base = check_float(base, "base", low=0, low_open=True)
+    step = check_float(step, "step", low=0, low_open=True)
     if not (np.isfinite(base) and base > 0 and base != 1):
         raise ValueError(f"slider {description!r}: base must be a positive number other than 1, got {base}")
     if not (np.isfinite(step) and step > 0):
@@ -46,7 +69,9 @@ def log_slider(description: str, min_exp: float, max_exp: float, value: float, *
 
 def int_slider(description: str, min: int, max: int, value: int, step: int = 1,
                *, continuous_update: bool = True) -> widgets.IntSlider:
-    """An integer slider in the book's style."""
+    """An integer slider in the book's style: integers ``min < max``, ``value`` in ``[min, max]``, ``step`` >= 1."""
+    _check_description(description)
+    min, max, value = check_int(min, "min"), check_int(max, "max"), check_int(value, "value")
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
         raise ValueError(f"slider {description!r}: step must be an integer >= 1, got {step!r}")
     if not min < max:
@@ -60,6 +85,10 @@ def int_slider(description: str, min: int, max: int, value: int, step: int = 1,
 
 def dropdown(description: str, options, value=None) -> widgets.Dropdown:
     """A drop-down list; ``options`` is a list of values or of ``(label, value)`` pairs."""
+    _check_description(description)
+    if isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
+        raise ValueError(f"dropdown {description!r}: options must be a list of values or (label, value) pairs, "
+                         f"got {options!r}")
     options = list(options)
     if not options:
         raise ValueError(f"dropdown {description!r}: options must not be empty")
@@ -73,6 +102,7 @@ def dropdown(description: str, options, value=None) -> widgets.Dropdown:
 
 def checkbox(description: str, value: bool = False) -> widgets.Checkbox:
     """A check box in the book's style."""
+    _check_description(description)
     return widgets.Checkbox(value=bool(value), description=description, indent=False,
                             layout=_CONTROL_LAYOUT)
 
@@ -129,9 +159,11 @@ def frames(description: str, n_frames: int, value: int | None = None, *, interva
         Number of frames.
     value : int, optional
         Starting frame (default the last: the finished trajectory).
-    interval_ms : int
+    interval_ms : int >= 1
         Milliseconds between frames while playing.
     """
+    _check_description(description)
+    interval_ms = check_int(interval_ms, "interval_ms", low=1)
     if isinstance(n_frames, bool) or not isinstance(n_frames, (int, np.integer)) or n_frames < 2:
         raise ValueError(f"frames {description!r}: n_frames must be an integer >= 2, got {n_frames!r}")
     value = int(n_frames) - 1 if value is None else value

@@ -59,6 +59,7 @@ from matplotlib.spines import Spine
 
 from mlsheet_utils.explore import plotting
 from mlsheet_utils.explore.controls import control_values, frame_controls
+from mlsheet_utils.validation import check_callable
 
 
 @dataclass(frozen=True)
@@ -120,15 +121,22 @@ class Explorer:
                  *, compute: Callable | None = None, title: str = "", ncols: int = 1, nrows: int = 1,
                  width: float = plotting.PAGE_WIDTH, height: float = plotting.DEFAULT_HEIGHT,
                  subplot_kw: Mapping[str, Any] | None = None, layered: bool = True, cache_size: int = 64):
+        if not isinstance(controls, Mapping):
+            raise ValueError(f"controls must be a mapping of keyword name -> control, got {type(controls).__name__}")
         if not controls:
-            raise ValueError("Explorer needs at least one control")
+            raise ValueError("Explorer needs at least one control (controls is empty)")
         for name, control in controls.items():
             if not isinstance(control, widgets.ValueWidget):
-                raise ValueError(f"control {name!r} must be an ipywidgets value widget, "
+                raise ValueError(f"controls[{name!r}] must be an ipywidgets value widget, "
                                  f"got {type(control).__name__}")
         self.controls = dict(controls)
+        check_callable(setup, "setup")
+        check_callable(draw, "draw")
+        if not isinstance(title, str):
+            raise ValueError(f"title must be a string, got {title!r}")
         self._compute_args: tuple[str, ...] = ()
         if compute is not None:
+            check_callable(compute, "compute")
             params = inspect.signature(compute).parameters
             unknown = [p for p in params if p not in self.controls]
             if unknown:
@@ -290,6 +298,8 @@ class Explorer:
 
 def explorers(namespace: Mapping[str, Any] | None = None) -> list[Explorer]:
     """The live Explorers of this process (or those bound in ``namespace``), sorted by title (for benchmarks)."""
+    if namespace is not None and not isinstance(namespace, Mapping):
+        raise ValueError(f"namespace must be a mapping (such as globals()) or None, got {type(namespace).__name__}")
     if namespace is not None:
         objects = namespace.values()
     else:
@@ -302,6 +312,7 @@ def explorers(namespace: Mapping[str, Any] | None = None) -> list[Explorer]:
 
 def figure_has_data(fig) -> bool:
     """True when some visible artist of ``fig`` holds at least one finite data point."""
+    plotting._check_figure(fig)
     for ax in fig.axes:
         for artist in ax.get_children():
             if not artist.get_visible():
@@ -327,6 +338,8 @@ def summarize(records: list[UpdateRecord]) -> dict:
     """Median, 95th percentile and maximum update time (ms) of a sweep, and its error counts."""
     if not records:
         raise ValueError("summarize: no update records")
+    if not all(isinstance(r, UpdateRecord) for r in records):
+        raise ValueError(f"summarize: records must be UpdateRecords (from Explorer.sweep), got {records!r:.80}")
     ms = np.array([r.seconds for r in records]) * 1e3
     return {
         "updates": len(records),
@@ -344,6 +357,8 @@ def check_sweep(explorer: Explorer) -> list[UpdateRecord]:
     Settings that raise ``ValueError`` are fine (the reader sees the message); any other error is a bug.
     Times are returned in the records, not printed: a timing belongs in ``make bench``, not in a test.
     """
+    if not isinstance(explorer, Explorer):
+        raise ValueError(f"check_sweep: explorer must be an Explorer, got {type(explorer).__name__}")
     records = explorer.sweep()
     bad = [r for r in records if r.unexpected]
     if bad:

@@ -22,7 +22,7 @@ import numpy as np
 from mlsheet_utils import explore as widgets
 from mlsheet_utils.algorithms.linalg import Summary2x2, describe_2x2
 from mlsheet_utils.explore import plotting
-from mlsheet_utils.validation import as_array
+from mlsheet_utils.validation import as_array, check_float
 
 _OVERLAYS = {"det": "signed area (det)", "eig": "eigenvectors", "svd": "singular axes", "all": "all three"}
 
@@ -60,6 +60,7 @@ class MatrixPicture:
 
 def matrix_compute(a: float, b: float, c: float, d: float, symmetric: bool = False) -> MatrixPicture:
     """The picture of :math:`A = [[a, b], [c, d]]` (``c := b`` when ``symmetric``); touches no figure."""
+    a, b, c, d = (check_float(v, name) for v, name in ((a, "a"), (b, "b"), (c, "c"), (d, "d")))
     if symmetric:
         c = b
     A = np.array([[a, b], [c, d]], dtype=float)
@@ -69,8 +70,11 @@ def matrix_compute(a: float, b: float, c: float, d: float, symmetric: bool = Fal
 def matrix_setup(fig, axes) -> dict:
     """Create the artists of the 2x2 explorer once, on fixed axes: left the plane, right the spectrum.
 
-    Returns a dict of artists that :func:`matrix_draw` moves.
+    Returns a dict of artists that :func:`matrix_draw` moves. ``axes`` is a pair of Axes (``ncols=2``).
     """
+    pair = list(np.ravel(np.asarray(axes, dtype=object))) if isinstance(axes, (tuple, list, np.ndarray)) else []
+    if len(pair) != 2 or not all(isinstance(a, plotting.Axes) for a in pair):
+        raise ValueError(f"axes must be a pair of matplotlib Axes, got {axes!r:.80}")
     ax, ax_s = axes
     c = plotting.PALETTE
     ax.plot(*_CIRCLE, color="0.6", lw=1, ls="--")
@@ -100,6 +104,9 @@ def matrix_setup(fig, axes) -> dict:
             "eig_vecs": eig_vecs, "sv_axes": sv_axes, "sv_pre": sv_pre, "eig_pts": eig_pts, "sv_pts": sv_pts}
 
 
+_STATE = {"area", "par", "ell", "e1", "e2", "eig_lines", "eig_vecs", "sv_axes", "sv_pre", "eig_pts", "sv_pts"}
+
+
 def matrix_draw(state, result: MatrixPicture, overlay: str = "det") -> str:
     """Move the explorer's artists to ``result`` (from :func:`matrix_compute`) and return the caption.
 
@@ -107,6 +114,10 @@ def matrix_draw(state, result: MatrixPicture, overlay: str = "det") -> str:
     """
     if overlay not in _OVERLAYS:
         raise ValueError(f"overlay must be one of {sorted(_OVERLAYS)}, got {overlay!r}")
+    if not isinstance(result, MatrixPicture):
+        raise ValueError(f"result must be the MatrixPicture of matrix_compute, got {type(result).__name__}")
+    if not (isinstance(state, dict) and _STATE <= set(state)):
+        raise ValueError(f"state must be the dict of artists matrix_setup returned, got {state!r:.80}")
     (a, b), (c, d) = result.A
     info, sq = result.summary, result.square
     show = {k: overlay in (k, "all") for k in ("det", "eig", "svd")}

@@ -10,12 +10,15 @@ import io
 
 import matplotlib
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.spines import Spine
 from PIL import Image
+
+from mlsheet_utils.validation import check_float, check_int
 
 #: Okabe-Ito colours, in the order plots use them.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -47,6 +50,28 @@ STYLE = {
 }
 
 
+def _check_figure(fig, name: str = "fig") -> Figure:
+    if not isinstance(fig, Figure):
+        raise ValueError(f"{name} must be a matplotlib Figure, got {type(fig).__name__}")
+    return fig
+
+
+def _check_axes(ax, name: str = "ax") -> Axes:
+    if not isinstance(ax, Axes):
+        raise ValueError(f"{name} must be a matplotlib Axes, got {type(ax).__name__}")
+    return ax
+
+
+def _check_image(rgb, name: str, channels=(3, 4)) -> np.ndarray:
+    """An image array: ``uint8`` of shape (h, w, c) with ``c`` in ``channels`` and h, w >= 1."""
+    arr = np.asarray(rgb) if rgb is not None and not isinstance(rgb, str) else None
+    if arr is None or arr.dtype != np.uint8 or arr.ndim != 3 or arr.shape[2] not in channels or not arr.size:
+        what = f"{arr.dtype} array of shape {arr.shape}" if arr is not None else repr(rgb)
+        raise ValueError(f"{name} must be a non-empty uint8 image of shape (h, w, {' or '.join(map(str, channels))}), "
+                         f"got {what}")
+    return arr
+
+
 def use_style() -> None:
     """Apply the book's style to matplotlib globally (call once per notebook, in the set-up cell)."""
     matplotlib.rcParams.update(STYLE)
@@ -63,6 +88,9 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = PAGE_WIDTH,
     fig : matplotlib.figure.Figure
     axes : Axes or numpy.ndarray of Axes (as ``Figure.subplots`` returns them)
     """
+    ncols, nrows = check_int(ncols, "ncols", low=1), check_int(nrows, "nrows", low=1)
+    width = check_float(width, "width", low=0, low_open=True)
+    height = check_float(height, "height", low=0, low_open=True)
     if ncols < 1 or nrows < 1:
         raise ValueError(f"ncols and nrows must be >= 1, got ncols={ncols}, nrows={nrows}")
     if width <= 0 or height <= 0:
@@ -76,6 +104,7 @@ def new_figure(ncols: int = 1, nrows: int = 1, *, width: float = PAGE_WIDTH,
 
 def encode_png(rgba: np.ndarray) -> bytes:
     """An RGB(A) image array as PNG bytes (RGB, compression level 1: fast, for the live widget)."""
+    rgba = _check_image(rgba, "rgba")
     buf = io.BytesIO()
     Image.fromarray(np.ascontiguousarray(rgba[..., :3])).save(buf, format="png", compress_level=1)
     return buf.getvalue()
@@ -88,12 +117,17 @@ def png_bytes(fig: Figure) -> bytes:
     part of a redraw; ``savefig`` at its default level costs more for files only slightly smaller).
     :class:`LayeredRenderer` is faster for repeated redraws.
     """
+    _check_figure(fig)
     fig.canvas.draw()
     return encode_png(np.asarray(fig.canvas.buffer_rgba()))
 
 
 def rescale(ax, *, x: bool = True, y: bool = True, margin: float | None = None) -> None:
-    """Recompute the data limits of ``ax`` after artists were updated in place and autoscale."""
+    """Recompute the data limits of ``ax`` after artists were updated in place and autoscale (``margin`` > -0.5,
+    matplotlib's bound, when given)."""
+    _check_axes(ax)
+    if margin is not None:
+        margin = check_float(margin, "margin", low=-0.5, low_open=True)
     ax.relim(visible_only=True)
     if margin is not None:
         ax.margins(margin)
@@ -108,6 +142,8 @@ def snap_limits(lo: float, hi: float, *, steps: int = 8) -> tuple[float, float]:
     Snapped limits only change when the data cross a grid line, so :class:`LayeredRenderer` can reuse its
     background most of the time. An empty interval is widened around its value.
     """
+    lo, hi = check_float(lo, "lo"), check_float(hi, "hi")
+    steps = check_int(steps, "steps", low=1)
     if not (np.isfinite(lo) and np.isfinite(hi)):
         raise ValueError(f"snap_limits: limits must be finite, got lo={lo}, hi={hi}")
     if steps < 1:
@@ -143,6 +179,7 @@ class LayeredRenderer:
     CACHE = 8
 
     def __init__(self, fig: Figure):
+        _check_figure(fig)
         self.fig = fig
         self._key = None
         self._backgrounds: dict = {}

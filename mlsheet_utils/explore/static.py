@@ -36,6 +36,7 @@ from PIL import Image
 
 from mlsheet_utils.explore.controls import frame_controls
 from mlsheet_utils.explore.explorer import Explorer, explorers
+from mlsheet_utils.explore.plotting import _check_image
 
 #: Values a slider offers on the static page (its ends and its default included).
 SLIDER_POINTS = 9
@@ -71,6 +72,10 @@ def control_plan(name: str, control: widgets.ValueWidget) -> dict:
     ``default`` (index of the control's current value) and, for a frame scrubber, ``play_ms`` (the play
     interval).
     """
+    if not isinstance(name, str):
+        raise ValueError(f"control_plan: name must be a string, got {name!r}")
+    if not isinstance(control, widgets.ValueWidget):
+        raise ValueError(f"control {name!r} must be an ipywidgets control, got {type(control).__name__}")
     plan = {"name": name, "label": control.description}
     if isinstance(control, widgets.Checkbox):
         return {**plan, "kind": "checkbox", "values": [False, True], "labels": ["off", "on"],
@@ -111,7 +116,13 @@ def control_plan(name: str, control: widgets.ValueWidget) -> dict:
 
 
 def frame_keys(plans: list[dict]) -> tuple[str, list[tuple[int, ...]]]:
-    """The settings to render, as tuples of value indices: every combination, or one control at a time."""
+    """The settings to render, as tuples of value indices: every combination, or one control at a time.
+
+    ``plans`` is a list of :func:`control_plan` dicts.
+    """
+    if not (isinstance(plans, (list, tuple)) and all(isinstance(p, dict) and "values" in p and "default" in p
+                                                     for p in plans)):
+        raise ValueError(f"frame_keys: plans must be a list of control_plan dicts, got {plans!r:.80}")
     sizes = [len(p["values"]) for p in plans]
     defaults = tuple(p["default"] for p in plans)
     if int(np.prod(sizes)) <= GRID_LIMIT:
@@ -126,6 +137,7 @@ def encode_frame(rgb: np.ndarray) -> bytes:
     """A compact, deterministic palette PNG of an RGB frame."""
     # Median cut keeps white white and the mean error near 0.3 of 255 at 64 colours (fast octree: 1.3, and an
     # off-white background); no dithering, so flat areas stay flat and compress well.
+    rgb = _check_image(rgb, "rgb", channels=(3,))
     image = Image.fromarray(np.ascontiguousarray(rgb)).quantize(colors=PALETTE_COLOURS,
                                                                 method=Image.Quantize.MEDIANCUT,
                                                                 dither=Image.Dither.NONE)
@@ -140,6 +152,8 @@ def render_explorer(explorer: Explorer) -> tuple[dict, dict[str, bytes]]:
     Returns the manifest (a JSON-ready dict) and the frames by file name. The Explorer's controls and image
     widget are not touched, so the notebook's stored widget state is what its cells left.
     """
+    if not isinstance(explorer, Explorer):
+        raise ValueError(f"render_explorer: explorer must be an Explorer, got {type(explorer).__name__}")
     plans = [control_plan(name, control) for name, control in explorer.controls.items()]
     mode, keys = frame_keys(plans)
     files: dict[str, bytes] = {}

@@ -20,11 +20,22 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Sequence
 
 import numpy as np
 
 from mlsheet_utils.explore import plotting
+from mlsheet_utils.validation import as_array, check_float, check_int
+
+
+def _check_limits(lim, name: str) -> None:
+    """A pair (low, high) of finite numbers with low < high."""
+    if not (isinstance(lim, (tuple, list, np.ndarray)) and len(lim) == 2):
+        raise ValueError(f"{name} must be a pair (low, high), got {lim!r}")
+    low, high = check_float(lim[0], f"{name}[0]"), check_float(lim[1], f"{name}[1]")
+    if not low < high:
+        raise ValueError(f"{name} must be increasing, got {name}={lim}")
 
 
 class Curves:
@@ -47,7 +58,12 @@ class Curves:
 
     def __init__(self, ax, labels: Sequence[str], *, xlabel: str = "", ylabel: str = "", title: str = "",
                  xlim=None, ylim=None, styles: Sequence[dict] | None = None, logy: bool = False):
+        plotting._check_axes(ax)
+        if isinstance(labels, (str, bytes)) or not isinstance(labels, Iterable):
+            raise ValueError(f"Curves: labels must be a sequence of strings, got {labels!r}")
         labels = list(labels)
+        if not all(isinstance(label, str) for label in labels):
+            raise ValueError(f"Curves: labels must be strings, got {labels!r}")
         if not labels:
             raise ValueError("Curves: labels must name at least one line")
         styles = list(styles) if styles is not None else [{} for _ in labels]
@@ -68,11 +84,21 @@ class Curves:
             ax.legend(loc="best")
 
     def update(self, x, ys) -> None:
-        """Set every line: ``x`` shared (shape (n,)) or one per line, ``ys`` one array per line."""
+        """Set every line: ``x`` shared (shape (n,)) or one per line, ``ys`` one array per line, each as long as
+        its ``x`` (NaN and infinite values leave a gap; n may be 0)."""
+        if isinstance(ys, (str, bytes)) or not isinstance(ys, Iterable):
+            raise ValueError(f"Curves.update: ys must be one array per line, got {ys!r:.60}")
         ys = list(ys)
         if len(ys) != len(self.lines):
-            raise ValueError(f"Curves.update: {len(self.lines)} lines but {len(ys)} y arrays")
+            raise ValueError(f"Curves.update: {len(self.lines)} lines but {len(ys)} y arrays in ys")
         xs = x if isinstance(x, (list, tuple)) else [x] * len(ys)
+        if len(xs) != len(ys):
+            raise ValueError(f"Curves.update: x holds {len(xs)} arrays for {len(ys)} lines")
+        for i, (xi, yi) in enumerate(zip(xs, ys)):
+            xi = as_array(xi, "x" if xs is not x else f"x[{i}]", ndim=1, finite=False, empty=True)
+            yi = as_array(yi, f"ys[{i}]", ndim=1, finite=False, empty=True)
+            if xi.shape != yi.shape:
+                raise ValueError(f"Curves.update: ys[{i}] has {yi.size} values but x has {xi.size}")
         finite_x, finite_y = [], []
         for line, xi, yi in zip(self.lines, xs, ys):
             xi, yi = np.asarray(xi, dtype=float), np.asarray(yi, dtype=float)
@@ -114,6 +140,10 @@ class Surface:
 
     def __init__(self, ax, xlim, ylim, *, resolution: int = 100, cmap="viridis", vmin=None, vmax=None,
                  alpha: float = 0.45, xlabel: str = "$x_1$", ylabel: str = "$x_2$", title: str = ""):
+        plotting._check_axes(ax)
+        _check_limits(xlim, "xlim")
+        _check_limits(ylim, "ylim")
+        alpha = check_float(alpha, "alpha", low=0, high=1)
         if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
             raise ValueError(f"Surface: resolution must be an integer >= 2, got {resolution!r}")
         (x0, x1), (y0, y1) = (map(float, xlim)), (map(float, ylim))
@@ -136,6 +166,21 @@ class Surface:
 
         ``points`` has shape (n, 2); ``labels`` (n,) integer classes colour them.
         """
+        size = as_array(values, "values", finite=False).size
+        if size != self.resolution ** 2:
+            raise ValueError(f"Surface.update: values must have resolution**2 = {self.resolution ** 2} entries, got "
+                             f"{size}")
+        if points is not None:
+            p = as_array(points, "points", ndim=2, empty=True)
+            if p.shape[1] != 2:
+                raise ValueError(f"Surface.update: points must have shape (n, 2), got {p.shape}")
+            if labels is not None:
+                lab = as_array(labels, "labels", ndim=1, empty=True)
+                if lab.shape != (len(p),) or np.any(lab != np.round(lab)):
+                    raise ValueError(f"Surface.update: labels must be {len(p)} integer classes (one per row of "
+                                     f"points), got {lab!r:.80}")
+        elif labels is not None:
+            raise ValueError("Surface.update: labels colour the points: pass points too (or labels=None)")
         z = np.asarray(values, dtype=float).reshape(self.resolution, self.resolution)
         self.image.set_data(z)
         if not self._fixed_scale:
@@ -166,6 +211,12 @@ class Heatmap:
 
     def __init__(self, ax, shape, *, vmin: float, vmax: float, cmap="viridis", annotate: bool = False,
                  fmt: str = "{:.2f}", xlabel: str = "", ylabel: str = "", title: str = "", colorbar: bool = False):
+        plotting._check_axes(ax)
+        if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
+            raise ValueError(f"Heatmap: shape must be a pair (rows, columns), got {shape!r}")
+        check_int(shape[0], "shape", low=1)
+        check_int(shape[1], "shape", low=1)
+        vmin, vmax = check_float(vmin, "vmin"), check_float(vmax, "vmax")
         rows, cols = (int(v) for v in shape)
         if rows < 1 or cols < 1:
             raise ValueError(f"Heatmap: shape must be positive, got {shape}")
@@ -184,9 +235,10 @@ class Heatmap:
 
     def update(self, matrix) -> None:
         """Show ``matrix`` (shape ``self.shape``)."""
+        as_array(matrix, "matrix", finite=False, empty=True)
         m = np.asarray(matrix, dtype=float)
         if m.shape != self.shape:
-            raise ValueError(f"Heatmap.update: expected shape {self.shape}, got {m.shape}")
+            raise ValueError(f"Heatmap.update: expected shape {self.shape} for matrix, got {m.shape}")
         self.image.set_data(m)
         if self.texts is not None:
             for i, row in enumerate(self.texts):

@@ -65,7 +65,7 @@ def _by_name(name: str) -> Exercise:
 def check(func: Callable, section: str | None = None) -> Report:
     """Run an exercise's checks on ``func``; the exercise is ``section``'s, or the one named like ``func``."""
     if not callable(func):
-        raise ValueError(f"check: expected the function you wrote, got {func!r}")
+        raise ValueError(f"check: expected the function you wrote (func), got {func!r}")
     ex = exercise(section) if section is not None else _by_name(getattr(func, "__name__", ""))
     return ex.check(func)
 

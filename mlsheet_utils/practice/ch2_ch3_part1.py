@@ -504,7 +504,7 @@ def _gini_split_gain(kwargs, out):
            r"A node with \(n\) rows and counts \(c_k\) costs \(n\,G = n - \sum_k c_k^2 / n\). Only cut between "
            "two different values, at their midpoint; keep the first minimum, feature by feature."),
     key_line="left = np.cumsum(onehot[order], axis=0)[:-1]; children = cost(left) + cost(total - left)",
-    shows=(_cart.gini, _cart.weighted_impurity, _cart.best_split, _cart._best_split),
+    shows=(_cart._gini, _cart._weighted_impurity, _cart.best_split, _cart._best_split),
 )
 def best_gini_split(X, y, n_classes):
     """The CART split of one node: the feature and threshold minimising the children's Gini cost.

@@ -655,7 +655,7 @@ def _ucb_at_least_mean(kwargs, out):
            r"An arm with \(N(a) = 0\) must be tried first: give it \(+\infty\) with <code>np.where</code>, and "
            r"silence the division by zero with <code>np.errstate</code>."),
     key_line="np.where(counts > 0, means + c * np.sqrt(np.log(t) / counts), np.inf)",
-    shows=(_bandits.ucb_score,),
+    shows=(_bandits.ucb_score, _bandits._ucb_score),
 )
 def ucb1_index(means, counts, t, c):
     """The upper-confidence index of every arm (UCB1 when c = sqrt(2)).

@@ -32,6 +32,9 @@ from tests.contracts.registry import declare, declare_method
 COVERS = ("mlsheet_utils.algorithms.clustering.kmeans", "mlsheet_utils.algorithms.clustering.mixture",
           "mlsheet_utils.algorithms.clustering.evaluation", "mlsheet_utils.algorithms.clustering.som",
           "mlsheet_utils.algorithms.clustering.dbscan", "mlsheet_utils.algorithms.clustering.spectral")
+# records: results the functions return (no reader builds one)
+RECORDS = (KM.KMeansResult, MX.GMMParams, MX.GMMResult, MX.GMMCriteria, MX.SoftKMeansResult, EV.SumOfSquares,
+           SOM.SOMRun, DB.DBSCANResult, SP.SpectralEmbedding)
 
 X = Array(("n", "d"))
 MAX_ITER = Int(0, None, draw=(0, 10))
@@ -195,3 +198,46 @@ declare(MX.GMM, n_components=Int(1, 12, draw=(1, 3)), covariance_type=Choice(COV
         then=lambda gmm, dims: gmm.fit(_blobs(dims)))
 declare_method(MX.GMM, "predict", make=lambda dims: MX.GMM(2, rng=0).fit(_blobs(dims)), uses=("d",),
                X=X)
+
+
+def _gmm(dims) -> MX.GMM:
+    return MX.GMM(2, rng=0).fit(_blobs(dims))
+
+
+for _method in ("score_samples", "score", "predict_proba", "bic", "aic"):
+    declare_method(MX.GMM, _method, make=_gmm, uses=("d",), X=X)
+declare_method(MX.GMM, "n_parameters", make=_gmm)
+# fit on the drawn X: a one-component model with few iterations (X of one row is valid for one component)
+declare_method(MX.GMM, "fit", make=lambda dims: MX.GMM(1, max_iter=3, rng=0), X=X)
+
+# -- som: a 2 x 2 map trained for a few steps ---------------------------------------------------------------------
+declare(SOM.SelfOrganizingMap, n_rows=Int(1, None, draw=(1, 3)), n_cols=Int(1, None, draw=(1, 3)), sigma=Positive(),
+        learning_rate=Positive(), n_iter=Int(1, None, draw=(1, 10)), rng=Rng(),
+        record_every=Int(0, None, draw=(0, 3)),
+        then=lambda som, dims: som.fit(_blobs(dims)))
+
+
+def _som(dims) -> SOM.SelfOrganizingMap:
+    return SOM.SelfOrganizingMap(2, 2, n_iter=10, rng=0).fit(_blobs(dims))
+
+
+declare_method(SOM.SelfOrganizingMap, "fit", make=lambda dims: SOM.SelfOrganizingMap(2, 2, n_iter=5, rng=0),
+               X=X, init=absent(("a NaN entry", np.full((4, 2), np.nan)),
+                                           ("one axis too many", np.zeros((4, 2, 1))),
+                                           ("one row too many", np.zeros((5, 2)))))
+for _method in ("predict", "quantization_error", "topographic_error"):
+    declare_method(SOM.SelfOrganizingMap, _method, make=_som, uses=("d",), X=X)
+declare_method(SOM.SelfOrganizingMap, "u_matrix", make=_som)
+
+# -- dbscan and spectral clustering ------------------------------------------------------------------------------
+declare(DB.DBSCAN, eps=Positive(), min_samples=Int(1, None, draw=(1, 6)), then=lambda db, dims: db.fit(_blobs(dims)))
+for _method in ("fit", "fit_predict"):
+    declare_method(DB.DBSCAN, _method, make=lambda dims: DB.DBSCAN(eps=1.0, min_samples=2), X=X)
+# n_clusters <= the 12 rows of the blobs fitted
+declare(SP.SpectralClustering, n_clusters=Int(1, 12, draw=(1, 3)), sigma=Positive(draw=(0.5, 10.0)),
+        laplacian=Choice(SP.LAPLACIANS), n_init=Int(1, None, draw=(1, 2)), rng=Rng(),
+        then=lambda sc, dims: sc.fit(_blobs(dims)))
+# X of two rows or more: one point is a graph without edges (one row is among X's wrong values)
+for _method in ("fit", "fit_predict"):
+    declare_method(SP.SpectralClustering, _method, make=lambda dims: SP.SpectralClustering(1, n_init=1), X=X,
+                   dims={"n": (2, 6)}, relations=[("X", "a single row", lambda a: a["X"][:1])])

@@ -28,25 +28,17 @@ from tests.contracts.kinds import (
     Spins,
     Stochastic,
 )
-from tests.contracts.registry import declare, first_entry
+from tests.contracts.registry import declare, first_entry, star
 
 _PKG = "mlsheet_utils.algorithms.probability."
 COVERS = tuple(_PKG + m for m in ("graphical", "mcmc", "partition", "belief_propagation", "power", "variational"))
+# records: results the functions return (no reader builds one)
+RECORDS = (G.IsingExact, G.LDACorpus, G.LDAResult, P.IsingRingMoments, BP.BPResult, W.ErrorRates, W.TwoSampleRates,
+           W.ExactSize, V.GaussianFit, V.CAVIResult)
 
 OPEN_UNIT = Real(0.0, 1.0, low_open=True, high_open=True)            # alpha, power, a target probability
 OPEN_CORR = Real(-1.0, 1.0, low_open=True, high_open=True)           # a correlation in (-1, 1)
 ALTERNATIVE = Choice(("two-sided", "greater", "less"))
-
-
-def _star(func):
-    """``func(*factors)`` as a function of one argument ``factors`` (the registry passes keywords): the same
-    qualified name, so the declaration covers ``func``."""
-    def adapter(factors):
-        return func(*factors)
-
-    adapter.__module__, adapter.__qualname__, adapter.__name__ = func.__module__, func.__qualname__, func.__name__
-    adapter.__doc__ = func.__doc__
-    return adapter
 
 
 # -- fixtures: a small Bayesian network (the sprinkler), a factor, an MRF -----------------------------------
@@ -103,7 +95,13 @@ declare(G.make_factor,
                                                          ("not strings", (1, 2)), ("one too few", ("a",)),
                                                          ("an empty name", ("a", ""))]),
         table=Array(("p", "q"), low=0.0))
-declare(_star(G.factor_product),
+# the constructor checks what make_factor checks (a reader may build a Factor directly)
+declare(G.Factor,
+        variables=Fixed(lambda dims: ("a", "b"), wrong=[("None", None), ("a duplicate", ("a", "a")),
+                                                         ("not strings", (1, 2)), ("one too few", ("a",)),
+                                                         ("an empty name", ("a", ""))]),
+        table=Array(("p", "q"), low=0.0))
+declare(star(G.factor_product, "factors"),
         factors=Fixed(lambda dims: [abc_factor(), G.make_factor(("c", "d"), np.ones((2, 4)))],
                       wrong=[("no factors", []), ("a None factor", [None]), ("a string factor", ["seven"]),
                              ("disagreeing on a variable's states",
@@ -237,6 +235,15 @@ declare(P.ising_ring_moments, n=Int(1, P.MAX_SPINS, draw=(1, 8)), J=Real(), h=Re
 MRF_DIMS = {"n": (2, 5), "K": (2, 4)}
 declare(BP.make_pairwise_mrf, unary=Array(("n", "K"), low=0.0, low_open=True),
         edges=Fixed(lambda dims: [(i, i + 1) for i in range(dims["n"] - 1)],
+                    wrong=[("None", None), ("a string", "seven"), ("a self-loop", [(0, 0)]),
+                           ("a node out of range", [(0, 99)]), ("a repeated pair", [(0, 1), (1, 0)]),
+                           ("a triple", [(0, 1, 2)]), ("a fractional node", [(0.5, 1)])]),
+        pairwise=Array((lambda dims: dims["n"] - 1, "K", "K"), low=0.0, low_open=True),
+        relations=[first_entry("unary", "a zero entry", 0.0), ("unary", "one state", lambda a: a["unary"][:, :1])],
+        dims=MRF_DIMS)
+# the constructor checks what make_pairwise_mrf checks
+declare(BP.PairwiseMRF, unary=Array(("n", "K"), low=0.0, low_open=True),
+        edges=Fixed(lambda dims: tuple((i, i + 1) for i in range(dims["n"] - 1)),
                     wrong=[("None", None), ("a string", "seven"), ("a self-loop", [(0, 0)]),
                            ("a node out of range", [(0, 99)]), ("a repeated pair", [(0, 1), (1, 0)]),
                            ("a triple", [(0, 1, 2)]), ("a fractional node", [(0.5, 1)])]),

@@ -23,10 +23,13 @@ from tests.contracts.kinds import (
     Real,
     Rng,
 )
-from tests.contracts.registry import declare
+from tests.contracts.registry import declare, star
 
 COVERS = ("mlsheet_utils.algorithms.probability.inference", "mlsheet_utils.algorithms.probability.density",
           "mlsheet_utils.algorithms.probability.limits")
+# records: results the functions return (no reader builds one)
+RECORDS = (I.BetaParams, I.GammaParams, I.DirichletParams, I.NormalParams, I.NIGParams, I.WishartParams,
+           I.Derivatives, I.NewtonResult, I.ByEstimator, KD.KDEMoments, L.MonteCarloResult)
 
 PROB = Real(0.0, 1.0)                              # [0, 1], ends included
 OPEN_PROB = Real(0.0, 1.0, low_open=True, high_open=True)
@@ -65,17 +68,9 @@ declare(I.sequential, update=Func(lambda dims: I.beta_bernoulli),
         data=Array(("n",), low=0.0, high=1.0, integer=True))
 
 
-# -- posteriors on a grid: ``grid_posterior(log_unnormalised, *grids)`` takes its grids as positional arguments,
-# which a declaration cannot pass by name: the declared callable passes ``grids`` (a tuple) on as ``*grids`` (any
-# other value as the one grid), under ``grid_posterior``'s own name (the registry keys declarations by name).
-def _grid_posterior(log_unnormalised, grids):
-    return I.grid_posterior(log_unnormalised, *(grids if isinstance(grids, tuple) else (grids,)))
-
-
-_grid_posterior.__module__, _grid_posterior.__name__ = I.__name__, "grid_posterior"
-_grid_posterior.__qualname__, _grid_posterior.__doc__ = "grid_posterior", I.grid_posterior.__doc__
-
-declare(_grid_posterior, log_unnormalised=Array(("m",)),
+# -- posteriors on a grid: ``grid_posterior(log_unnormalised, *grids)`` takes its grids positionally: the
+# declaration passes them as one tuple ``grids``
+declare(star(I.grid_posterior, "grids"), log_unnormalised=Array(("m",)),
         grids=Fixed(lambda dims: (np.linspace(0.0, 1.0, dims["m"]),), uses=("m",),
                     wrong=[("None", None), ("no grid", ()), ("two grids for one axis", (np.arange(9.0),) * 2),
                            ("a decreasing grid", (np.arange(9.0)[::-1],)), ("a grid of the wrong length",

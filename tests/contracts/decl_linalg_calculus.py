@@ -27,6 +27,9 @@ from tests.contracts.kinds import (
 from tests.contracts.registry import declare, not_square, ordered
 
 COVERS = ("mlsheet_utils.algorithms.linalg", "mlsheet_utils.algorithms.calculus", "mlsheet_utils.algorithms.optim")
+# records: results the functions return (no reader builds one)
+RECORDS = (L.PowerIterationResult, L.SVDResult, L.Summary2x2, L.LinearGrads, C.CriticalPoint, C.DenseVJP,
+           C.TwoLayerGrads, O.QPResult, O.PenaltyResult)
 
 
 def tall_and_well_conditioned(arg: str, limit: float = 1e6):

@@ -20,6 +20,7 @@ from tests.contracts.kinds import (
     Gaussian,
     Increasing,
     Int,
+    IntArray,
     Labels,
     Optional,
     Positive,
@@ -27,10 +28,15 @@ from tests.contracts.kinds import (
     RealOrInf,
     Rng,
 )
-from tests.contracts.registry import declare, first_entry, not_square
+from tests.contracts.registry import declare, declare_method, first_entry, not_square
 
 COVERS = ("mlsheet_utils.algorithms.metrics", "mlsheet_utils.algorithms.linear",
           "mlsheet_utils.algorithms.decomposition", "mlsheet_utils.algorithms.preprocessing")
+# records: results the functions return (no reader builds one); BinaryCounts.fbeta and ALSResult's methods are
+# declared at the end
+RECORDS = (M.BinaryCounts, M.ThresholdCounts, M.RocCurve, M.PrecisionRecallCurve, M.CalibrationBins,
+           M.RegressionMetrics, M.DetectionMatch, L.TwoPredictorRisk, L.LogisticObjective, L.LogisticFit,
+           F.LUResult, F.QRResult, F.PCAFit, F.NMFResult, F.ALSResult, P.ColumnScaling)
 
 FLAG = Choice((True, False))
 PROB = Real(0.0, 1.0)
@@ -208,3 +214,70 @@ declare(P.robust_scaling, X=Array(("n", "d")), with_centering=FLAG, with_scaling
                                                                   ("negative", (-1.0, 50.0)))))
 declare(P.maxabs_scaling, X=Array(("n", "d")))
 declare(P.row_normalize, X=Array(("n", "d")), norm=RealOrInf(1.0, None, draw=(1.0, 5.0)))
+
+
+# == classes ===================================================================================================
+# An estimator checks its settings in ``fit`` (scikit-learn's convention): its constructor's declaration goes on
+# to ``fit`` on small fixed data; each method gets a fresh receiver (fitted on data with the drawn d columns).
+def _data(dims, rows=8) -> np.ndarray:
+    return np.random.default_rng(rows).standard_normal((rows, dims.get("d", 2)))
+
+
+Y8 = np.array([0, 1, 0, 1, 1, 0, 0, 1])
+declare_method(M.BinaryCounts, "fbeta", make=lambda dims: M.BinaryCounts(3, 1, 2, 4), beta=Positive())
+
+declare(L.LogisticRegression, C=C_KIND, fit_intercept=FLAG, tol=Positive(draw=(1e-10, 1.0)),
+        max_iter=Int(0, None, draw=(0, 20)),
+        then=lambda lr, dims: lr.fit(_data(dims), Y8).predict_proba(_data(dims)))   # (the model holds C = inf)
+declare_method(L.LogisticRegression, "fit", make=lambda dims: L.LogisticRegression(max_iter=5),
+               X=Array(("n", "d")), y=binary(), dims=TWO, relations=[one_class("y")])
+for _method in ("decision_function", "predict_proba", "predict"):
+    declare_method(L.LogisticRegression, _method, make=lambda dims: L.LogisticRegression(max_iter=5).fit(_data(dims),
+                                                                                                         Y8),
+                   uses=("d",), X=Array(("n", "d")))
+
+# the data fitted in ``then`` is (8, 2): n_components up to 2
+declare(F.PCA, n_components=Components(2), method=Choice(("svd", "eigh", "gram")), whiten=FLAG, center=FLAG,
+        then=lambda pca, dims: pca.fit(_data(dims)))
+for _method in ("fit", "fit_transform"):
+    declare_method(F.PCA, _method, make=lambda dims: F.PCA(), X=Gaussian(("n", "d")), dims={"n": (2, 6)})
+declare_method(F.PCA, "transform", make=lambda dims: F.PCA(whiten=True).fit(_data(dims, 7)), uses=("d",),
+               X=Array(("n", "d"), empty_ok=True))
+declare_method(F.PCA, "inverse_transform",
+               make=lambda dims: F.PCA(dims["k"], whiten=True).fit(_data({"d": dims["k"] + 1}, 7)), uses=("k",),
+               Z=Array(("n", "k"), empty_ok=True), dims={"k": (0, 3)})
+
+
+def _als(dims) -> F.ALSResult:
+    R = np.random.default_rng(3).standard_normal((dims["m"], dims["p"]))
+    return F.als(R, 2, n_iter=2, biases=True)
+
+
+INDEX_DIMS = {"m": (1, 4), "p": (1, 4), "q": (0, 4)}
+# paired index arrays of one shape (any shape; empty: no entries to predict)
+declare_method(F.ALSResult, "predict", make=_als, uses=("m", "p"),
+               users=IntArray(("q",), 0, lambda dims: dims["m"] - 1, any_shape=True, empty_ok=True),
+               items=IntArray(("q",), 0, lambda dims: dims["p"] - 1, any_shape=True, empty_ok=True),
+               dims=INDEX_DIMS)
+declare_method(F.ALSResult, "matrix", make=_als, uses=("m", "p"), dims=INDEX_DIMS)
+
+SCALED = dict(then=lambda sc, dims: sc.fit(_data(dims)))
+declare(P.StandardScaler, with_mean=FLAG, with_std=FLAG, ddof=Int(0, 7, draw=(0, 3)), **SCALED)  # 8 rows fitted
+declare(P.MinMaxScaler, feature_range=Fixed(lambda dims: (-1.0, 2.0), wrong=pair(("a > b", (1.0, 0.0)),
+                                                                                 ("NaN", (np.nan, 1.0)))), **SCALED)
+declare(P.RobustScaler, with_centering=FLAG, with_scaling=FLAG,
+        quantile_range=Fixed(lambda dims: (10.0, 90.0), wrong=pair(("q_lo > q_hi", (75.0, 25.0)),
+                                                                  ("above 100", (25.0, 101.0)))), **SCALED)
+declare(P.MaxAbsScaler, **SCALED)
+declare(P.Normalizer, norm=RealOrInf(1.0, None, draw=(1.0, 5.0)),       # (the model holds norm = inf)
+        then=lambda nz, dims: nz.fit(_data(dims)).transform(_data(dims)))
+# the scalers' shared methods are defined by their private base class: declared there, a StandardScaler receiving
+for _method in ("fit", "fit_transform"):
+    declare_method(P._ColumnScaler, _method, make=lambda dims: P.StandardScaler(), X=Array(("n", "d")))
+declare_method(P._ColumnScaler, "transform", make=lambda dims: P.StandardScaler().fit(_data(dims)), uses=("d",),
+               X=Array(("n", "d")))
+declare_method(P._ColumnScaler, "inverse_transform", make=lambda dims: P.StandardScaler().fit(_data(dims)),
+               uses=("d",), Z=Array(("n", "d")))
+declare_method(P.Normalizer, "fit", make=lambda dims: P.Normalizer(), X=Array(("n", "d")))
+declare_method(P.Normalizer, "transform", make=lambda dims: P.Normalizer().fit(_data(dims)), uses=("d",),
+               X=Array(("n", "d")))

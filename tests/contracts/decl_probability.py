@@ -11,6 +11,8 @@ from tests.contracts.kinds import SPD, Array, Fixed, Func, Int, Positive, ProbVe
 from tests.contracts.registry import declare, ordered
 
 COVERS = ("mlsheet_utils.algorithms.probability.distributions", "mlsheet_utils.algorithms.probability.divergences")
+# records: results the functions return (no reader builds one)
+RECORDS = (D.Moments, K.MCEstimate)
 
 PROB = Real(0.0, 1.0)
 INNER_PROB = Real(0.0, 1.0, draw=(0.01, 0.99))   # [0, 1] is valid; draws stay inside, where answers are finite

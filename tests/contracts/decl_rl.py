@@ -16,6 +16,7 @@ from tests.contracts.kinds import (
     Flag,
     Func,
     Int,
+    IntArray,
     Labels,
     Optional,
     Positive,
@@ -23,12 +24,16 @@ from tests.contracts.kinds import (
     Real,
     Rng,
     Stochastic,
+    TransitionTensor,
 )
 from tests.contracts.kinds_objects import Episodes, MDPKind, Policy
-from tests.contracts.registry import declare, not_square
+from tests.contracts.registry import declare, declare_method, not_square
 
 COVERS = ("mlsheet_utils.algorithms.rl", "mlsheet_utils.algorithms.rl_prediction",
           "mlsheet_utils.algorithms.markov")
+# records: results the functions return (no reader builds one)
+RECORDS = (rl.PolicyIterationTrace, rl.IterativeEvaluation, rl.Transition, rl.TDResult, RP.PredictionHistory,
+           M.StationaryResult, M.ForwardResult, M.ViterbiResult, M.BaumWelchResult, M.Enumeration)
 
 GAMMA = Real(0.0, 1.0, high_open=True)            # an MDP's discount, in [0, 1)
 EPISODIC_GAMMA = Real(0.0, 1.0)                   # rl_prediction: an episodic task may be undiscounted
@@ -198,3 +203,62 @@ for f in (M.forward, M.backward, M.posterior, M.viterbi, M.enumerate_paths):
 declare(M.baum_welch, **HMM, n_iter=Int(1, None, draw=(1, 30)), tol=Real(0.0, None, draw=(0.0, 1e-3)))
 declare(M.sample_hmm, startprob=ProbVector("K"), transmat=Stochastic(("K", "K")),
         emissionprob=Stochastic(("K", "V"), loose=("V",)), n_steps=Int(1, None, draw=(1, 10)), rng=Rng())
+
+
+# == classes ===================================================================================================
+# rl.MDP: valid draws have no terminal state (any start is then valid); a terminal state that is not absorbing
+# (or, with one state, a terminal start) is a relation. R_next is left out of valid draws (it must average to R).
+def _not_absorbing(a):
+    S = a["P"].shape[0]
+    terminal = np.zeros(S, dtype=bool)
+    terminal[(a["start"] + 1) % S] = True
+    return terminal
+
+
+def _R_next_off(a):
+    return np.broadcast_to(a["R"][:, :, None] + 1.0, a["P"].shape).copy()
+
+
+declare(rl.MDP, P=TransitionTensor(), R=Array(("S", "A")),
+        terminal=Fixed(lambda dims: np.zeros(dims["S"], dtype=bool), uses=("S",),
+                       wrong=[("None", None), ("a string", "seven"), ("integers, not booleans", np.zeros(9, int))]),
+        gamma=GAMMA, start=Int(0, lambda dims: dims["S"] - 1),
+        R_next=Fixed(lambda dims: None, wrong=[("a string", "seven")]),
+        shape=Fixed(lambda dims: None, wrong=[("a string", "seven"), ("three numbers", (1, 1, 1)),
+                                              ("fractions", (0.5, 2.0))]),
+        dims=DIMS,
+        relations=[("terminal", "a terminal state that is not absorbing", _not_absorbing),
+                   ("terminal", "one entry too many", lambda a: np.zeros(a["P"].shape[0] + 1, dtype=bool)),
+                   ("R_next", "not averaging to R", _R_next_off),
+                   ("R_next", "the shape of R", lambda a: a["R"].copy()),
+                   ("R_next", "a NaN entry", lambda a: np.full(a["P"].shape, np.nan)),
+                   ("shape", "one cell too many", lambda a: (a["P"].shape[0] + 1, 1))])
+declare_method(rl.MDP, "with_gamma", make=lambda dims: rl.corridor(gamma=0.9), gamma=GAMMA)
+
+# markov.CategoricalHMM: its settings are checked in ``fit`` (a fixed sequence of 3 symbols); each method gets a
+# 2-state model fitted on a sequence over the drawn V symbols
+OBS = np.array([0, 1, 2, 2, 1, 0, 0, 2])
+
+
+def _hmm_init(dims):
+    K, V = 2, dims["V"]
+    return np.full(K, 1.0 / K), np.full((K, K), 1.0 / K), np.full((K, V), 1.0 / V)
+
+
+def _hmm(dims):
+    return M.CategoricalHMM(2, n_iter=3).fit(np.arange(12) % dims["V"], n_symbols=dims["V"])
+
+
+declare(M.CategoricalHMM, n_components=Int(1, None, draw=(1, 3)), n_iter=Int(1, None, draw=(1, 5)),
+        tol=Real(0.0, None, draw=(0.0, 1e-3)), rng=Rng(), then=lambda hmm, dims: hmm.fit(OBS))
+# n_symbols: any int above the largest symbol of obs (valid draws: V..V+2); init: None or a (startprob, transmat,
+# emissionprob) triple (the parts' own errors name startprob, transmat and emissionprob, as baum_welch's do)
+# obs: symbols >= 0, with no upper bound when neither n_symbols nor init gives the alphabet (drawn below V)
+declare_method(M.CategoricalHMM, "fit", make=lambda dims: M.CategoricalHMM(2, n_iter=3),
+               obs=IntArray(("T",), 0, None, uses=("V",), draw=(0, lambda dims: dims["V"] - 1)),
+               n_symbols=Optional(Int(1, None, draw=(lambda dims: dims["V"], lambda dims: dims["V"] + 2))),
+               init=Optional(Fixed(_hmm_init, uses=("V",), wrong=[("a string", "seven"),
+                                                                  ("a pair", (np.ones(2) / 2, np.eye(2)))])),
+               relations=[("n_symbols", "not above the largest symbol", lambda a: int(np.max(a["obs"])))])
+for _method in ("score", "predict_proba", "predict"):
+    declare_method(M.CategoricalHMM, _method, make=_hmm, uses=("V",), obs=Labels(("T",), "V"))

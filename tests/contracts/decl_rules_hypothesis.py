@@ -11,6 +11,9 @@ from tests.contracts.kinds import Array, Choice, Fixed, Int, JointTable, Mask, P
 from tests.contracts.registry import declare, first_entry
 
 COVERS = ("mlsheet_utils.algorithms.probability.rules", "mlsheet_utils.algorithms.probability.hypothesis")
+# records: results the functions return (no reader builds one)
+RECORDS = (R.ProbabilityEstimate, R.MutualIndependence, R.VennLayout, R.ScreeningResult, R.Moments, H.TestResult,
+           H.TwoSampleT, H.PermutationResult)
 
 EVENT = Choice(sorted(R.DICE_EVENTS))
 FLAG = Choice((True, False))

@@ -9,7 +9,8 @@
 - ``relations=[(arg, label, f(args) -> value)]``: bad values that break a relation between arguments
   (``("high", "equal to low", lambda a: a["low"])``), tried like the kinds' own bad values.
 
-Arguments with defaults may be left out: they keep their default in every call.
+Arguments with defaults may be left out: they keep their default in every call. A function taking ``*args``
+(``factor_product(*factors)``) is declared through :func:`star`, which passes one argument on as the positional ones.
 
 Classes are declared the same way. ``declare(StandardScaler, with_mean=Flag())`` declares the constructor (the
 call builds an instance; with ``then=`` it goes on to ``fit`` for an estimator that checks its settings there).
@@ -31,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import numbers
 import pkgutil
 from typing import Any, Callable
 
@@ -61,16 +63,27 @@ class Declaration:
         return [name for name, kind in self.kinds.items() if not isinstance(kind, Receiver)]
 
     def bad_values(self, arg: str, dims: dict, args: dict) -> list:
-        """The wrong values of ``arg``: its kind's, and those breaking a declared relation."""
+        """The wrong values of ``arg``: its kind's, and those breaking a declared relation. A size that disagrees
+        with another argument counts only the arguments present in this call (an optional one drawn as None, or
+        an ``Either`` drawn as a scalar, has no size to disagree with), ``arg`` among them whatever its valid draw
+        was: it is present in every bad call."""
+        dims = {**dims, "_shared": self.shared(args, arg)}
         return self.kinds[arg].bad(dims) + [(label, f(args)) for a, label, f in self.relations if a == arg]
 
     @property
     def name(self) -> str:
         return self.label or f"{self.func.__module__}.{self.func.__qualname__}"
 
-    def shared(self) -> set[str]:
+    def shared(self, args: dict | None = None, varied: str | None = None) -> set[str]:
+        """The shape symbols two or more arguments read (of ``args``, those present and ``varied``: see
+        :meth:`bad_values`)."""
+        from tests.contracts.kinds import Either, Optional
+
         counts: dict[str, int] = {}
-        for kind in self.kinds.values():
+        for name, kind in self.kinds.items():
+            if args is not None and name != varied and isinstance(kind, (Optional, Either)) and (
+                    args.get(name) is None or isinstance(args.get(name), (numbers.Number, np.generic))):
+                continue
             for sym in kind.shape_symbols():
                 counts[sym] = counts.get(sym, 0) + 1
         return {s for s, c in counts.items() if c > 1}
@@ -100,7 +113,7 @@ class Declaration:
 REGISTRY: dict[str, Declaration] = {}
 
 
-def declare(func: Callable, *, dims=None, finite: bool = True, where=None, relations=(), then=None, _label=None,
+def declare(func: Callable, /, *, dims=None, finite: bool = True, where=None, relations=(), then=None, _label=None,
             **kinds: Kind) -> Callable:
     """Register ``func`` (a function, or a class: its constructor) with a kind for each argument. ``then(obj,
     dims)`` continues a constructor's call where the class checks its settings later, as scikit-learn's
@@ -137,7 +150,7 @@ class Receiver(Kind):
         return set(self.uses)
 
 
-def declare_method(cls: type, method: str, *, make: Callable[[dict], Any], uses: tuple[str, ...] = (),
+def declare_method(cls: type, method: str, /, *, make: Callable[[dict], Any], uses: tuple[str, ...] = (),
                    **options) -> None:
     """Register ``cls.method``: ``make(dims)`` builds the receiver (``uses`` names the sizes it reads), the
     other keywords are :func:`declare`'s. A static or class method takes no receiver."""
@@ -148,6 +161,30 @@ def declare_method(cls: type, method: str, *, make: Callable[[dict], Any], uses:
         declare(func, _label=label, **options)
     else:
         declare(func, _label=label, self=Receiver(make, tuple(uses)), **options)
+
+
+def star(func: Callable, name: str) -> Callable:
+    """``func(*values)`` as a function of a keyword argument ``name`` (a declaration passes its arguments by name):
+    ``name`` holds the positional values as a list or tuple (any other value is passed on as the only one). The
+    parameters before ``*values`` keep their names (and need a kind: they are passed by position). The adapter has
+    ``func``'s module, name, qualified name and doc, so its declaration is ``func``'s:
+    ``declare(star(G.factor_product, "factors"), factors=...)``."""
+    sig = inspect.signature(func)
+    params = list(sig.parameters.values())
+    at = next(i for i, p in enumerate(params) if p.kind is p.VAR_POSITIONAL)
+    before = [p.name for p in params[:at]]
+
+    def adapter(**kwargs):
+        values = kwargs.pop(name)
+        values = tuple(values) if isinstance(values, (list, tuple)) else (values,)
+        leading = [kwargs.pop(b) for b in before]
+        return func(*leading, *values, **kwargs)
+
+    adapter.__signature__ = sig.replace(parameters=[p.replace(default=p.empty) for p in params[:at]] + [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY)] + params[at + 1:])
+    adapter.__module__, adapter.__name__, adapter.__qualname__ = func.__module__, func.__name__, func.__qualname__
+    adapter.__doc__, adapter.__wrapped__ = func.__doc__, func
+    return adapter
 
 
 # -- relations shared by the declaration modules ----------------------------------------------------------------

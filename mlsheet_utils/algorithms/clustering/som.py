@@ -279,6 +279,8 @@ class SelfOrganizingMap:
         self.grid_ = grid_positions(self.n_rows, self.n_cols)
         m, n = len(self.grid_), X.shape[0]
         n_iter = check_int(self.n_iter, "n_iter", low=1)
+        check_float(self.sigma, "sigma", low=0.0, low_open=True)
+        check_float(self.learning_rate, "learning_rate", low=0.0, low_open=True)
         rng = check_random_state(self.rng)
         if init is None:
             W0 = X[rng.choice(n, m, replace=m > n)]

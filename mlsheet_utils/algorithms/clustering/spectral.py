@@ -202,6 +202,8 @@ class SpectralClustering:
     def fit(self, X, y=None) -> "SpectralClustering":
         """Cluster the rows of ``X`` (n, d); ``y`` is ignored. Returns ``self``."""
         X = as_array(X, "X", ndim=2)
+        if X.shape[0] < 2:
+            raise ValueError(f"X must have at least 2 rows (one point makes a graph without edges), got {X.shape[0]}")
         k = check_int(self.n_clusters, "n_clusters", low=1, high=X.shape[0])
         n_init = check_int(self.n_init, "n_init", low=1)
         if self.laplacian not in LAPLACIANS:

@@ -10,6 +10,8 @@ import dataclasses
 
 def compact_repr(obj) -> str:
     """``Name(required..., changed=value...)`` of a dataclass instance."""
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise ValueError(f"obj must be a dataclass instance, got {obj!r:.60}")
     parts = []
     for field in dataclasses.fields(obj):
         value = getattr(obj, field.name)

@@ -81,6 +81,10 @@ def _attention_inputs(Q, K, V, mask):
         batch = np.broadcast_shapes(Q.shape[:-2], K.shape[:-2], V.shape[:-2])
     except ValueError:
         raise ValueError(f"the batch axes of Q {Q.shape}, K {K.shape} and V {V.shape} do not broadcast") from None
+    if mask is not None and np.ndim(mask) >= 2 and (np.shape(mask)[-2] not in (1, Q.shape[-2])
+                                                    or np.shape(mask)[-1] not in (1, K.shape[-2])):
+        raise ValueError(f"mask of shape {np.shape(mask)} does not broadcast to (..., n_q, n_k) = (..., {Q.shape[-2]}, "
+                         f"{K.shape[-2]}) for Q of shape {Q.shape} and K of shape {K.shape}")
     return Q, K, V, _check_mask(mask, batch + (Q.shape[-2], K.shape[-2]))
 
 
@@ -123,6 +127,10 @@ def _mha_inputs(X_q, X_kv, W_q, W_k, W_v, W_o, n_heads, mask):
         mask = np.asarray(mask)
         if mask.ndim < 2:
             raise ValueError(f"mask must have shape (..., n_q, n_k), got shape {mask.shape}")
+        if mask.shape[-2] not in (1, X_q.shape[-2]) or mask.shape[-1] not in (1, X_kv.shape[-2]):
+            raise ValueError(f"mask of shape {mask.shape} does not broadcast to (..., n_q, n_k) = "
+                             f"(..., {X_q.shape[-2]}, {X_kv.shape[-2]}) for X_q of shape {X_q.shape} and X_kv of "
+                             f"shape {X_kv.shape}")
         mask = _check_mask(mask[..., None, :, :],                   # the same mask for every head
                            batch + (n_heads, X_q.shape[-2], X_kv.shape[-2]))
     return X_q, X_kv, W_q, W_k, W_v, W_o, n_heads, mask
@@ -251,7 +259,8 @@ def attention_grads(Q, K, V, grad_output, mask=None, scale=True) -> tuple[np.nda
     out, A = _attention(Q, K, V, mask, s)
     G = as_array(grad_output, "grad_output")
     if G.shape != out.shape:
-        raise ValueError(f"grad_output must have the output's shape {out.shape}, got shape {G.shape}")
+        raise ValueError(f"grad_output must have the output's shape {out.shape} (the rows of Q, the columns of V), "
+                         f"got shape {G.shape}")
     dQ, dK, dV = _attention_backward(G, Q, K, V, A, s)
     return _unbroadcast(dQ, Q.shape), _unbroadcast(dK, K.shape), _unbroadcast(dV, V.shape)
 

@@ -150,6 +150,19 @@ def _node(x) -> Node:
     return x if isinstance(x, Node) else constant(x)
 
 
+def _operand(x, name: str) -> None:
+    """Check an operand given as an array (a Node was checked when it was made), naming the argument."""
+    if not isinstance(x, Node):
+        as_array(x, name)
+
+
+def _broadcastable(a: Node, b: Node) -> None:
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"a of shape {a.shape} and b of shape {b.shape} do not broadcast") from None
+
+
 def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``g`` over the axes that broadcasting added or stretched, back to ``shape``."""
     while g.ndim > len(shape):
@@ -178,7 +191,10 @@ def _make(value, parents: tuple, op: str, vjp: Callable, flops: int, vjp_flops: 
 def add(a, b) -> Node:
     r""":math:`z = a + b` (broadcasting); :math:`\bar a = \bar z`, :math:`\bar b = \bar z`, each summed back over
     broadcast axes."""
+    _operand(a, "a")
+    _operand(b, "b")
     a, b = _node(a), _node(b)
+    _broadcastable(a, b)
     z = a.value + b.value
     return _make(z, (a, b), "add",
                  lambda g: (_unbroadcast(g, a.shape), _unbroadcast(g, b.shape)),
@@ -187,7 +203,10 @@ def add(a, b) -> Node:
 
 def sub(a, b) -> Node:
     r""":math:`z = a - b`; :math:`\bar a = \bar z`, :math:`\bar b = -\bar z`."""
+    _operand(a, "a")
+    _operand(b, "b")
     a, b = _node(a), _node(b)
+    _broadcastable(a, b)
     z = a.value - b.value
     return _make(z, (a, b), "sub",
                  lambda g: (_unbroadcast(g, a.shape), -_unbroadcast(g, b.shape)),
@@ -196,7 +215,10 @@ def sub(a, b) -> Node:
 
 def mul(a, b) -> Node:
     r""":math:`z = a \odot b`; :math:`\bar a = \bar z \odot b`, :math:`\bar b = \bar z \odot a`."""
+    _operand(a, "a")
+    _operand(b, "b")
     a, b = _node(a), _node(b)
+    _broadcastable(a, b)
     z = a.value * b.value
     return _make(z, (a, b), "mul",
                  lambda g: (_unbroadcast(g * b.value, a.shape), _unbroadcast(g * a.value, b.shape)),
@@ -206,9 +228,11 @@ def mul(a, b) -> Node:
 def matmul(a, b) -> Node:
     r""":math:`Z = A B` for ``A`` (n, k) and ``B`` (k, m): :math:`\bar A = \bar Z B^\top`,
     :math:`\bar B = A^\top \bar Z`, each :math:`2nkm` flops, the cost of the forward product."""
+    _operand(a, "a")
+    _operand(b, "b")
     a, b = _node(a), _node(b)
     if a.value.ndim != 2 or b.value.ndim != 2 or a.shape[1] != b.shape[0]:
-        raise ValueError(f"matmul needs shapes (n, k) and (k, m), got {a.shape} and {b.shape}")
+        raise ValueError(f"matmul needs a of shape (n, k) and b of shape (k, m), got {a.shape} and {b.shape}")
     (n, k), m = a.shape, b.shape[1]
     cost = 2 * n * k * m
     return _make(a.value @ b.value, (a, b), "matmul",
@@ -222,12 +246,14 @@ def _elementwise(x, op: str, y: np.ndarray, local: Callable, vjp_cost: int) -> N
 
 def square(x) -> Node:
     r""":math:`z = x^2`; :math:`\bar x = 2 x \bar z` (2 flops per entry)."""
+    _operand(x, "x")
     x = _node(x)
     return _elementwise(x, "square", x.value * x.value, lambda v, y: 2.0 * v, 2)
 
 
 def tanh(x) -> Node:
     r""":math:`z = \tanh x`; :math:`\bar x = \bar z\,(1 - z^2)` (3 flops per entry)."""
+    _operand(x, "x")
     x = _node(x)
     return _elementwise(x, "tanh", np.tanh(x.value), lambda v, y: 1.0 - y * y, 3)
 
@@ -237,6 +263,7 @@ def sigmoid(x) -> Node:
 
     The local derivative :math:`z(1-z)` is at most :math:`1/4` (at :math:`x = 0`), which is why gradients
     shrink through stacked sigmoids."""
+    _operand(x, "x")
     x = _node(x)
     v = x.value
     y = np.where(v >= 0, 1.0 / (1.0 + np.exp(-np.abs(v))), np.exp(-np.abs(v)) / (1.0 + np.exp(-np.abs(v))))
@@ -245,26 +272,30 @@ def sigmoid(x) -> Node:
 
 def relu(x) -> Node:
     r""":math:`z = \max(x, 0)`; :math:`\bar x = \bar z\,[x > 0]` (1 flop per entry)."""
+    _operand(x, "x")
     x = _node(x)
     return _elementwise(x, "relu", np.maximum(x.value, 0.0), lambda v, y: (v > 0).astype(float), 1)
 
 
 def exp(x) -> Node:
     r""":math:`z = e^x`; :math:`\bar x = \bar z\,z`."""
+    _operand(x, "x")
     x = _node(x)
     return _elementwise(x, "exp", np.exp(x.value), lambda v, y: y, 1)
 
 
 def log(x) -> Node:
     r""":math:`z = \log x`; :math:`\bar x = \bar z / x`."""
+    _operand(x, "x")
     x = _node(x)
     if np.any(x.value <= 0):
-        raise ValueError("log needs positive entries")
+        raise ValueError(f"x must have positive entries (log), got a minimum of {x.value.min():.6g}")
     return _elementwise(x, "log", np.log(x.value), lambda v, y: 1.0 / v, 1)
 
 
 def softplus(x) -> Node:
     r""":math:`z = \log(1 + e^x)` (computed stably); :math:`\bar x = \bar z\,\sigma(x)` (2 flops per entry)."""
+    _operand(x, "x")
     x = _node(x)
     v = x.value
     return _elementwise(x, "softplus", np.logaddexp(0.0, v), lambda v, y: np.exp(v - y), 2)
@@ -272,6 +303,7 @@ def softplus(x) -> Node:
 
 def total(x) -> Node:
     r""":math:`z = \sum_i x_i` (a scalar); :math:`\bar x_i = \bar z` (a broadcast, no arithmetic)."""
+    _operand(x, "x")
     x = _node(x)
     return _make(np.sum(x.value), (x,), "sum", lambda g: (np.broadcast_to(g, x.shape).copy(),),
                  max(x.value.size - 1, 0), (0,))
@@ -279,6 +311,7 @@ def total(x) -> Node:
 
 def mean(x) -> Node:
     r""":math:`z = \frac1n \sum_i x_i`; :math:`\bar x_i = \bar z / n` (one division, then a broadcast)."""
+    _operand(x, "x")
     x = _node(x)
     n = x.value.size
     if n == 0:
@@ -425,6 +458,9 @@ def mlp_graph(X, params, activations) -> tuple[Node, list[dict[str, Node]]]:
         The output node (shape (n, d_last)) and the weight nodes, shaped like ``params``.
     """
     X = as_array(X, "X", ndim=2)
+    for arg, name in ((params, "params"), (activations, "activations")):
+        if not isinstance(arg, (list, tuple)):
+            raise ValueError(f"{name} must be a list with one entry per layer, got {type(arg).__name__}")
     params, activations = list(params), list(activations)
     if len(params) != len(activations) or not params:
         raise ValueError(f"params and activations must have one entry per layer, got {len(params)} and "
@@ -437,6 +473,11 @@ def mlp_graph(X, params, activations) -> tuple[Node, list[dict[str, Node]]]:
     for j, (p, f) in enumerate(zip(params, activations)):
         if not isinstance(p, dict) or "W" not in p or set(p) - {"W", "b"}:
             raise ValueError(f"params[{j}] must be a dict with 'W' (and optionally 'b')")
+        for k, v in p.items():
+            as_array(v, f"params[{j}][{k!r}]")
+        if j == 0 and np.ndim(p["W"]) == 2 and np.shape(p["W"])[0] != width:
+            raise ValueError(f"params[0]['W'] must have {width} rows, one per column of X, "
+                             f"got shape {np.shape(p['W'])}")
         layer = {k: variable(v, f"{k}{j + 1}") for k, v in p.items()}
         if layer["W"].value.ndim != 2 or layer["W"].shape[0] != width:
             raise ValueError(f"params[{j}]['W'] must have shape ({width}, d), got {layer['W'].shape}")

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlsheet_utils.algorithms.nn import functional as F
 from mlsheet_utils.algorithms.nn import train
 from mlsheet_utils.algorithms.nn.layers import Activation, Dropout, Layer, Linear, Sequential
 from mlsheet_utils.algorithms.nn.losses import Loss, MeanSquaredError
@@ -31,12 +32,29 @@ __all__ = ["Autoencoder", "AutoencoderFit", "NegativeELBO", "VAE", "VAEFit", "fi
            "kl_standard_normal", "mlp"]
 
 
+def _check_sequence(values, name: str) -> None:
+    """``values`` must be a sequence (of layer widths), not None, a number or a string."""
+    if isinstance(values, (str, bytes)) or not np.iterable(values):
+        raise ValueError(f"{name} must be a sequence of ints, got {values!r}")
+
+
+def _check_rows(A, name: str, width: int) -> np.ndarray:
+    """``A`` as an (n, width) array, the error naming ``name``."""
+    A = as_array(A, name, ndim=2)
+    if A.shape[1] != width:
+        raise ValueError(f"{name} must have shape (n, {width}), got shape {A.shape}")
+    return A
+
+
 def mlp(sizes, activation: str | None = "tanh") -> Sequential:
     """``Linear`` layers through ``sizes`` with ``activation`` between them (none after the last).
 
     ``mlp((4, 8, 2))`` is ``Linear(4, 8), Activation, Linear(8, 2)``; ``activation=None`` leaves the chain
     linear.
     """
+    _check_sequence(sizes, "sizes")
+    if activation is not None and activation not in F.ACTIVATIONS:
+        raise ValueError(f"activation must be None or one of {sorted(F.ACTIVATIONS)}, got {activation!r}")
     sizes = [check_int(s, "sizes", low=1) for s in sizes]
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least an input and an output size, got {sizes}")
@@ -71,10 +89,12 @@ class AutoencoderFit:
 
     def encode(self, X) -> np.ndarray:
         """Codes ``(n, k)`` of ``X`` ``(n, d)`` (no corruption)."""
+        X = _check_rows(X, "X", self.decoder.layers[-1].n_out)
         return self.encoder.forward(X, self.encoder_params, training=False)[0]
 
     def decode(self, Z) -> np.ndarray:
         """Reconstructions ``(n, d)`` of codes ``Z`` ``(n, k)``."""
+        Z = _check_rows(Z, "Z", self.decoder.layers[0].n_in)
         return self.decoder.forward(Z, self.decoder_params, training=False)[0]
 
     def reconstruct(self, X) -> np.ndarray:
@@ -123,6 +143,7 @@ def fit_autoencoder(X, n_latent: int, *, hidden=(), activation: str | None = "ta
     d = X.shape[1]
     n_latent = check_int(n_latent, "n_latent", low=1)
     corruption = check_float(corruption, "corruption", low=0, high=1, high_open=True)
+    _check_sequence(hidden, "hidden")
     hidden = tuple(check_int(h, "hidden", low=1) for h in hidden)
     rng = check_random_state(rng)
     encoder = mlp((d, *hidden, n_latent), activation)
@@ -370,12 +391,18 @@ class VAEFit:
 
     def encode(self, X) -> tuple[np.ndarray, np.ndarray]:
         r""":math:`(\mu, \log\sigma^2)` of :math:`q(z\mid x)`, each ``(n, k)``."""
+        X = as_array(X, "X", ndim=2)
+        try:
+            self.model.encoder.check_input(X)
+        except ValueError as exc:
+            raise ValueError(f"X does not fit the encoder: {exc}") from None
         h = self.model.encoder.forward(X, self.params["encoder"], training=False)[0]
         k = self.model.n_latent
         return h[:, :k], h[:, k:]
 
     def decode(self, Z) -> np.ndarray:
         r"""The decoder's mean :math:`\hat x` ``(n, d)`` for codes ``(n, k)``."""
+        Z = _check_rows(Z, "Z", self.model.n_latent)
         return self.model.decoder.forward(Z, self.params["decoder"], training=False)[0]
 
 
@@ -389,7 +416,8 @@ def fit_vae(X, n_latent: int, *, hidden=(16,), activation: str = "tanh", beta: f
     X : array_like, shape (n, d)
     n_latent : int >= 1
     hidden : sequence of int
-    activation : str
+    activation : str or None
+        Between hidden layers (None: a linear encoder and decoder).
     beta : float >= 0
         Weight of the KL term.
     obs_var : float > 0
@@ -409,6 +437,7 @@ def fit_vae(X, n_latent: int, *, hidden=(16,), activation: str = "tanh", beta: f
     X = as_array(X, "X", ndim=2)
     d = X.shape[1]
     n_latent = check_int(n_latent, "n_latent", low=1)
+    _check_sequence(hidden, "hidden")
     hidden = tuple(check_int(h, "hidden", low=1) for h in hidden)
     rng = check_random_state(rng)
     model = VAE(mlp((d, *hidden, 2 * n_latent), activation), mlp((n_latent, *hidden[::-1], d), activation),

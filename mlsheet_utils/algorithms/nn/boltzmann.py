@@ -190,6 +190,8 @@ def bm_log_likelihood(W, b, data) -> float:
     """
     W, b = _check_params(W, b)
     data = _check_states(data, b.size, "data")
+    if data.ndim != 2:
+        raise ValueError(f"data must have shape (n, {b.size}), got shape {data.shape}")
     return float(-_energy(data, W, b).mean() - _exact(W, b, 1.0).log_Z)
 
 
@@ -229,6 +231,8 @@ def bm_gradient(W, b, data) -> BMGradient:
     """
     W, b = _check_params(W, b)
     data = _check_states(data, b.size, "data")
+    if data.ndim != 2:
+        raise ValueError(f"data must have shape (n, {b.size}), got shape {data.shape}")
     return _gradient(W, b, data.T @ data / len(data), data.mean(axis=0))
 
 
@@ -249,12 +253,8 @@ def bm_fit(data, learning_rate: float = 0.5, n_steps: int = 100) -> BMFit:
     Starting from :math:`W = 0, b = 0`, each step adds ``learning_rate`` times :func:`bm_gradient`: the positive
     phase (data statistics, computed once) minus the negative phase (model statistics, by enumeration).
 
-    .. math:: W \leftarrow W + \eta\,(\langle s s^	op
-angle_{	ext{data}} - \langle s s^	op
-angle_{	ext{model}}),
-              \qquad b \leftarrow b + \eta\,(\langle s
-angle_{	ext{data}} - \langle s
-angle_{	ext{model}})
+    .. math:: W \leftarrow W + \eta\,(\langle s s^\top\rangle_{\text{data}} - \langle s s^\top\rangle_{\text{model}}),
+              \qquad b \leftarrow b + \eta\,(\langle s\rangle_{\text{data}} - \langle s\rangle_{\text{model}})
 
     Parameters
     ----------

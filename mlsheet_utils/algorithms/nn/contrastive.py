@@ -281,6 +281,9 @@ def alignment(z1, z2, alpha: float = 2.0) -> float:
     float
     """
     z1, z2 = _check_pair(z1, z2)
+    for name, z in (("z1", z1), ("z2", z2)):
+        if np.any((z * z).sum(axis=1) == 0):
+            raise ValueError(f"{name} has a zero row: its direction, and so its cosine similarity, is undefined")
     alpha = check_float(alpha, "alpha", low=0, low_open=True)
     d = np.sqrt(((l2_normalize(z1) - l2_normalize(z2)) ** 2).sum(axis=1))
     return float(np.mean(d ** alpha))
@@ -329,7 +332,7 @@ def mi_lower_bound(loss, n) -> float:
     return float(np.log(n) - loss)
 
 
-def gaussian_pairs(n, rho, dim: int = 1, rng=None) -> tuple[np.ndarray, np.ndarray]:
+def gaussian_pairs(n, rho, dim: int = 1, rng=0) -> tuple[np.ndarray, np.ndarray]:
     r"""Pairs :math:`(x, y)`, each coordinate standard normal with correlation :math:`\rho`.
 
     :math:`y = \rho x + \sqrt{1-\rho^2}\,\varepsilon`; the mutual information is
@@ -340,7 +343,8 @@ def gaussian_pairs(n, rho, dim: int = 1, rng=None) -> tuple[np.ndarray, np.ndarr
     n : int >= 1
     rho : float in (-1, 1)
     dim : int >= 1
-    rng : None, int or numpy.random.Generator
+    rng : int or numpy.random.Generator
+        Default 0: a fixed seed, so every run is reproducible.
 
     Returns
     -------
@@ -368,6 +372,11 @@ def gaussian_critic_logits(x, y, rho) -> np.ndarray:
     -------
     numpy.ndarray, shape (N, N)
     """
+    x, y = as_array(x, "x"), as_array(y, "y")
+    if x.ndim != 2:
+        raise ValueError(f"x must have shape (N, dim), got shape {x.shape}")
+    if y.shape != x.shape:
+        raise ValueError(f"y must have x's shape {x.shape}, got shape {y.shape}")
     x, y = _check_pair(x, y)
     rho = check_float(rho, "rho", low=-1, high=1, low_open=True, high_open=True)
     v = 1.0 - rho * rho
@@ -392,7 +401,7 @@ class BoundEstimate:
     true_mi: float
 
 
-def gaussian_bound_estimate(n, rho, dim: int = 1, n_batches: int = 200, rng=None) -> BoundEstimate:
+def gaussian_bound_estimate(n, rho, dim: int = 1, n_batches: int = 200, rng=0) -> BoundEstimate:
     r"""Mean and standard error of :math:`\log N - L` with the optimal critic, over independent batches.
 
     Each batch holds ``n`` pairs from :func:`gaussian_pairs`; its score matrix is
@@ -405,7 +414,8 @@ def gaussian_bound_estimate(n, rho, dim: int = 1, n_batches: int = 200, rng=None
     rho : float in (-1, 1)
     dim : int >= 1
     n_batches : int >= 2
-    rng : None, int or numpy.random.Generator
+    rng : int or numpy.random.Generator
+        Default 0: a fixed seed, so every run is reproducible.
 
     Returns
     -------

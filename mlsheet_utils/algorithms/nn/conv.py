@@ -160,14 +160,17 @@ def receptive_field(kernel_sizes, strides=None, dilations=None) -> ReceptiveFiel
     -------
     ReceptiveField
     """
+    for seq, name in ((kernel_sizes, "kernel_sizes"), (strides, "strides"), (dilations, "dilations")):
+        if (seq is not None or name == "kernel_sizes") and (isinstance(seq, (str, bytes)) or not np.iterable(seq)):
+            raise ValueError(f"{name} must be a sequence of ints, one per layer, got {seq!r}")
     ks = [check_int(k, "kernel_sizes[i]", low=1) for k in kernel_sizes]
     if not ks:
         raise ValueError("kernel_sizes must name at least one layer")
     ss = [1] * len(ks) if strides is None else [check_int(s, "strides[i]", low=1) for s in strides]
     ds = [1] * len(ks) if dilations is None else [check_int(d, "dilations[i]", low=1) for d in dilations]
     if len(ss) != len(ks) or len(ds) != len(ks):
-        raise ValueError(f"strides and dilations must have one entry per layer ({len(ks)}), got {len(ss)} "
-                         f"and {len(ds)}")
+        raise ValueError(f"strides and dilations must have one entry per layer ({len(ks)} in kernel_sizes), "
+                         f"got {len(ss)} and {len(ds)}")
     size, jump, sizes, jumps = 1, 1, [], []
     for k, s, d in zip(ks, ss, ds):
         size += d * (k - 1) * jump
@@ -269,6 +272,8 @@ def col2im(cols, shape, kernel_size: int, stride: int = 1, padding: int = 0, dil
     """
     cols = as_array(cols, "cols")
     k, s, p, d = _geometry(kernel_size, stride, padding, dilation)
+    if isinstance(shape, (str, bytes)) or not np.iterable(shape):
+        raise ValueError(f"shape must be a tuple (N, H, W, C), got {shape!r}")
     shape = tuple(shape)
     if len(shape) != 4 or cols.ndim != 6:
         raise ValueError(f"shape must be (N, H, W, C) and cols 6-D, got shape={shape}, cols.shape={cols.shape}")
@@ -302,6 +307,10 @@ def conv2d(x, W, b=None, stride: int = 1, padding: int = 0, dilation: int = 1) -
     W = as_array(W, "W")
     if W.ndim != 4 or W.shape[0] != W.shape[1]:
         raise ValueError(f"W must have shape (k, k, c_in, c_out), got shape {W.shape}")
+    x = as_array(x, "x")
+    if x.ndim == 4 and x.shape[-1] != W.shape[2]:
+        raise ValueError(f"W must have c_in = {x.shape[-1]} input channels, the last axis of x (shape {x.shape}), "
+                         f"got shape {W.shape}")
     x = _check_image(x, channels=W.shape[2])
     k, s, p, d = _geometry(W.shape[0], stride, padding, dilation)
     for axis in (1, 2):
@@ -310,7 +319,8 @@ def conv2d(x, W, b=None, stride: int = 1, padding: int = 0, dilation: int = 1) -
     if b is not None:
         b = as_array(b, "b", ndim=1)
         if b.shape != (W.shape[3],):
-            raise ValueError(f"b must have shape ({W.shape[3]},), got {b.shape}")
+            raise ValueError(f"b must have shape ({W.shape[3]},), one entry per output channel of W (shape "
+                             f"{W.shape}), got {b.shape}")
         y = y + b
     return y
 
@@ -335,7 +345,7 @@ def _check_fits(x, layer, k, s, p, d=1) -> None:
         try:
             conv_output_size(x.shape[axis], k, s, p, d)
         except ValueError as exc:
-            raise ValueError(f"{layer}: input {name} {x.shape[axis]} is too small: {exc}") from None
+            raise ValueError(f"{layer}: x's {name} {x.shape[axis]} is too small: {exc}") from None
 
 
 @dataclass(frozen=True, repr=False)
@@ -476,6 +486,10 @@ class ConvTranspose2D(Layer):
 
     def output_shape(self, x_shape) -> tuple[int, int, int, int]:
         """``(N, h_out, w_out, c_out)`` for an input of shape ``(N, H, W, c_in)``."""
+        if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4:
+            raise ValueError(f"x_shape must be a shape (N, H, W, c_in), got {x_shape!r}")
+        for size in x_shape:
+            check_int(size, "x_shape", low=1)
         k, s, p, d, a = self.kernel_size, self.stride, self.padding, self.dilation, self.output_padding
         return (x_shape[0], conv_transpose_output_size(x_shape[1], k, s, p, d, a),
                 conv_transpose_output_size(x_shape[2], k, s, p, d, a), self.c_out)
@@ -806,6 +820,8 @@ def shapes_segmentation(n_images: int, size: int = 16, *, noise: float = 0.5, ra
     n_images = check_int(n_images, "n_images", low=1)
     size = check_int(size, "size", low=8)
     noise = check_float(noise, "noise", low=0)
+    if isinstance(radius, (str, bytes)) or not np.iterable(radius) or len(radius) != 2:
+        raise ValueError(f"radius must be a pair (lo, hi), got {radius!r}")
     lo, hi = (check_float(r, "radius", low=0, low_open=True) for r in radius)
     if not lo <= hi < size / 2:
         raise ValueError(f"radius must satisfy 0 < lo <= hi < size / 2 = {size / 2}, got {radius}")

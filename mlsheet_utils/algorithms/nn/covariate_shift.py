@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsheet_utils.algorithms.nn import layers, losses, optimizers
+from mlsheet_utils.algorithms.nn.train import _checked_by
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 
@@ -64,6 +65,8 @@ def mlp(n_in: int, hidden, n_out: int, *, batch_norm: bool = False, noise: float
         Scale of a :class:`RandomShift` after each ``BatchNorm`` (ignored without batch norm; 0: none).
     """
     n_in, n_out = check_int(n_in, "n_in", low=1), check_int(n_out, "n_out", low=1)
+    if isinstance(hidden, (str, bytes)) or not np.iterable(hidden):
+        raise ValueError(f"hidden must be a sequence of ints, got {hidden!r}")
     hidden = [check_int(h, "hidden", low=1) for h in hidden]
     if not hidden:
         raise ValueError("hidden must hold at least one width")
@@ -163,7 +166,13 @@ def track_training(model: layers.Sequential, params, X, y, *, steps: int, learni
     X = as_array(X, "X", ndim=2)
     y = np.asarray(y)
     if y.shape != (X.shape[0],) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must hold {X.shape[0]} integer labels, got shape {y.shape} and dtype {y.dtype}")
+        raise ValueError(f"y must hold {X.shape[0]} integer labels, one per row of X, got shape {y.shape} and dtype "
+                         f"{y.dtype}")
+    _checked_by(model.check_input, X, "X does not fit the model's input")
+    n_classes = getattr(model.layers[-1], "n_out", None)
+    if n_classes is not None and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"y must hold labels in [0, {n_classes - 1}] (the model's {n_classes} outputs), got values "
+                         f"in [{y.min()}, {y.max()}]")
     steps = check_int(steps, "steps", low=1)
     learning_rate = check_float(learning_rate, "learning_rate", low=0, low_open=True)
     probe = as_array(probe_steps, "probe_steps", ndim=1)

@@ -32,7 +32,7 @@ from typing import Callable
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_callable, check_float, check_int, check_random_state
 
 
 def linear_betas(T: int, beta_start: float = 1e-4, beta_end: float = 0.02) -> np.ndarray:
@@ -96,7 +96,7 @@ def forward_chain(x0, betas, noises) -> np.ndarray:
     Parameters
     ----------
     x0 : array_like, shape (n, d)
-    betas : array_like, shape (T,)
+    betas : array_like, shape (T,), values in [0, 1]
     noises : array_like, shape (T, n, d), the standard normal draws of each step
 
     Returns
@@ -106,8 +106,11 @@ def forward_chain(x0, betas, noises) -> np.ndarray:
     x0 = as_array(x0, "x0", ndim=2)
     betas = as_array(betas, "betas", ndim=1)
     noises = as_array(noises, "noises", ndim=3)
+    if np.any(betas < 0) or np.any(betas > 1):
+        raise ValueError(f"betas must lie in [0, 1], got values in [{betas.min():g}, {betas.max():g}]")
     if noises.shape != (betas.size, *x0.shape):
-        raise ValueError(f"noises must have shape {(betas.size, *x0.shape)}, got {noises.shape}")
+        raise ValueError(f"noises must have shape (len(betas), *x0.shape) = {(betas.size, *x0.shape)}, got "
+                         f"{noises.shape}")
     out = np.empty((betas.size + 1, *x0.shape))
     out[0] = x0
     for t, b in enumerate(betas):
@@ -121,9 +124,12 @@ def _check_mixture(weights, means, covs):
     c = as_array(covs, "covs", ndim=3)
     k, d = m.shape
     if w.shape != (k,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
-        raise ValueError(f"weights must be {k} non-negative numbers summing to 1, got {w}")
+        raise ValueError(f"weights must be {k} non-negative numbers summing to 1 (one per row of means), got {w}")
     if c.shape != (k, d, d):
-        raise ValueError(f"covs must have shape {(k, d, d)}, got {c.shape}")
+        raise ValueError(f"covs must have shape {(k, d, d)} (one (d, d) matrix per row of means {m.shape}), got "
+                         f"{c.shape}")
+    if not np.allclose(c, np.swapaxes(c, 1, 2), rtol=1e-10, atol=1e-12):
+        raise ValueError("covs must be symmetric")
     if np.any(np.linalg.eigvalsh(c) <= 0):
         raise ValueError("covs must be symmetric positive definite")
     return w, m, c
@@ -238,6 +244,12 @@ def guided_eps(eps_cond, eps_uncond, scale: float) -> np.ndarray:
     direction that raises :math:`\log p(c \mid x_t)`. Arrays broadcast; returns their common shape.
     """
     scale = check_float(scale, "scale")
+    eps_cond, eps_uncond = as_array(eps_cond, "eps_cond"), as_array(eps_uncond, "eps_uncond")
+    try:
+        np.broadcast_shapes(eps_cond.shape, eps_uncond.shape)
+    except ValueError:
+        raise ValueError(f"eps_cond and eps_uncond must broadcast together, got shapes {eps_cond.shape} and "
+                         f"{eps_uncond.shape}") from None
     return _guide(np.asarray(eps_cond, dtype=float), np.asarray(eps_uncond, dtype=float), scale)
 
 
@@ -252,6 +264,11 @@ class GuidedDenoiser:
     cond: Callable
     uncond: Callable
     scale: float
+
+    def __post_init__(self):
+        check_callable(self.cond, "cond")
+        check_callable(self.uncond, "uncond")
+        check_float(self.scale, "scale")
 
     def __call__(self, x: np.ndarray, t: int) -> np.ndarray:
         return _guide(self.cond(x, t), self.uncond(x, t), self.scale)
@@ -302,6 +319,7 @@ def ddpm_sample(eps_model: Callable, betas, n: int, d: int, rng=0, n_frames: int
     -------
     ReverseProcess
     """
+    eps_model = check_callable(eps_model, "eps_model")
     betas = as_array(betas, "betas", ndim=1)
     ab = alpha_bars(betas)
     n, d = check_int(n, "n", low=1), check_int(d, "d", low=1)
@@ -335,7 +353,7 @@ def ddim_sample(eps_model: Callable, alpha_bar, n: int, d: int, n_steps: int, rn
     Parameters
     ----------
     eps_model : callable ``(x, t) -> eps``, t the 0-based step index into ``alpha_bar``
-    alpha_bar : array_like, shape (T,)
+    alpha_bar : array_like, shape (T,), values in (0, 1]
     n, d : int
     n_steps : int, 1 <= n_steps <= T
     rng : int or numpy.random.Generator, for :math:`x_T`
@@ -344,7 +362,10 @@ def ddim_sample(eps_model: Callable, alpha_bar, n: int, d: int, n_steps: int, rn
     -------
     ReverseProcess with ``n_steps + 1`` snapshots
     """
+    eps_model = check_callable(eps_model, "eps_model")
     ab = as_array(alpha_bar, "alpha_bar", ndim=1)
+    if np.any(ab <= 0) or np.any(ab > 1):
+        raise ValueError(f"alpha_bar must lie in (0, 1], got values in [{ab.min():g}, {ab.max():g}]")
     n, d = check_int(n, "n", low=1), check_int(d, "d", low=1)
     T = ab.size
     n_steps = check_int(n_steps, "n_steps", low=1, high=T)

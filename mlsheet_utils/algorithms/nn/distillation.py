@@ -109,7 +109,7 @@ class DistillationLoss(Loss):
         pred, target = as_array(pred, "pred", ndim=2), as_array(target, "target", ndim=2)
         if target.shape != (pred.shape[0], pred.shape[1] + 1) or pred.size == 0:
             raise ValueError(f"target must have shape {(pred.shape[0], pred.shape[1] + 1)} (teacher logits and a "
-                             f"label per row, see pack_targets), got shape {target.shape}")
+                             f"label per row of pred, see pack_targets), got shape {target.shape}")
         labels = target[:, -1]
         if np.any(labels != np.round(labels)) or labels.min() < 0 or labels.max() >= pred.shape[1]:
             raise ValueError(f"the last column of target must hold integer labels in [0, {pred.shape[1] - 1}]")
@@ -167,5 +167,9 @@ def distillation_terms(student_logits, teacher_logits, labels, *, temperature: f
     DistillationTerms
     """
     loss = DistillationLoss(temperature, alpha, bool(scale_soft))
+    student = as_array(student_logits, "student_logits", ndim=2)
+    teacher = as_array(teacher_logits, "teacher_logits", ndim=2)
+    if teacher.shape != student.shape:
+        raise ValueError(f"teacher_logits must have the shape of student_logits {student.shape}, got {teacher.shape}")
     value, cache = loss.forward(student_logits, pack_targets(teacher_logits, labels))
     return DistillationTerms(cache["soft"], cache["hard"], value, loss._backward(cache))

@@ -23,7 +23,7 @@ import numpy as np
 from mlsheet_utils.algorithms import rl
 from mlsheet_utils.algorithms.nn.layers import Layer
 from mlsheet_utils.algorithms.nn.optimizers import Optimizer, _tree_map
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
 
 __all__ = ["Batch", "DQNLoss", "DQNRun", "ReplayBuffer", "dqn_loss", "td_targets", "train_dqn"]
 
@@ -47,6 +47,22 @@ class Batch:
     rewards: np.ndarray
     next_states: np.ndarray
     dones: np.ndarray
+
+    def __post_init__(self):
+        states = as_array(self.states, "states", ndim=2)
+        B = states.shape[0]
+        actions = np.asarray(self.actions)
+        if actions.shape != (B,) or not np.issubdtype(actions.dtype, np.integer) or np.any(actions < 0):
+            raise ValueError(f"actions must be {B} non-negative integers (one per row of states), got "
+                             f"{actions.dtype} {actions.shape}")
+        if as_array(self.rewards, "rewards", ndim=1).shape != (B,):
+            raise ValueError(f"rewards must have shape ({B},) (one per row of states), got {np.shape(self.rewards)}")
+        if as_array(self.next_states, "next_states", ndim=2).shape != states.shape:
+            raise ValueError(f"next_states must have the shape of states {states.shape}, got "
+                             f"{np.shape(self.next_states)}")
+        dones = np.asarray(self.dones)
+        if dones.dtype != bool or dones.shape != (B,):
+            raise ValueError(f"dones must be {B} booleans (one per row of states), got {dones.dtype} {dones.shape}")
 
 
 class ReplayBuffer:
@@ -75,7 +91,14 @@ class ReplayBuffer:
         return min(self.n_pushed, self.capacity)
 
     def push(self, state, action: int, reward: float, next_state, done: bool) -> None:
-        """Store one transition in slot ``n_pushed % capacity``."""
+        """Store one transition in slot ``n_pushed % capacity``: ``state`` and ``next_state`` of shape
+        ``(state_dim,)``, ``action`` an int >= 0, ``reward`` a finite float, ``done`` a bool."""
+        for name, value in (("state", state), ("next_state", next_state)):
+            if as_array(value, name, ndim=1).shape != (self.state_dim,):
+                raise ValueError(f"{name} must have shape ({self.state_dim},) (state_dim), got {np.shape(value)}")
+        check_int(action, "action", low=0)
+        check_float(reward, "reward")
+        check_bool(done, "done")
         i = self.n_pushed % self.capacity
         self.states[i], self.actions[i], self.rewards[i] = state, action, reward
         self.next_states[i], self.dones[i] = next_state, done
@@ -114,14 +137,18 @@ def td_targets(q_next_target, rewards, dones, gamma: float, *, q_next_online=Non
     q_next_target = as_array(q_next_target, "q_next_target", ndim=2)
     B = q_next_target.shape[0]
     rewards = as_array(rewards, "rewards", ndim=1)
+    if np.asarray(dones).dtype != bool:
+        raise ValueError(f"dones must be an array of booleans, got dtype {np.asarray(dones).dtype}")
     dones = np.asarray(dones, dtype=bool)
     if rewards.shape != (B,) or dones.shape != (B,):
-        raise ValueError(f"rewards and dones must have shape ({B},), got {rewards.shape} and {dones.shape}")
+        raise ValueError(f"rewards and dones must have shape ({B},) (one per row of q_next_target), got "
+                         f"{rewards.shape} and {dones.shape}")
     gamma = check_float(gamma, "gamma", low=0.0, high=1.0)
     if q_next_online is not None:
         q_next_online = as_array(q_next_online, "q_next_online", ndim=2)
         if q_next_online.shape != q_next_target.shape:
-            raise ValueError(f"q_next_online must have shape {q_next_target.shape}, got {q_next_online.shape}")
+            raise ValueError(f"q_next_online must have the shape of q_next_target {q_next_target.shape}, got "
+                             f"{q_next_online.shape}")
     return _td_targets(q_next_target, rewards, dones, gamma, q_next_online)
 
 
@@ -170,6 +197,14 @@ def _dqn_loss(net: Layer, params, target_params, batch: Batch, gamma: float, dou
     return DQNLoss(float(np.mean(delta ** 2)), grads, delta, y)
 
 
+def _named_params(net: Layer, params, name: str):
+    """``net.check_params(params)`` with ``name`` in the message (the net's parameters under another name)."""
+    try:
+        return net.check_params(params)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
 def dqn_loss(net: Layer, params, target_params, batch: Batch, gamma: float, *, double: bool = False) -> DQNLoss:
     r"""The DQN loss on a batch and its semi-gradient with respect to the online parameters.
 
@@ -197,13 +232,20 @@ def dqn_loss(net: Layer, params, target_params, batch: Batch, gamma: float, *, d
         raise ValueError(f"net must be a Layer, got {type(net).__name__}")
     if not isinstance(batch, Batch):
         raise ValueError(f"batch must be a Batch, got {type(batch).__name__}")
-    params, target_params = net.check_params(params), net.check_params(target_params)
+    params, target_params = net.check_params(params), _named_params(net, target_params, "target_params")
     gamma = check_float(gamma, "gamma", low=0.0, high=1.0)
-    states = net.check_input(batch.states)
+    try:
+        states = net.check_input(batch.states)
+        q, _ = net.forward(states[:1], params, training=False)
+    except ValueError as exc:
+        raise ValueError(f"batch.states do not fit net: {exc}") from None
     B = states.shape[0]
     actions = np.asarray(batch.actions)
     if actions.shape != (B,) or not np.issubdtype(actions.dtype, np.integer):
         raise ValueError(f"batch.actions must be integers of shape ({B},), got {actions.dtype} {actions.shape}")
+    if np.any(actions < 0) or np.any(actions >= q.shape[-1]):
+        raise ValueError(f"batch.actions must lie in [0, {q.shape[-1] - 1}] (one per output of net), got values in "
+                         f"[{actions.min()}, {actions.max()}]")
     return _dqn_loss(net, params, target_params, batch, gamma, bool(double))
 
 
@@ -287,7 +329,10 @@ def train_dqn(mdp, features, net: Layer, optimizer: Optimizer, *, n_steps: int =
     rng = check_random_state(rng)
 
     params = net.init_params(rng)
-    q_all, _ = net.forward(features, params)                   # checks that net maps (S, d) to (S, A)
+    try:
+        q_all, _ = net.forward(features, params)               # checks that net maps (S, d) to (S, A)
+    except ValueError as exc:
+        raise ValueError(f"net must accept the features {features.shape}: {exc}") from None
     if q_all.shape != mdp.R.shape:
         raise ValueError(f"net must map features {features.shape} to Q values {mdp.R.shape}, got {q_all.shape}")
     target = _tree_map(np.copy, params)

@@ -73,6 +73,11 @@ def mc_dropout_predict(model: Layer, params, X, *, n_samples: int = 100, rng) ->
     if not isinstance(model, Layer):
         raise ValueError(f"model must be a Layer, got {type(model).__name__}")
     n_samples = check_int(n_samples, "n_samples", low=2)
+    as_array(X, "X", ndim=2)
+    try:
+        model.check_input(X)
+    except ValueError as exc:
+        raise ValueError(f"X does not fit model: {exc}") from None
     X = model.check_input(X)
     params = model.check_params(params)
     rng = check_random_state(rng)
@@ -115,7 +120,7 @@ def expected_dropout_loss(X, y, w, rate: float) -> float:
     X, y, rate = _check_linear(X, y, rate)
     w = as_array(w, "w", ndim=1)
     if w.shape != (X.shape[1],):
-        raise ValueError(f"w must have shape ({X.shape[1]},), got {w.shape}")
+        raise ValueError(f"w must have shape ({X.shape[1]},) (one weight per column of X), got {w.shape}")
     n = X.shape[0]
     fit = float(np.sum((y - X @ w) ** 2)) / n
     return fit + rate / (1.0 - rate) * float(np.sum(w * w * np.sum(X * X, axis=0))) / n

@@ -178,7 +178,7 @@ def jacobians_through_depth(model: Sequential, params, x) -> DepthJacobians:
         raise ValueError(f"model must be a Sequential, got {type(model).__name__}")
     for i, layer in enumerate(model.layers):
         if not isinstance(layer, (Linear, Activation)):
-            raise ValueError(f"layer {i} must be Linear or Activation, got {type(layer).__name__}")
+            raise ValueError(f"model's layer {i} must be Linear or Activation, got {type(layer).__name__}")
     params = model.check_params(params)
     x = as_array(x, "x", ndim=1)
     model.layers[0].check_input(x)

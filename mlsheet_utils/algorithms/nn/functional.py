@@ -20,7 +20,7 @@ import math
 import numpy as np
 from scipy.special import erfc
 
-from mlsheet_utils.validation import as_array, check_float, check_int
+from mlsheet_utils.validation import as_array, check_float, check_int, check_probabilities
 
 __all__ = ["ACTIVATIONS", "SELU_ALPHA", "SELU_SCALE", "elu", "elu_derivative", "gelu", "gelu_derivative",
            "hard_sigmoid", "hard_sigmoid_derivative", "hard_tanh", "hard_tanh_derivative", "leaky_relu",
@@ -156,7 +156,7 @@ def softmax_jacobian(p) -> np.ndarray:
     Parameters
     ----------
     p : array_like, shape (..., n)
-        Probability vectors along the last axis.
+        Probability vectors along the last axis (non-negative, summing to 1; anything else is refused).
 
     Returns
     -------
@@ -165,6 +165,7 @@ def softmax_jacobian(p) -> np.ndarray:
     p = as_array(p, "p")
     if p.ndim == 0:
         raise ValueError("p must have at least one axis, got a scalar")
+    p = check_probabilities(p, "p")
     eye = np.eye(p.shape[-1])
     return p[..., :, None] * eye - p[..., :, None] * p[..., None, :]
 

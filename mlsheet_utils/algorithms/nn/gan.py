@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlsheet_utils.algorithms.nn.layers import Activation, Linear, Sequential
+from mlsheet_utils.algorithms.nn.functional import ACTIVATIONS
+from mlsheet_utils.algorithms.nn.layers import Activation, Layer, Linear, Sequential
 from mlsheet_utils.algorithms.nn.losses import BinaryCrossEntropyWithLogits
 from mlsheet_utils.algorithms.nn.optimizers import Adam
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
@@ -93,6 +94,9 @@ def gan_value(d, p_real, p_fake) -> float:
     float (``-inf`` when a point of positive mass gets the wrong certain answer).
     """
     p, q = _densities(p_real, p_fake)
+    for name, v in (("p_real", p), ("p_fake", q)):
+        if not np.isclose(v.sum(), 1.0):
+            raise ValueError(f"{name} must sum to 1, got a sum of {v.sum():g}")
     d = as_array(d, "d")
     if d.shape != p.shape:
         raise ValueError(f"d must have the shape of p_real {p.shape}, got {d.shape}")
@@ -173,6 +177,8 @@ def mlp(n_in: int, n_out: int, hidden: int = 32, depth: int = 2, activation: str
     activation, then ``Linear(hidden, n_out)`` with no activation: maps ``(n, n_in)`` to ``(n, n_out)``."""
     n_in, n_out = check_int(n_in, "n_in", low=1), check_int(n_out, "n_out", low=1)
     hidden, depth = check_int(hidden, "hidden", low=1), check_int(depth, "depth", low=1)
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     layers = [Linear(n_in, hidden), Activation(activation)]
     for _ in range(depth - 1):
         layers += [Linear(hidden, hidden), Activation(activation)]
@@ -218,6 +224,24 @@ def _generator_grads(gen, disc, g_params, d_params, z, code, non_saturating) -> 
     return PlayerGrads(loss.value, grads)
 
 
+def _checked_net(net, params, name: str, params_name: str):
+    """``net`` must be a Layer; its parameters, checked, with ``params_name`` in the message."""
+    if not isinstance(net, Layer):
+        raise ValueError(f"{name} must be a Layer (a Sequential), got {type(net).__name__}")
+    try:
+        return net.check_params(params)
+    except ValueError as exc:
+        raise ValueError(f"{params_name} do not fit {name}: {exc}") from None
+
+
+def _fits(net, x, params, what: str, name: str):
+    """A checked forward pass of one row, the error naming the input ``what`` and the network ``name``."""
+    try:
+        return net.forward(x, params)
+    except ValueError as exc:
+        raise ValueError(f"{what} must fit {name}'s input: {exc}") from None
+
+
 def _check_code(code, n, name):
     if code is None:
         return None
@@ -254,8 +278,15 @@ def discriminator_grads(disc: Sequential, d_params, x_real, x_fake, *, code_real
     x_real, x_fake = as_array(x_real, "x_real", ndim=2), as_array(x_fake, "x_fake", ndim=2)
     code_real, code_fake = _check_code(code_real, len(x_real), "code_real"), _check_code(code_fake, len(x_fake),
                                                                                           "code_fake")
-    d_params = disc.check_params(d_params)
-    disc.forward(_with_code(x_real[:1], None if code_real is None else code_real[:1]), d_params)
+    if x_fake.shape[1] != x_real.shape[1]:
+        raise ValueError(f"x_fake must have the {x_real.shape[1]} columns of x_real, got {x_fake.shape[1]}")
+    if (code_real is None) != (code_fake is None) or (code_real is not None
+                                                      and code_fake.shape[1] != code_real.shape[1]):
+        raise ValueError(f"code_fake must be given exactly when code_real is, with as many columns, got shapes "
+                         f"{np.shape(code_real)} and {np.shape(code_fake)}")
+    d_params = _checked_net(disc, d_params, "disc", "d_params")
+    _fits(disc, _with_code(x_real[:1], None if code_real is None else code_real[:1]), d_params,
+          "x_real (with code_real)", "disc")
     return _discriminator_grads(disc, d_params, x_real, x_fake, code_real, code_fake)
 
 
@@ -286,9 +317,10 @@ def generator_grads(gen: Sequential, disc: Sequential, g_params, d_params, z, *,
     """
     z = as_array(z, "z", ndim=2)
     code = _check_code(code, len(z), "code")
-    g_params, d_params = gen.check_params(g_params), disc.check_params(d_params)
-    x1, _ = gen.forward(_with_code(z[:1], None if code is None else code[:1]), g_params)
-    disc.forward(_with_code(x1, None if code is None else code[:1]), d_params)
+    g_params = _checked_net(gen, g_params, "gen", "g_params")
+    d_params = _checked_net(disc, d_params, "disc", "d_params")
+    x1, _ = _fits(gen, _with_code(z[:1], None if code is None else code[:1]), g_params, "z (with code)", "gen")
+    _fits(disc, _with_code(x1, None if code is None else code[:1]), d_params, "gen's output (with code)", "disc")
     return _generator_grads(gen, disc, g_params, d_params, z, code, bool(non_saturating))
 
 
@@ -331,6 +363,9 @@ class GANRun:
             return None
         if labels is None:
             raise ValueError("labels are required for a conditional GAN")
+        if np.ndim(labels) > 1 or (np.ndim(labels) == 1 and np.shape(labels) != (n,)):
+            raise ValueError(f"labels must be one int or an array of shape ({n},) (one per sample: n, or len(X)), "
+                             f"got shape {np.shape(labels)}")
         return one_hot(np.broadcast_to(np.asarray(labels), (n,)).copy(), self.n_classes)
 
     def sample(self, n: int, labels=None, *, rng=0, snapshot: int = -1) -> np.ndarray:
@@ -345,6 +380,9 @@ class GANRun:
         r"""The discriminator's probability of "real", :math:`D(x) = \sigma(a(x))`, for the rows of ``X``
         ``(n, d)``: shape ``(n,)``."""
         X = as_array(X, "X", ndim=2)
+        d = self.discriminator.layers[0].n_in - self.n_classes
+        if X.shape[1] != d:
+            raise ValueError(f"X must have {d} columns (the data's dimension), got {X.shape[1]}")
         codes, i = self._codes(labels, len(X)), self._snapshot(snapshot)
         a = self.discriminator._forward(_with_code(X, codes), self.d_params[i], None, False)[0]
         return 1.0 / (1.0 + np.exp(-a[:, 0]))
@@ -396,6 +434,11 @@ def train_gan(X, y=None, *, n_classes: int = 0, latent_dim: int = 2, hidden: int
     if k > 0:
         if y is None:
             raise ValueError("y is required when n_classes > 0")
+        y_arr = np.asarray(y)
+        if y_arr.ndim != 1 or not np.issubdtype(y_arr.dtype, np.integer) or (
+                y_arr.size and (y_arr.min() < 0 or y_arr.max() >= k)):
+            raise ValueError(f"y must be a 1-D array of integer labels in 0 .. {k - 1} (n_classes = {k}), got dtype "
+                             f"{y_arr.dtype} and shape {y_arr.shape}")
         codes = one_hot(y, k)
         if len(codes) != len(X):
             raise ValueError(f"y must have one label per row of X ({len(X)}), got {len(codes)}")

@@ -57,7 +57,8 @@ def _check_edges(edges, n_nodes) -> tuple[np.ndarray, int]:
     if E.ndim != 2 or E.shape[1] != 2 or (E.size and not np.issubdtype(E.dtype, np.integer)):
         raise ValueError(f"edges must be an integer array of shape (m, 2), got shape {E.shape} and dtype {E.dtype}")
     if E.size and (E.min() < 0 or E.max() >= n_nodes):
-        raise ValueError(f"edges must hold node ids in [0, {n_nodes - 1}], got values in [{E.min()}, {E.max()}]")
+        raise ValueError(f"edges must hold node ids in [0, n_nodes - 1] = [0, {n_nodes - 1}], got values in "
+                         f"[{E.min()}, {E.max()}]")
     if E.size and np.any(E[:, 0] == E[:, 1]):
         raise ValueError("edges must not contain self-loops: gcn_graph adds one per node")
     return E.astype(np.intp), n_nodes
@@ -95,6 +96,7 @@ def normalized_adjacency(A, self_loops: bool = True) -> np.ndarray:
     Parameters
     ----------
     A : array_like, shape (n, n), symmetric, non-negative, zero diagonal
+        Without ``self_loops`` every vertex needs an edge (a degree of 0 has no :math:`d^{-1/2}`).
     self_loops : bool
 
     Returns
@@ -106,6 +108,13 @@ def normalized_adjacency(A, self_loops: bool = True) -> np.ndarray:
         raise ValueError(f"A must be square, got shape {A.shape}")
     if np.any(np.diag(A) != 0):
         raise ValueError("A must have a zero diagonal (self-loops are added by self_loops=True)")
+    if np.any(A < 0):
+        raise ValueError(f"A must have non-negative weights, got a minimum of {A.min():g}")
+    if not np.allclose(A, A.T, rtol=1e-12, atol=1e-14):
+        raise ValueError("A must be symmetric (an undirected graph)")
+    if not self_loops and np.any(A.sum(axis=1) <= 0):
+        raise ValueError(f"A has a vertex of degree 0 (vertex {int(np.argmin(A.sum(axis=1)))}); with "
+                         "self_loops=False every vertex needs an edge")
     A_t = A + np.eye(len(A)) if self_loops else A
     return np.eye(len(A)) - graph_laplacian(A_t, "symmetric")
 
@@ -238,7 +247,7 @@ def train_node_classifier(model: Layer, params, X, labels, labelled, optimizer: 
         :class:`GraphConv` and activations)
     params : the model's parameters
     X : array_like, shape (n_nodes, d)
-    labels : array_like of int, shape (n_nodes,)
+    labels : array_like of int, shape (n_nodes,), values in ``0 .. n_classes - 1``
         Used in the loss only at ``labelled``; the rest score the accuracy.
     labelled : array_like of int
         Indices of the labelled nodes (at least one).
@@ -254,6 +263,10 @@ def train_node_classifier(model: Layer, params, X, labels, labelled, optimizer: 
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}")
     steps = check_int(steps, "steps", low=1)
+    try:
+        model.check_input(X)
+    except ValueError as exc:
+        raise ValueError(f"X does not fit model: {exc}") from None
     X = model.check_input(X)
     params = model.check_params(params)
     labels = np.asarray(labels)
@@ -263,6 +276,9 @@ def train_node_classifier(model: Layer, params, X, labels, labelled, optimizer: 
     if S.size == 0 or not np.issubdtype(S.dtype, np.integer) or S.min() < 0 or S.max() >= len(X):
         raise ValueError(f"labelled must be a non-empty list of node ids in [0, {len(X) - 1}], got {labelled!r}")
     out, _ = model.forward(X, params)
+    if labels.min() < 0 or labels.max() >= out.shape[-1]:
+        raise ValueError(f"labels must lie in [0, {out.shape[-1] - 1}] (one class per output of model), got values "
+                         f"in [{labels.min()}, {labels.max()}]")
     loss = SoftmaxCrossEntropy()
     loss.check(out[S], labels[S])
     rest = np.setdiff1d(np.arange(len(X)), S) if S.size < len(X) else np.arange(len(X))
@@ -325,7 +341,7 @@ def smoothing_profile(A_hat, X, depth: int) -> SmoothingProfile:
     if A_hat.shape != (n, n) or not np.allclose(A_hat, A_hat.T):
         raise ValueError(f"A_hat must be a symmetric square matrix, got shape {A_hat.shape}")
     if X.shape[0] != n:
-        raise ValueError(f"X must have {n} rows, got shape {X.shape}")
+        raise ValueError(f"X must have {n} rows (one per row of A_hat), got shape {X.shape}")
     lam, vec = np.linalg.eigh(A_hat)
     u = vec[:, -1]
     mods = np.sort(np.abs(lam))

@@ -34,6 +34,8 @@ def _logits(logits) -> np.ndarray:
 
 
 def _shape(shape) -> tuple[int, ...]:
+    if not np.isscalar(shape) and not isinstance(shape, (tuple, list, np.ndarray)):
+        raise ValueError(f"shape must be an int or a tuple of ints, got {shape!r}")
     shape = (shape,) if np.isscalar(shape) else tuple(shape)
     return tuple(check_int(s, "shape", low=1) for s in shape)
 
@@ -125,7 +127,8 @@ def gumbel_softmax(logits, tau: float, noise) -> RelaxedSample:
     tau = check_float(tau, "tau", low=0, low_open=True)
     noise = as_array(noise, "noise")
     if noise.shape[-1:] != logits.shape[-1:]:
-        raise ValueError(f"noise must have {logits.shape[-1]} categories on its last axis, got shape {noise.shape}")
+        raise ValueError(f"noise must have {logits.shape[-1]} categories on its last axis (as logits), got shape "
+                         f"{noise.shape}")
     z = logits + noise
     index = np.argmax(z, axis=-1)
     hard = (np.arange(z.shape[-1]) == index[..., None]).astype(float)
@@ -220,10 +223,10 @@ def gradient_estimates(logits, target, tau: float, noise) -> GradientEstimates:
     k = logits.size
     target = as_array(target, "target", ndim=1)
     if target.size != k:
-        raise ValueError(f"target must have {k} entries, got {target.size}")
+        raise ValueError(f"target must have {k} entries (one per entry of logits), got {target.size}")
     noise = as_array(noise, "noise", ndim=2)
     if noise.shape[1] != k or noise.shape[0] < 2:
-        raise ValueError(f"noise must have shape (n >= 2, {k}), got {noise.shape}")
+        raise ValueError(f"noise must have shape (n >= 2, {k}) ({k} = the number of logits), got {noise.shape}")
     tau = check_float(tau, "tau", low=0, low_open=True)
 
     p = F._softmax(logits, -1)

@@ -86,6 +86,7 @@ def hebbian_trajectory(X, eta, epochs=1, *, rule="oja", w0=None, rng=0) -> Hebbi
         raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
     eta = check_float(eta, "eta", low=0.0, low_open=True)
     epochs = check_int(epochs, "epochs", low=1)
+    rng = check_random_state(rng)
     if rule not in ("oja", "plain"):
         raise ValueError(f"rule must be 'oja' or 'plain', got {rule!r}")
     d = X.shape[1]
@@ -95,7 +96,7 @@ def hebbian_trajectory(X, eta, epochs=1, *, rule="oja", w0=None, rng=0) -> Hebbi
     else:
         w = as_array(w0, "w0", ndim=1).copy()
         if w.shape != (d,):
-            raise ValueError(f"w0 must have shape ({d},), got {w.shape}")
+            raise ValueError(f"w0 must have shape ({d},) (one weight per column of X), got {w.shape}")
     data = np.tile(X, (epochs, 1))
     out = np.empty((data.shape[0] + 1, d))
     out[0] = w
@@ -205,6 +206,8 @@ def hopfield_recall(W, states, theta=None, *, max_sweeps=50, track_energy=True, 
     """
     W, theta = _weights(W, theta)
     s = _states(states, "states", ndim=None)
+    if s.ndim > 2:
+        raise ValueError(f"states must have shape (N,) or (m, N), got {s.shape}")
     s = np.atleast_2d(s).copy()
     if s.shape[1] != W.shape[0]:
         raise ValueError(f"states must have {W.shape[0]} units on the last axis, got shape {s.shape}")

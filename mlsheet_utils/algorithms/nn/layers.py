@@ -60,6 +60,7 @@ class Layer:
 
     def init_params(self, rng=0) -> dict[str, np.ndarray]:
         """Initial parameters (a dict of float64 arrays shaped by :meth:`param_shapes`)."""
+        check_random_state(rng)
         return {}
 
     def check_input(self, x) -> np.ndarray:
@@ -83,6 +84,7 @@ class Layer:
     def forward(self, x, params, *, rng=None, training: bool = True):
         """Checked forward pass: ``(y, cache)``; ``rng`` is used by layers that draw (dropout)."""
         x, params = self.check_input(x), self.check_params(params)
+        rng = None if rng is None else check_random_state(rng)
         y, cache = self._forward(x, params, rng, bool(training))
         cache["y_shape"] = y.shape
         return y, cache
@@ -354,6 +356,9 @@ def normalize_backward(g, x_hat, inv_std, axis=-1, *, center: bool = True) -> np
         np.broadcast_shapes(inv_std.shape, x_hat.shape)
     except ValueError:
         raise ValueError(f"inv_std of shape {inv_std.shape} does not broadcast to x_hat {x_hat.shape}") from None
+    if np.broadcast_shapes(inv_std.shape, x_hat.shape) != x_hat.shape:
+        raise ValueError(f"inv_std of shape {inv_std.shape} must broadcast to x_hat's shape {x_hat.shape}, not "
+                         f"beyond it")
     return _normalize_backward(g, x_hat, inv_std, axes, bool(center))
 
 
@@ -411,6 +416,7 @@ class LayerNorm(Layer):
         return {"gamma": (self.n_features,), "beta": (self.n_features,)}
 
     def init_params(self, rng=0):
+        check_random_state(rng)
         return {"gamma": np.ones(self.n_features), "beta": np.zeros(self.n_features)}
 
     def check_input(self, x):
@@ -458,6 +464,7 @@ class RMSNorm(Layer):
         return {"gamma": (self.n_features,)}
 
     def init_params(self, rng=0):
+        check_random_state(rng)
         return {"gamma": np.ones(self.n_features)}
 
     def check_input(self, x):
@@ -507,6 +514,7 @@ class BatchNorm(Layer):
         return {"gamma": (self.n_features,), "beta": (self.n_features,)}
 
     def init_params(self, rng=0):
+        check_random_state(rng)
         return {"gamma": np.ones(self.n_features), "beta": np.zeros(self.n_features)}
 
     def init_running(self) -> dict[str, np.ndarray]:
@@ -539,9 +547,26 @@ class BatchNorm(Layer):
         dx = _normalize_backward(dy * cache["gamma"], x_hat, cache["inv_std"], axes)
         return dx, {"gamma": _sum_leading(dy * x_hat), "beta": _sum_leading(dy)}
 
+    def _check_running(self, running) -> None:
+        """``running`` as :meth:`init_running` returns it: the keys "mean" and "var", each of shape
+        ``(n_features,)``, finite, the variances >= 0."""
+        if not isinstance(running, dict) or set(running) != {"mean", "var"}:
+            got = sorted(map(str, running)) if isinstance(running, dict) else type(running).__name__
+            raise ValueError(f"running must be a dict with the keys ['mean', 'var'] (see init_running), got {got}")
+        for key in ("mean", "var"):
+            stat = as_array(running[key], f"running[{key!r}]")
+            if stat.shape != (self.n_features,):
+                raise ValueError(f"running[{key!r}] must have shape ({self.n_features},), got {stat.shape}")
+            if key == "var" and stat.min() < 0:
+                raise ValueError(f"running['var'] must be >= 0 (a variance), got a minimum of {stat.min():g}")
+
     def update_running(self, running, cache) -> dict[str, np.ndarray]:
         r"""New running statistics :math:`(1-m)\,r + m\,s` from a forward cache (unbiased batch variance
-        :math:`\frac{n}{n-1}\sigma^2`); ``running`` is not modified."""
+        :math:`\frac{n}{n-1}\sigma^2`); ``running`` is not modified. ``running`` is shaped as :meth:`init_running`
+        returns it (the keys ``"mean"`` and ``"var"``, each of shape ``(n_features,)``, the variances >= 0)."""
+        self._check_running(running)
+        if not isinstance(cache, dict) or not {"n", "mean", "var"} <= set(cache):
+            raise ValueError("cache must be the second value returned by BatchNorm.forward")
         n = cache["n"]
         unbiased = cache["var"] * (n / (n - 1) if n > 1 else 1.0)
         m = self.momentum
@@ -549,9 +574,11 @@ class BatchNorm(Layer):
                 "var": (1 - m) * as_array(running["var"], "running['var']") + m * unbiased}
 
     def inference(self, x, params, running) -> np.ndarray:
-        r"""Evaluation mode: :math:`y = \gamma (x - r_\mu) / \sqrt{r_{\sigma^2} + \epsilon} + \beta`."""
+        r"""Evaluation mode: :math:`y = \gamma (x - r_\mu) / \sqrt{r_{\sigma^2} + \epsilon} + \beta`
+        (``running`` as in :meth:`update_running`)."""
         x = _features(as_array(x, "x"), self.n_features)
         params = self.check_params(params)
+        self._check_running(running)
         mean, var = as_array(running["mean"], "running['mean']"), as_array(running["var"], "running['var']")
         return params["gamma"] * (x - mean) / np.sqrt(var + self.eps) + params["beta"]
 
@@ -682,10 +709,10 @@ class Sequential(Layer):
 
     def __init__(self, *layers: Layer):
         if not layers:
-            raise ValueError("Sequential needs at least one layer")
+            raise ValueError("Sequential needs at least one layer in layers, got none")
         for i, layer in enumerate(layers):
             if not isinstance(layer, Layer):
-                raise ValueError(f"layer {i} must be a Layer, got {type(layer).__name__}")
+                raise ValueError(f"layers[{i}] must be a Layer, got {type(layer).__name__}")
         self.layers = tuple(layers)
 
     def __repr__(self) -> str:

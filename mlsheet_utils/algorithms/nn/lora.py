@@ -167,7 +167,8 @@ def lora_model(model: Sequential, params, rank: int, alpha: float = 1.0, *, rng=
         elif isinstance(layer, Activation):
             layers.append(layer)
         else:
-            raise ValueError(f"lora_model handles Linear and Activation layers, got {layer}")
+            raise ValueError(f"model must hold only Linear and Activation layers (lora_model wraps the Linear "
+                             f"ones), got {layer}")
     adapted = Sequential(*layers)
     return adapted, adapted.init_params(rng)
 

@@ -72,7 +72,11 @@ class Loss:
         r""":math:`\partial L / \partial\,\text{pred}` from the cache of :meth:`forward`."""
         if not isinstance(cache, dict):
             raise ValueError("cache must be the second value returned by this loss's forward")
-        return self._backward(cache)
+        try:
+            return self._backward(cache)
+        except KeyError as exc:
+            raise ValueError(f"cache must be the second value returned by this loss's forward (it has no key "
+                             f"{exc})") from None
 
     def _forward(self, pred, target):
         raise NotImplementedError
@@ -218,7 +222,8 @@ def smooth_labels(labels, n_classes: int, label_smoothing: float) -> np.ndarray:
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must hold integers, got dtype {labels.dtype}")
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        raise ValueError(f"labels must be in [0, {n_classes - 1}], got values in [{labels.min()}, {labels.max()}]")
+        raise ValueError(f"labels must be in [0, {n_classes - 1}] (n_classes = {n_classes}), got values in "
+                         f"[{labels.min()}, {labels.max()}]")
     return _smooth_labels(labels, n_classes, label_smoothing)
 
 

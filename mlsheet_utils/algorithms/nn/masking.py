@@ -46,7 +46,7 @@ class MaskedBatch:
     action: np.ndarray
 
 
-def bert_mask(tokens, vocab_size: int, mask_id: int, rng=None, *, rate: float = 0.15, mask_share: float = 0.8,
+def bert_mask(tokens, vocab_size: int, mask_id: int, rng=0, *, rate: float = 0.15, mask_share: float = 0.8,
               random_share: float = 0.1) -> MaskedBatch:
     r"""BERT-style corruption, position by position (as Hugging Face's MLM collator):
 
@@ -62,7 +62,8 @@ def bert_mask(tokens, vocab_size: int, mask_id: int, rng=None, *, rate: float = 
     vocab_size : int >= 2
     mask_id : int
         The id of ``[MASK]`` (it may lie outside the vocabulary random tokens are drawn from).
-    rng : int or numpy.random.Generator, optional
+    rng : int or numpy.random.Generator
+        Default 0: a fixed seed, so every run is reproducible.
     rate, mask_share, random_share : floats in [0, 1], ``mask_share + random_share <= 1``
 
     Returns
@@ -114,6 +115,7 @@ class MaskedLMLoss(Loss):
     def __post_init__(self):
         if self.reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {self.reduction!r}")
+        check_int(self.ignore_index, "ignore_index")
 
     def check(self, pred, target):
         pred = as_array(pred, "pred")
@@ -121,8 +123,8 @@ class MaskedLMLoss(Loss):
         if pred.ndim < 2:
             raise ValueError(f"pred must have shape (..., n, vocab), got shape {pred.shape}")
         if not np.issubdtype(labels.dtype, np.integer) or labels.shape != pred.shape[:-1]:
-            raise ValueError(f"target must hold integer labels of shape {pred.shape[:-1]}, got {labels.dtype} "
-                             f"{labels.shape}")
+            raise ValueError(f"target must hold integer labels of shape {pred.shape[:-1]} (pred's shape without its "
+                             f"last axis), got {labels.dtype} {labels.shape}")
         scored = labels != self.ignore_index
         if not scored.any():
             raise ValueError("target scores no position (every label is ignore_index); the loss is undefined")
@@ -168,7 +170,16 @@ def bag_of_words_logits(params: dict, inputs) -> np.ndarray:
     inputs = np.asarray(inputs)
     if inputs.ndim < 1 or inputs.shape[-1] < 2 or not np.issubdtype(inputs.dtype, np.integer):
         raise ValueError(f"inputs must be integer ids of shape (..., n) with n >= 2, got {inputs.shape}")
+    if inputs.size == 0:
+        raise ValueError(f"inputs must not be empty, got shape {inputs.shape}")
+    if not isinstance(params, dict) or set(params) != {"E", "W", "b"}:
+        raise ValueError(f"params must be a dict with the keys 'E', 'W' and 'b', got "
+                         f"{sorted(params) if isinstance(params, dict) else type(params).__name__}")
     E = as_array(params["E"], "params['E']", ndim=2)
+    W, b = as_array(params["W"], "params['W']", ndim=2), as_array(params["b"], "params['b']", ndim=1)
+    if W.shape[0] != E.shape[1] or b.shape != (W.shape[1],):
+        raise ValueError(f"params['W'] must have shape (d, V) = ({E.shape[1]}, V) and params['b'] shape (V,), got "
+                         f"{W.shape} and {b.shape}")
     if inputs.min() < 0 or inputs.max() >= E.shape[0]:
         raise ValueError(f"inputs must lie in [0, {E.shape[0] - 1}]")
     return _context(E, inputs) @ params["W"] + params["b"]
@@ -182,13 +193,28 @@ def bag_of_words_grads(params: dict, inputs, labels, loss: MaskedLMLoss | None =
     :math:`c_i`, every position :math:`j \ne i` receives :math:`D_i/(n-1)` in row :math:`x_j` of :math:`E`:
     :math:`\partial L/\partial E_v = \sum_{j: x_j = v} \frac{(\sum_i D_i) - D_j}{n-1}`.
 
+    Parameters
+    ----------
+    params, inputs : as in :func:`bag_of_words_logits`
+    labels : (..., n) int array
+        The shape of ``inputs``; a token in ``0 .. V - 1``, or ``ignore_index`` where no prediction is scored (at
+        least one position is scored).
+    loss : MaskedLMLoss, optional
+        ``MaskedLMLoss()`` when omitted.
+
     Returns
     -------
     (loss value, {"E": (V_in, d), "W": (d, V), "b": (V,)})
     """
     loss = MaskedLMLoss() if loss is None else loss
+    if not isinstance(loss, MaskedLMLoss):
+        raise ValueError(f"loss must be a MaskedLMLoss, got {type(loss).__name__}")
     inputs = np.asarray(inputs)
     z = bag_of_words_logits(params, inputs)
+    try:
+        loss.check(z, labels)
+    except ValueError as exc:
+        raise ValueError(f"labels do not fit inputs and the vocabulary of params['W']: {exc}") from None
     value, cache = loss.forward(z, labels)
     G = loss.backward(cache)
     E, W = np.asarray(params["E"], dtype=float), np.asarray(params["W"], dtype=float)

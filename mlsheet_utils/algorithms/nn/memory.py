@@ -66,6 +66,12 @@ def cache_floats(cache, params=None) -> int:
     -------
     int
     """
+    trees = (dict, list, tuple, np.ndarray)
+    if not isinstance(cache, trees):
+        raise ValueError(f"cache must be a dict, list, tuple or array (a forward cache), got {type(cache).__name__}")
+    if params is not None and not isinstance(params, trees):
+        raise ValueError(f"params must be a layer's parameters (a dict, list, tuple or array) or None, got "
+                         f"{type(params).__name__}")
     held, skip = {}, {}
     _arrays(cache, held)
     _arrays(params, skip)
@@ -350,6 +356,8 @@ def checkpointed_gradients(model: Sequential, params, loss: Loss, X, y, *, every
     layers = model.layers
     n = len(layers)
     k = check_int(every, "every", low=1, high=n)
+    if rng is None:
+        model.forward(X[:1], params, rng=None)          # a drawing layer (dropout) names the missing rng
     rng = None if rng is None else check_random_state(rng)
     segs = _segments(n, k)
     costs, shape = [], X.shape

@@ -22,7 +22,7 @@ import numpy as np
 
 from mlsheet_utils.algorithms.nn import functional as F
 from mlsheet_utils.algorithms.nn.layers import Layer, Linear
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_float, check_int, check_probabilities, check_random_state
 
 __all__ = ["MixtureOfExperts", "MoECost", "Routing", "expert_capacity", "load_balancing_loss", "moe_cost", "route"]
 
@@ -146,7 +146,7 @@ def load_balancing_loss(probs, experts) -> float:
     Parameters
     ----------
     probs : array_like, shape (n, E)
-        Router probabilities.
+        Router probabilities (rows summing to 1).
     experts : array_like of int, shape (n, k)
         Chosen experts.
 
@@ -155,10 +155,11 @@ def load_balancing_loss(probs, experts) -> float:
     float
     """
     probs = as_array(probs, "probs", ndim=2)
+    check_probabilities(probs, "probs", atol=1e-6)
     experts = np.asarray(experts)
     if experts.ndim != 2 or experts.shape[0] != probs.shape[0] or not np.issubdtype(experts.dtype, np.integer):
-        raise ValueError(f"experts must be integers of shape ({probs.shape[0]}, k), got {experts.dtype} "
-                         f"{experts.shape}")
+        raise ValueError(f"experts must be integers of shape ({probs.shape[0]}, k) (one row per row of probs), got "
+                         f"{experts.dtype} {experts.shape}")
     e = probs.shape[1]
     if experts.min() < 0 or experts.max() >= e:
         raise ValueError(f"experts must lie in 0 .. {e - 1}, got {experts.min()} .. {experts.max()}")

@@ -110,6 +110,8 @@ class Optimizer:
         if set(state.slots) != set(self._slots(params)):
             raise ValueError(f"state has slots {sorted(state.slots)}, this optimiser keeps "
                              f"{sorted(self._slots(params))}")
+        for key, slot in state.slots.items():
+            _check_tree(slot, params, f"state.slots[{key!r}]")
         return self._update(grads, state, params)
 
     def _update(self, grads, state, params):

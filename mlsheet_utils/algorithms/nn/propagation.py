@@ -89,6 +89,8 @@ def signal_propagation(X, weights, activation: str, *, dy=None, rng=0, keep: boo
     if isinstance(weights, np.ndarray) or not hasattr(weights, "__len__") or len(weights) == 0:
         raise ValueError("weights must be a non-empty sequence of 2-D arrays, one per layer")
     Ws = [as_array(W, f"weights[{i}]", ndim=2) for i, W in enumerate(weights)]
+    if Ws[0].shape[0] != X.shape[1]:
+        raise ValueError(f"weights[0] must have as many rows as X has columns ({X.shape[1]}), got shape {Ws[0].shape}")
     width = X.shape[1]
     for i, W in enumerate(Ws):
         if W.shape[0] != width:
@@ -96,12 +98,14 @@ def signal_propagation(X, weights, activation: str, *, dy=None, rng=0, keep: boo
         width = W.shape[1]
     if activation not in F.ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(F.ACTIVATIONS)}, got {activation!r}")
+    check_random_state(rng)                          # checked even when dy is given: a bad seed is never silent
     if dy is None:
         dy = check_random_state(rng).standard_normal((X.shape[0], width))
     else:
         dy = as_array(dy, "dy", ndim=2)
         if dy.shape != (X.shape[0], width):
-            raise ValueError(f"dy must have shape {(X.shape[0], width)}, got {dy.shape}")
+            raise ValueError(f"dy must have shape {(X.shape[0], width)} (the rows of X, the columns of the last of "
+                             f"weights), got {dy.shape}")
 
     act = Activation(activation)
     linears = [Linear(W.shape[0], W.shape[1], bias=False) for W in Ws]

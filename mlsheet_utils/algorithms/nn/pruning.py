@@ -130,6 +130,9 @@ def neuron_masks(weights, sparsity: float) -> list[np.ndarray]:
     """
     weights = _weights(weights)
     sparsity = check_float(sparsity, "sparsity", low=0, high=1)
+    for i, w in enumerate(weights):
+        if w.ndim != 2:
+            raise ValueError(f"weights[{i}] must be a 2-D weight matrix (n_in, n_out), got shape {w.shape}")
     for i in range(1, len(weights)):
         if weights[i].ndim != 2 or weights[i].shape[0] != weights[i - 1].shape[1]:
             raise ValueError(f"weights[{i}] must have {weights[i - 1].shape[1]} rows to follow weights[{i - 1}] "
@@ -143,9 +146,20 @@ def neuron_masks(weights, sparsity: float) -> list[np.ndarray]:
 
 
 def sparsity(masks) -> float:
-    """The share of pruned entries over all masks: ``(pruned entries) / (all entries)``."""
+    """The share of pruned entries over all masks: ``(pruned entries) / (all entries)``.
+
+    ``masks`` is one boolean array or a non-empty list of them (True = kept), holding at least one entry.
+    """
     if not isinstance(masks, (list, tuple)):
         masks = [masks]
+    if not masks:
+        raise ValueError("masks must hold at least one boolean array, got an empty list")
+    for i, m in enumerate(masks):
+        if m is None or np.asarray(m).dtype != bool:
+            raise ValueError(f"masks[{i}] must be a boolean array (True = kept), got {type(m).__name__} "
+                             f"{np.asarray(m).dtype if m is not None else ''}")
+    if sum(np.size(m) for m in masks) == 0:
+        raise ValueError("masks must hold at least one entry, got only empty arrays")
     masks = [np.asarray(m, dtype=bool) for m in masks]
     return sum(int((~m).sum()) for m in masks) / sum(m.size for m in masks)
 
@@ -182,6 +196,8 @@ class MaskedLinear(Layer):
         mask = np.asarray(self.mask)
         if mask.ndim != 2 or mask.dtype != bool:
             raise ValueError(f"mask must be a 2-D boolean array, got dtype {mask.dtype} and shape {mask.shape}")
+        if mask.size == 0:
+            raise ValueError(f"mask must have at least one input and one output, got shape {mask.shape}")
         object.__setattr__(self, "mask", mask)
         object.__setattr__(self, "_dense", Linear(mask.shape[0], mask.shape[1], bias=self.bias))
 
@@ -216,13 +232,26 @@ def _linear_indices(model: Sequential) -> list[int]:
         if isinstance(layer, (Linear, MaskedLinear)):
             idx.append(i)
         elif not isinstance(layer, Activation):
-            raise ValueError(f"pruning handles Linear and Activation layers, got {layer}")
+            raise ValueError(f"model must hold only Linear and Activation layers (what pruning handles), got {layer}")
     return idx
+
+
+def _check_masks(model: Sequential, masks, idx: list[int]) -> None:
+    """``masks``: a list of boolean arrays, one per dense layer of ``model`` (indices ``idx``), shaped like its W."""
+    if not isinstance(masks, (list, tuple)) or len(masks) != len(idx):
+        raise ValueError(f"masks must be a list of {len(idx)} arrays, one per dense layer, got {type(masks).__name__}"
+                         + (f" of length {len(masks)}" if isinstance(masks, (list, tuple)) else ""))
+    for pos, (i, m) in enumerate(zip(idx, masks)):
+        shape = model.layers[i].param_shapes()["W"]
+        if m is None or np.asarray(m).dtype != bool or np.shape(m) != shape:
+            raise ValueError(f"masks[{pos}] must be a boolean array of shape {shape} (the weight of layer {i}), got "
+                             f"{type(m).__name__} of dtype {np.asarray(m).dtype} and shape {np.shape(m)}")
 
 
 def apply_masks(model: Sequential, params, masks) -> list[dict]:
     """Parameters of ``model`` with every weight matrix multiplied by its mask (one mask per dense layer, in
-    order); biases and activations untouched."""
+    order, boolean arrays shaped like the weights); biases and activations untouched."""
+    _check_masks(model, masks, _linear_indices(model))
     params = model.check_params(params)
     idx = _linear_indices(model)
     if not isinstance(masks, (list, tuple)) or len(masks) != len(idx):
@@ -237,8 +266,10 @@ def apply_masks(model: Sequential, params, masks) -> list[dict]:
 
 
 def masked_model(model: Sequential, masks) -> Sequential:
-    """The same architecture with every dense layer a :class:`MaskedLinear` holding its mask."""
+    """The same architecture with every dense layer a :class:`MaskedLinear` holding its mask (boolean, shaped like
+    the layer's weight)."""
     idx = _linear_indices(model)
+    _check_masks(model, masks, idx)
     if not isinstance(masks, (list, tuple)) or len(masks) != len(idx):
         raise ValueError(f"masks must be a list of {len(idx)} arrays, one per dense layer")
     layers = list(model.layers)
@@ -251,12 +282,18 @@ def shrink_network(model: Sequential, params, masks):
     """Remove the hidden units that :func:`neuron_masks` pruned: a smaller ``Sequential`` of ``Linear`` layers
     and its parameters, computing the same function as the masked network.
 
+    ``masks`` are boolean arrays shaped like the weights; every hidden layer must keep at least one unit.
+
     Returns
     -------
     (Sequential, list of dict)
     """
+    _check_masks(model, masks, _linear_indices(model))
     params = model.check_params(params)
     idx = _linear_indices(model)
+    for pos in range(len(idx) - 1):
+        if not np.asarray(masks[pos]).any():
+            raise ValueError(f"masks[{pos}] prunes every unit of dense layer {pos}; shrink_network needs at least one")
     if not isinstance(masks, (list, tuple)) or len(masks) != len(idx):
         raise ValueError(f"masks must be a list of {len(idx)} arrays, one per dense layer")
     layers, new_params = list(model.layers), [dict(p) for p in params]
@@ -323,12 +360,26 @@ def iterative_magnitude_pruning(model: Sequential, params0, loss: Loss, optimize
     PruningRun
     """
     idx = _linear_indices(model)
-    params0 = model.check_params(params0)
+    try:
+        params0 = model.check_params(params0)
+    except ValueError as exc:
+        raise ValueError(f"params0 does not fit model: {exc}") from None
     rate = check_float(rate, "rate", low=0, high=1, low_open=True, high_open=True)
     rounds = check_int(rounds, "rounds", low=0)
     if reset not in ("rewind", "reinit"):
         raise ValueError(f"reset must be 'rewind' or 'reinit', got {reset!r}")
+    try:
+        model.check_input(X_eval)
+    except ValueError as exc:
+        raise ValueError(f"X_eval does not fit model: {exc}") from None
     X_eval, y_eval = model.check_input(X_eval), np.asarray(y_eval)
+    if y_eval.shape != X_eval.shape[:-1] or not np.issubdtype(y_eval.dtype, np.integer):
+        raise ValueError(f"y_eval must hold integer labels, one per row of X_eval (shape {X_eval.shape[:-1]}), got "
+                         f"dtype {y_eval.dtype} and shape {y_eval.shape}")
+    n_out = params0[idx[-1]]["W"].shape[1]
+    if y_eval.min() < 0 or y_eval.max() >= n_out:
+        raise ValueError(f"y_eval must hold labels in [0, {n_out - 1}] (the outputs of model), got values in "
+                         f"[{y_eval.min()}, {y_eval.max()}]")
     rng = check_random_state(rng)
     masks = [np.ones(params0[i]["W"].shape, dtype=bool) for i in idx]
     start = params0

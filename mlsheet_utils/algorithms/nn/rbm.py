@@ -44,11 +44,22 @@ def _params(W, a, b):
     return W, a, b
 
 
-def _binary(x, name, n):
+def _triple(value, name: str):
+    """``value`` as an RBM's ``(W, a, b)``, errors naming the argument ``name``."""
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
+        raise ValueError(f"{name} must be a triple (W, a, b) of arrays, got {type(value).__name__}"
+                         + (f" of length {len(value)}" if isinstance(value, (tuple, list)) else ""))
+    try:
+        return _params(*value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def _binary(x, name, n, of="W"):
     x = as_array(x, name)
     x = x[None, :] if x.ndim == 1 else x
     if x.ndim != 2 or x.shape[1] != n:
-        raise ValueError(f"{name} must have {n} columns, got shape {x.shape}")
+        raise ValueError(f"{name} must have {n} columns (to match {of}), got shape {x.shape}")
     if np.any((x < 0) | (x > 1)):
         raise ValueError(f"{name} must lie in [0, 1] (binary states or probabilities)")
     return x
@@ -81,6 +92,8 @@ def hidden_probs(v, W, b) -> np.ndarray:
     r""":math:`p(h_j = 1 \mid v) = \sigma(b_j + v^\top W_{:, j})` for every row of ``v``: (n, n_v) -> (n, n_h)."""
     W = as_array(W, "W", ndim=2)
     b = as_array(b, "b", ndim=1)
+    if b.shape[0] != W.shape[1]:
+        raise ValueError(f"b has {b.shape[0]} entries but W has {W.shape[1]} columns (hidden units)")
     return _hidden(_binary(v, "v", W.shape[0]), W, b)
 
 
@@ -88,6 +101,8 @@ def visible_probs(h, W, a) -> np.ndarray:
     r""":math:`p(v_i = 1 \mid h) = \sigma(a_i + W_{i, :} h)` for every row of ``h``: (n, n_h) -> (n, n_v)."""
     W = as_array(W, "W", ndim=2)
     a = as_array(a, "a", ndim=1)
+    if a.shape[0] != W.shape[0]:
+        raise ValueError(f"a has {a.shape[0]} entries but W has {W.shape[0]} rows (visible units)")
     return _visible(_binary(h, "h", W.shape[1]), W, a)
 
 
@@ -205,7 +220,7 @@ def _exact_gradient(X, W, a, b, weights):
     return RBMGradient(dW - V.T @ P @ H, da - P.sum(axis=1) @ V, db - P.sum(axis=0) @ H)
 
 
-def gibbs_chain(v, W, a, b, k: int, rng=None) -> np.ndarray:
+def gibbs_chain(v, W, a, b, k: int, rng=0) -> np.ndarray:
     r"""Run :math:`k` block-Gibbs sweeps :math:`v \to h \sim p(h \mid v) \to v \sim p(v \mid h)` from each row of ``v``.
 
     Returns the binary visible states after :math:`k` sweeps, (n, n_v).
@@ -223,7 +238,7 @@ def _gibbs(v, W, a, b, k, rng):
     return v
 
 
-def cd_gradient(X, W, a, b, k: int = 1, rng=None) -> RBMGradient:
+def cd_gradient(X, W, a, b, k: int = 1, rng=0) -> RBMGradient:
     r"""CD-:math:`k` estimate of the log-likelihood gradient on the rows of ``X`` (n, n_v).
 
     Each chain starts at a data row, runs :math:`k` Gibbs sweeps to :math:`v^{(k)}`, and the model term is
@@ -290,7 +305,7 @@ class RBM:
     """
 
     def __init__(self, n_hidden: int = 16, *, k: int = 1, learning_rate: float = 0.1, n_epochs: int = 10,
-                 batch_size: int = 20, init_scale: float = 0.01, rng=None):
+                 batch_size: int = 20, init_scale: float = 0.01, rng=0):
         self.n_hidden = check_int(n_hidden, "n_hidden", low=1)
         self.k = check_int(k, "k", low=1)
         self.learning_rate = check_float(learning_rate, "learning_rate", low=0.0)
@@ -310,6 +325,10 @@ class RBM:
             W = self.init_scale * rng.standard_normal((X.shape[1], self.n_hidden))
             a, b = np.zeros(X.shape[1]), np.zeros(self.n_hidden)
         else:
+            _triple(init, "init")
+            if np.shape(init[0]) != (X.shape[1], self.n_hidden):
+                raise ValueError(f"init W must have shape (X's columns, n_hidden) = {(X.shape[1], self.n_hidden)}, "
+                                 f"got {np.shape(init[0])}")
             W, a, b = (np.array(p, dtype=float) for p in _params(*init))
             if W.shape != (X.shape[1], self.n_hidden):
                 raise ValueError(f"init W must have shape {(X.shape[1], self.n_hidden)}, got {W.shape}")
@@ -327,7 +346,8 @@ class RBM:
         return self
 
     def transform(self, X) -> np.ndarray:
-        r"""Hidden probabilities :math:`p(h = 1 \mid v)` of each row: (n, n_v) -> (n, n_h)."""
+        r"""Hidden probabilities :math:`p(h = 1 \mid v)` of each row: (n, n_v) -> (n, n_h), ``X`` in [0, 1]."""
+        _binary(X, "X", self.W_.shape[0], of="the fitted W_")
         return hidden_probs(X, self.W_, self.b_)
 
     def reconstruct(self, X) -> np.ndarray:
@@ -351,7 +371,7 @@ class RBMStack:
 
 
 def greedy_pretrain(X, layer_sizes, *, k: int = 1, learning_rate: float = 0.1, n_epochs: int = 10,
-                    batch_size: int = 20, rng=None) -> RBMStack:
+                    batch_size: int = 20, rng=0) -> RBMStack:
     r"""Greedy layer-wise pre-training: fit an :class:`RBM` to ``X``, then each next one to the hidden probabilities
     :math:`p(h^{(\ell)} = 1 \mid \cdot)` of the layer below, sharing one random generator in that order.
 
@@ -366,6 +386,8 @@ def greedy_pretrain(X, layer_sizes, *, k: int = 1, learning_rate: float = 0.1, n
     """
     X = as_array(X, "X", ndim=2)
     X = _binary(X, "X", X.shape[1])
+    if not isinstance(layer_sizes, (list, tuple, np.ndarray)):
+        raise ValueError(f"layer_sizes must be a sequence of ints >= 1, got {type(layer_sizes).__name__}")
     sizes = [check_int(s, "layer_sizes", low=1) for s in layer_sizes]
     if not sizes:
         raise ValueError("layer_sizes must name at least one hidden layer")
@@ -396,7 +418,9 @@ class DBN:
     """
 
     def __init__(self, layer_sizes=(32, 16), *, k: int = 1, learning_rate: float = 0.1, n_epochs: int = 10,
-                 batch_size: int = 20, rng=None):
+                 batch_size: int = 20, rng=0):
+        if not isinstance(layer_sizes, (list, tuple, np.ndarray)):
+            raise ValueError(f"layer_sizes must be a sequence of ints >= 1, got {type(layer_sizes).__name__}")
         sizes = [check_int(s, "layer_sizes", low=1) for s in layer_sizes]
         if not sizes:
             raise ValueError("layer_sizes must name at least one hidden layer")
@@ -415,6 +439,9 @@ class DBN:
         depth = len(self.stack_.weights)
         n_layers = depth if n_layers is None else check_int(n_layers, "n_layers", low=0, high=depth)
         out = as_array(X, "X", ndim=2)
+        if out.shape[1] != self.stack_.weights[0].shape[0]:
+            raise ValueError(f"X must have {self.stack_.weights[0].shape[0]} columns (the visible units of the fitted "
+                             f"stack), got shape {out.shape}")
         for W, b in list(zip(self.stack_.weights, self.stack_.hidden_biases))[:n_layers]:
             out = _hidden(out, W, b)
         return out
@@ -437,13 +464,15 @@ def dbn_bound(X, bottom, top) -> float:
     -------
     float, the mean of the bound over the rows of ``X``
     """
+    _triple(bottom, "bottom")
+    _triple(top, "top")
     W1, a1, b1 = _params(*bottom)
     W2, a2, b2 = _params(*top)
     if W2.shape[0] != W1.shape[1]:
         raise ValueError(f"top has {W2.shape[0]} visible units but bottom has {W1.shape[1]} hidden units")
     if W1.shape[1] > _MAX_ENUM:
         raise ValueError(f"enumeration needs at most {_MAX_ENUM} units in the middle layer, got {W1.shape[1]}")
-    X = _binary(X, "X", W1.shape[0])
+    X = _binary(X, "X", W1.shape[0], of="bottom's W1")
     H = binary_states(W1.shape[1])                                     # (2^n_h, n_h)
     log_prior = -_free_energy(H, W2, a2, b2) - _log_z(W2, a2, b2)      # log p(h) from the top RBM
     pre_v = H @ W1.T + a1                                              # (2^n_h, n_v)

@@ -366,6 +366,8 @@ def bptt(layer, params, x, dy, *, truncate: int | None = None) -> BPTTResult:
     truncate = None if truncate is None else check_int(truncate, "truncate", low=1)
     out, cache = layer.forward(x, params)
     dy = as_array(dy, "dy")
+    if dy.ndim == out.ndim and dy.shape[:-1] != out.shape[:-1]:
+        raise ValueError(f"dy must have one row per step of x, shape {out.shape}, got {dy.shape}")
     if dy.shape != out.shape:
         raise ValueError(f"dy must have the output's shape {out.shape}, got {dy.shape}")
     dx, grads, dh = layer._bptt(dy, cache, truncate)

@@ -223,6 +223,8 @@ def warmup_cosine(step, peak: float, warmup_steps: int, total_steps: int, *, ini
     t = _steps(step)
     peak, init, end = _rate(peak, "peak"), _rate(init, "init"), _rate(end, "end")
     W = check_int(warmup_steps, "warmup_steps", low=0)
+    if check_int(total_steps, "total_steps", low=1) <= W:
+        raise ValueError(f"total_steps must be > warmup_steps, got total_steps = {total_steps} and warmup_steps = {W}")
     N = check_int(total_steps, "total_steps", low=W + 1)
     warm = init + (peak - init) * t / max(W, 1)
     decay = _cosine(np.clip(t - W, 0, N - W), peak, end, N - W)
@@ -362,8 +364,12 @@ def lr_range_test(model: Layer, params, loss: Loss, X, y, *, lr_min: float, lr_m
     RangeTest
     """
     lr_min = check_float(lr_min, "lr_min", low=0, low_open=True)
+    if check_float(lr_max, "lr_max", low=0, low_open=True) <= lr_min:
+        raise ValueError(f"lr_max must be > lr_min, got lr_max = {lr_max} and lr_min = {lr_min}")
     lr_max = check_float(lr_max, "lr_max", low=lr_min, low_open=True)
     steps = check_int(steps, "steps", low=3)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    train._check_setup(model, params, loss, optimizer, X, y, batch_size)
     beta = check_float(beta, "beta", low=0, high=1, high_open=True)
     blow_up_factor = check_float(blow_up_factor, "blow_up_factor", low=1, low_open=True)
     lrs = lr_min * (lr_max / lr_min) ** (np.arange(steps) / (steps - 1))

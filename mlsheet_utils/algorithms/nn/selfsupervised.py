@@ -32,7 +32,7 @@ import numpy as np
 from mlsheet_utils.algorithms import augmentation as aug
 from mlsheet_utils.algorithms.nn import contrastive as cl
 from mlsheet_utils.algorithms.nn.layers import Layer, Linear
-from mlsheet_utils.algorithms.nn.optimizers import SGD, Optimizer, _tree_map
+from mlsheet_utils.algorithms.nn.optimizers import SGD, Optimizer, _check_tree, _tree_map
 from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
 
 __all__ = ["KeyQueue", "MoCoLoss", "MoCoRun", "SimCLRRun", "SimCLRStep", "ema_update", "moco_loss", "moco_train",
@@ -51,7 +51,7 @@ def _two_views(X: np.ndarray, g: np.random.Generator, pad: int, noise: float) ->
     return views[0], views[1]
 
 
-def two_views(images, rng=None, *, pad: int = 1, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def two_views(images, rng=0, *, pad: int = 1, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     r"""Two augmented views of every image, drawn independently: :math:`x' = \operatorname{shift}(x) + \sigma
     \varepsilon`.
 
@@ -61,7 +61,7 @@ def two_views(images, rng=None, *, pad: int = 1, noise: float = 0.1) -> tuple[np
     Parameters
     ----------
     images : array_like, shape (n, h, w)
-    rng : None, int or numpy.random.Generator
+    rng : int or numpy.random.Generator (default 0: a fixed seed, so every run is reproducible)
     pad : int >= 0
         Largest shift :math:`p` in pixels.
     noise : float >= 0
@@ -142,8 +142,17 @@ def simclr_step(encoder: Layer, head: Layer, params, x1, x2, temperature: float 
     SimCLRStep
     """
     params = _check_nets(encoder, head, params)
+    x1, x2 = as_array(x1, "x1"), as_array(x2, "x2")
+    if x1.ndim != 2:
+        raise ValueError(f"x1 must have shape (N, d_in), got shape {x1.shape}")
+    if x2.shape != x1.shape:
+        raise ValueError(f"x2 must have x1's shape {x1.shape}, got shape {x2.shape}")
     x1, x2 = cl._check_pair(as_array(x1, "x1"), as_array(x2, "x2"))
     tau = check_float(temperature, "temperature", low=0, low_open=True)
+    try:
+        encoder.check_input(x1)
+    except ValueError as exc:
+        raise ValueError(f"x1 and x2 do not fit encoder: {exc}") from None
     encoder.check_input(x1)
     return _simclr_step(encoder, head, params, x1, x2, tau)
 
@@ -165,7 +174,7 @@ class SimCLRRun:
 
 
 def simclr_pretrain(encoder: Layer, head: Layer, params, images, *, temperature: float = 0.5,
-                    batch_size: int = 64, steps: int = 100, optimizer: Optimizer | None = None, rng=None,
+                    batch_size: int = 64, steps: int = 100, optimizer: Optimizer | None = None, rng=0,
                     pad: int = 1, noise: float = 0.1) -> SimCLRRun:
     r"""Pre-train ``encoder`` and ``head`` with NT-Xent on pairs of :func:`two_views`, no labels.
 
@@ -182,7 +191,7 @@ def simclr_pretrain(encoder: Layer, head: Layer, params, images, *, temperature:
     batch_size : int >= 2
     steps : int >= 1
     optimizer : Optimizer, default plain SGD with learning rate 1e-1
-    rng : None, int or numpy.random.Generator
+    rng : int or numpy.random.Generator (default 0: a fixed seed, so every run is reproducible)
         Draws the batches and the views.
     pad, noise : see :func:`two_views`
 
@@ -198,6 +207,11 @@ def simclr_pretrain(encoder: Layer, head: Layer, params, images, *, temperature:
     steps = check_int(steps, "steps", low=1)
     tau = check_float(temperature, "temperature", low=0, low_open=True)
     pad, noise = check_int(pad, "pad", low=0), check_float(noise, "noise", low=0)
+    try:
+        encoder.check_input(X[:1].reshape(1, -1))
+    except ValueError as exc:
+        raise ValueError(f"images (flattened to h * w = {X.shape[1] * X.shape[2]} pixels) do not fit encoder: "
+                         f"{exc}") from None
     encoder.check_input(X[:1].reshape(1, -1))
     optimizer = SGD(0.1) if optimizer is None else optimizer
     if not isinstance(optimizer, Optimizer):
@@ -234,6 +248,11 @@ def ema_update(key_params, query_params, momentum: float):
     The updated key parameters, structured like ``key_params``.
     """
     m = check_float(momentum, "momentum", low=0, high=1)
+    key_params = _check_tree(key_params, key_params, "key_params")
+    try:
+        query_params = _check_tree(query_params, key_params, "query_params")
+    except ValueError as exc:
+        raise ValueError(f"{exc} (query_params must have the structure and shapes of key_params)") from None
     return _tree_map(lambda k, q: _ema(np.asarray(k, dtype=float), np.asarray(q, dtype=float), m),
                      key_params, query_params)
 
@@ -309,6 +328,8 @@ def queue_push(queue: KeyQueue, keys, ids) -> KeyQueue:
     if keys.shape[1] != queue.keys.shape[1]:
         raise ValueError(f"keys must have {queue.keys.shape[1]} columns, got shape {keys.shape}")
     ids = np.asarray(ids)
+    if ids.shape[:1] != keys.shape[:1]:
+        raise ValueError(f"ids must have one entry per row of keys ({keys.shape[0]}), got shape {ids.shape}")
     if ids.shape != (keys.shape[0],) or not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(f"ids must be {keys.shape[0]} integers, got {ids.dtype} of shape {ids.shape}")
     return _queue_push(queue, keys, ids)
@@ -367,8 +388,13 @@ def moco_loss(q, k_pos, negatives, temperature: float = 0.07) -> MoCoLoss:
     -------
     MoCoLoss
     """
+    q, k_pos = as_array(q, "q"), as_array(k_pos, "k_pos")
+    if q.ndim != 2:
+        raise ValueError(f"q must have shape (B, dim), got shape {q.shape}")
+    if k_pos.shape != q.shape:
+        raise ValueError(f"k_pos must have q's shape {q.shape}, got shape {k_pos.shape}")
     q, k = cl._check_pair(as_array(q, "q"), as_array(k_pos, "k_pos"))
-    negatives = as_array(negatives, "negatives", ndim=2)
+    negatives = as_array(negatives, "negatives", ndim=2, empty=True)
     if negatives.shape[1] != q.shape[1]:
         raise ValueError(f"negatives must have {q.shape[1]} columns, got shape {negatives.shape}")
     tau = check_float(temperature, "temperature", low=0, low_open=True)
@@ -406,7 +432,7 @@ class MoCoRun:
 
 
 def moco_train(images, *, dim: int = 16, momentum: float = 0.99, queue_size: int = 128, batch_size: int = 16,
-               steps: int = 60, temperature: float = 0.2, learning_rate: float = 0.5, rng=None, pad: int = 1,
+               steps: int = 60, temperature: float = 0.2, learning_rate: float = 0.5, rng=0, pad: int = 1,
                noise: float = 0.1) -> MoCoRun:
     r"""MoCo with linear encoders on :func:`two_views` of the images.
 
@@ -425,7 +451,7 @@ def moco_train(images, *, dim: int = 16, momentum: float = 0.99, queue_size: int
     batch_size : int >= 1
     steps : int >= 1
     temperature, learning_rate : float > 0
-    rng : None, int or numpy.random.Generator
+    rng : int or numpy.random.Generator (default 0: a fixed seed, so every run is reproducible)
     pad, noise : see :func:`two_views`
 
     Returns

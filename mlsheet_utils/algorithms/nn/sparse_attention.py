@@ -121,6 +121,9 @@ def sparse_attention(Q, K, V, window: int | None, n_global: int = 0, *, causal: 
     Q = as_array(Q, "Q")
     if Q.ndim < 2:
         raise ValueError(f"Q must have shape (..., n, d_k), got shape {Q.shape}")
+    n_k = np.shape(K)[-2] if np.ndim(K) >= 2 else None
+    if n_k is not None and n_k != Q.shape[-2]:
+        raise ValueError(f"K must have as many positions as Q ({Q.shape[-2]}, self-attention), got shape {np.shape(K)}")
     mask = longformer_mask(Q.shape[-2], window, n_global, causal=causal)
     return attention.scaled_dot_product_attention(Q, K, V, mask=mask)
 

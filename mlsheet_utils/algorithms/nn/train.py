@@ -106,26 +106,14 @@ def fit(model: Layer, params, loss: Loss, optimizer: Optimizer, X, y, *, epochs:
         The trained parameters (new arrays; the given ones are not modified).
     History
     """
-    if not isinstance(model, Layer):
-        raise ValueError(f"model must be a Layer, got {type(model).__name__}")
-    if not isinstance(loss, Loss):
-        raise ValueError(f"loss must be a Loss, got {type(loss).__name__}")
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}")
     if metric is not None and not callable(metric):
         raise ValueError(f"metric must be callable, got {type(metric).__name__}")
     epochs = check_int(epochs, "epochs", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
-    X = model.check_input(X)
-    y = np.asarray(y)
-    if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
-        raise ValueError(f"X and y must have the same number of examples on their first axis, got shapes "
-                         f"{X.shape} and {y.shape}")
-    params = model.check_params(params)
+    X, y, params = _check_setup(model, params, loss, optimizer, X, y, batch_size)
     rng = check_random_state(rng)
-    # one checked pass on a small batch, so a shape mismatch is reported here and not from inside the loop
-    pred, _ = model.forward(X[:batch_size], params, rng=0)
-    loss.forward(pred, y[:batch_size])
 
     state = optimizer.init(params)
     n = len(X)
@@ -145,22 +133,36 @@ def fit(model: Layer, params, loss: Loss, optimizer: Optimizer, X, y, *, epochs:
 
 
 def _check_setup(model, params, loss, optimizer, X, y, batch_size):
-    """The checks :func:`fit` and :func:`trajectory` share; returns the checked ``X``, ``y``, ``params``."""
+    """The checks :func:`fit`, :func:`trajectory` and :func:`per_example_gradients` share; returns the checked
+    ``X``, ``y``, ``params``. One checked forward pass on a small batch reports a shape mismatch here, not from
+    inside the training loop."""
     if not isinstance(model, Layer):
         raise ValueError(f"model must be a Layer, got {type(model).__name__}")
     if not isinstance(loss, Loss):
         raise ValueError(f"loss must be a Loss, got {type(loss).__name__}")
     if optimizer is not None and not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}")
-    X = model.check_input(X)
+    X = _checked_by(model.check_input, X, "X does not fit model")
     y = np.asarray(y)
     if X.ndim == 0 or y.ndim == 0 or len(X) != len(y):
         raise ValueError(f"X and y must have the same number of examples on their first axis, got shapes "
                          f"{X.shape} and {y.shape}")
-    params = model.check_params(params)
+    params = _checked_by(model.check_params, params, f"params do not fit model {model!r}")
     pred, _ = model.forward(X[:batch_size], params, rng=0)
+    # every target, against copies of a real prediction row
+    _checked_by(lambda t: loss.check(np.broadcast_to(pred[:1], (len(t),) + pred.shape[1:]), t), y,
+                f"y does not fit loss {loss!r} (for the model's output)")
     loss.forward(pred, y[:batch_size])
     return X, y, params
+
+
+def _checked_by(check: Callable, value, what: str):
+    """``check(value)``, with a ``ValueError`` it raises reworded as ``"{what}: {its message}"``: ``what`` names
+    the argument the check is about (a layer's ``check_input`` blames no argument by name)."""
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
 
 
 # -- trees of arrays: flatten, norm, clip ---------------------------------------------------------------------
@@ -223,6 +225,7 @@ def clip_gradients(grads, *, value: float | None = None, norm: float | None = No
     value = None if value is None else check_float(value, "value", low=0, low_open=True)
     norm = None if norm is None else check_float(norm, "norm", low=0, low_open=True)
     for leaf in _leaves(grads):
+        as_array(leaf, "grads", empty=True)
         if not np.all(np.isfinite(np.asarray(leaf, dtype=float))):
             raise ValueError("grads contains NaN or infinite values")
     return _clip(_map(lambda g: np.asarray(g, dtype=float), grads), value, norm)
@@ -285,6 +288,8 @@ def trajectory(model: Layer, params, loss: Loss, optimizer: Optimizer, X, y, *, 
     every = check_int(every, "every", low=1)
     clip_value = None if clip_value is None else check_float(clip_value, "clip_value", low=0, low_open=True)
     clip_norm = None if clip_norm is None else check_float(clip_norm, "clip_norm", low=0, low_open=True)
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"optimizer must be an Optimizer, got {type(optimizer).__name__}")
     X, y, params = _check_setup(model, params, loss, optimizer, X, y, batch_size)
     rng = check_random_state(rng)
     n = len(X)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mlsheet_utils.algorithms.nn import functional as F
 from mlsheet_utils.algorithms.nn import init
 from mlsheet_utils.algorithms.nn.attention import MultiHeadAttention
 from mlsheet_utils.algorithms.nn.layers import Activation, Layer, LayerNorm, Linear, Residual, Sequential, _features
@@ -131,6 +132,8 @@ def apply_rope(x, positions=None, base: float = 10000.0) -> np.ndarray:
         raise ValueError(f"x must have shape (..., n, d) with d even, got shape {x.shape}")
     n, d = x.shape[-2:]
     pos = np.arange(n, dtype=float) if positions is None else as_array(positions, "positions")
+    if pos.ndim == 1 and pos.shape != (n,):
+        raise ValueError(f"positions must have one entry per row of x ({n}), got shape {pos.shape}")
     if pos.shape != (n,):
         raise ValueError(f"positions must have shape ({n},), got {pos.shape}")
     angles = pos[:, None] * frequencies(d, base)
@@ -228,6 +231,8 @@ class FeedForward(_Composite):
     def __post_init__(self):
         check_int(self.d_model, "d_model", low=1)
         check_int(self.d_ff, "d_ff", low=1)
+        if self.activation not in F.ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(F.ACTIVATIONS)}, got {self.activation!r}")
         Activation(self.activation)                        # validates the name
 
     @property

@@ -69,6 +69,10 @@ def rnn_tied_gradient(W_h, W_x, xs, R, h0=None) -> TiedGradient:
     W_x = as_array(W_x, "W_x", ndim=2)
     xs = as_array(xs, "xs", ndim=2)
     R = as_array(R, "R", ndim=2)
+    if xs.shape[1] != W_x.shape[0]:
+        raise ValueError(f"xs must have {W_x.shape[0]} columns (the rows of W_x), got shape {xs.shape}")
+    if R.shape[0] != xs.shape[0]:
+        raise ValueError(f"R must have one row per step of xs ({xs.shape[0]}), got shape {R.shape}")
     if W_x.shape[1] != H or xs.shape[1] != W_x.shape[0]:
         raise ValueError(f"W_x must have shape ({xs.shape[1]}, {H}), got {W_x.shape}")
     if R.shape != (xs.shape[0], H):
@@ -76,6 +80,8 @@ def rnn_tied_gradient(W_h, W_x, xs, R, h0=None) -> TiedGradient:
     if xs.shape[0] < 1:
         raise ValueError("xs must hold at least one step")
     h0 = np.zeros(H) if h0 is None else as_array(h0, "h0", ndim=1)
+    if h0.shape != (H,):
+        raise ValueError(f"h0 must have shape ({H},) (the size of W_h), got {h0.shape}")
     T = xs.shape[0]
     h = np.empty((T + 1, H))
     h[0] = h0
@@ -161,7 +167,8 @@ def fit_tied(X, Y, k: int) -> np.ndarray:
     k = check_int(k, "k", low=1, high=X.shape[1])
     Y = as_array(Y, "Y", ndim=2)
     if Y.shape != (X.shape[0], X.shape[1] - k + 1):
-        raise ValueError(f"Y must have shape {(X.shape[0], X.shape[1] - k + 1)}, got {Y.shape}")
+        raise ValueError(f"Y must have shape (rows of X, n - k + 1) = {(X.shape[0], X.shape[1] - k + 1)} for X of "
+                         f"shape {X.shape} and k = {k}, got {Y.shape}")
     A = _windows(X, k).reshape(-1, k)
     return np.linalg.lstsq(A, Y.reshape(-1), rcond=None)[0]
 
@@ -182,7 +189,7 @@ def fit_untied(X, Y) -> np.ndarray:
     X = as_array(X, "X", ndim=2)
     Y = as_array(Y, "Y", ndim=2)
     if Y.shape[0] != X.shape[0]:
-        raise ValueError(f"Y must have {X.shape[0]} rows, got {Y.shape[0]}")
+        raise ValueError(f"Y must have {X.shape[0]} rows, one per row of X, got {Y.shape[0]}")
     return np.linalg.lstsq(X, Y, rcond=None)[0]
 
 

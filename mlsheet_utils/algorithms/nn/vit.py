@@ -50,6 +50,14 @@ def _check_patch(H: int, W: int, patch) -> int:
     return p
 
 
+def _check_image_size(image_size) -> None:
+    """``image_size`` must be a pair ``(H, W)`` of ints >= 1."""
+    if not isinstance(image_size, (tuple, list, np.ndarray)) or len(image_size) != 2:
+        raise ValueError(f"image_size must be a pair (H, W) of ints >= 1, got {image_size!r}")
+    for v in image_size:
+        check_int(v, "image_size", low=1)
+
+
 def patchify(images, patch: int) -> np.ndarray:
     r"""Cut images into non-overlapping ``P x P`` patches, each flattened, in row-major patch order.
 
@@ -90,12 +98,16 @@ def unpatchify(patches, image_shape, patch: int) -> np.ndarray:
     numpy.ndarray, shape (B, H, W, C)
     """
     patches = as_array(patches, "patches", ndim=3)
+    if not isinstance(image_shape, (tuple, list, np.ndarray)) or len(image_shape) not in (2, 3):
+        raise ValueError(f"image_shape must be (H, W) or (H, W, C), got {image_shape!r}")
+    for v in image_shape:
+        check_int(v, "image_shape", low=1)
     H, W = (check_int(v, "image_shape", low=1) for v in tuple(image_shape)[:2])
     C = tuple(image_shape)[2] if len(image_shape) == 3 else 1
     p = _check_patch(H, W, patch)
     if patches.shape[1:] != ((H // p) * (W // p), p * p * C):
-        raise ValueError(f"patches must have shape (B, {(H // p) * (W // p)}, {p * p * C}) for images {H}x{W}x{C} "
-                         f"and patch {p}, got shape {patches.shape}")
+        raise ValueError(f"patches must have shape (B, {(H // p) * (W // p)}, {p * p * C}) for image_shape "
+                         f"({H}, {W}, {C}) and patch {p}, got shape {patches.shape}")
     return _unpatchify(patches, H, W, p)
 
 
@@ -123,6 +135,7 @@ class PatchEmbedding(Layer):
     d_model: int
 
     def __post_init__(self):
+        _check_image_size(self.image_size)
         H, W = (check_int(v, "image_size", low=1) for v in self.image_size)
         _check_patch(H, W, self.patch)
         check_int(self.channels, "channels", low=1)
@@ -268,9 +281,12 @@ def tiny_vit(image_size=(8, 8), patch: int = 2, channels: int = 1, d_model: int 
         Input ``(B, H, W, C)``, output logits ``(B, n_classes)``; its layer ``2 + 2l`` is the attention block of
         encoder layer ``l``.
     """
+    _check_image_size(image_size)
     depth = check_int(depth, "depth", low=1)
     mlp_width = check_int(mlp_width, "mlp_width", low=1)
     n_classes = check_int(n_classes, "n_classes", low=1)
+    if pool not in ("cls", "mean"):
+        raise ValueError(f"pool must be 'cls' or 'mean', got {pool!r}")
     embed = PatchEmbedding(tuple(image_size), patch, channels, d_model)
     blocks = []
     for _ in range(depth):
@@ -291,6 +307,7 @@ def vit_param_count(image_size=(8, 8), patch: int = 2, channels: int = 1, d_mode
     for the patch embedding, the [CLS] vector and :math:`N + 1` positions, :math:`L` blocks (four attention
     matrices, two LayerNorms, the MLP), the final LayerNorm and the head, with :math:`N = HW/P^2`.
     """
+    _check_image_size(image_size)
     H, W = (check_int(v, "image_size", low=1) for v in image_size)
     p = _check_patch(H, W, patch)
     C, d, L, m, K = (check_int(v, name, low=1) for v, name in ((channels, "channels"), (d_model, "d_model"),
@@ -314,6 +331,16 @@ def cls_attention(model: Sequential, params, images) -> np.ndarray:
     numpy.ndarray, shape (B, depth, n_heads, N)
         Row 0 of each attention matrix without its first entry (the [CLS] key), so a row sums to at most 1.
     """
+    if not isinstance(model, Sequential):
+        raise ValueError(f"model must be a Sequential from tiny_vit, got {type(model).__name__}")
+    try:
+        model.check_params(params)
+    except ValueError as exc:
+        raise ValueError(f"params do not fit model: {exc}") from None
+    try:
+        model.check_input(images)
+    except ValueError as exc:
+        raise ValueError(f"images do not fit model: {exc}") from None
     _, cache = model.forward(images, params, training=False)
     blocks = [c for layer, c in zip(model.layers, cache["caches"])
               if isinstance(layer, Residual) and isinstance(layer.body, MultiHeadAttention)]

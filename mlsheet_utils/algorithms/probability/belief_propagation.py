@@ -27,12 +27,36 @@ class PairwiseMRF:
 
     ``unary`` has shape (n, K) (every node has K states); ``edges`` is a tuple of pairs ``(i, j)`` with
     ``i != j``; ``pairwise[e]`` has shape (K, K) and is indexed ``[x_i, x_j]`` for ``edges[e] = (i, j)``.
-    Build one with :func:`make_pairwise_mrf`, which validates.
+    Build one with :func:`make_pairwise_mrf` or the constructor, which checks its arguments (``unary`` (n, K)
+    with K >= 2, ``edges`` integer pairs of distinct nodes in [0, n) at most once, kept as a tuple, ``pairwise``
+    (len(edges), K, K), potentials finite and > 0).
     """
 
     unary: np.ndarray
     edges: tuple
     pairwise: np.ndarray
+
+    def __post_init__(self):
+        unary = as_array(self.unary, "unary", ndim=2)
+        n, K = unary.shape
+        if n < 1 or K < 2:
+            raise ValueError(f"unary must have at least one node and two states, got shape {unary.shape}")
+        edges = _check_edges(self.edges)
+        seen = set()
+        for i, j in edges:
+            if not (0 <= i < n and 0 <= j < n) or i == j or frozenset((i, j)) in seen:
+                raise ValueError(f"edges must join two distinct nodes in [0, {n}) at most once, got ({i}, {j})")
+            seen.add(frozenset((i, j)))
+        pairwise = as_array(self.pairwise, "pairwise", empty=not edges)
+        if pairwise.shape != (len(edges), K, K):
+            raise ValueError(f"pairwise must have shape ({len(edges)}, {K}, {K}) (one K x K table per edge, K = {K} "
+                             f"states from unary's shape {unary.shape}), got {pairwise.shape}")
+        for name, pot in (("unary", unary), ("pairwise", pairwise)):
+            if np.any(pot <= 0):
+                raise ValueError(f"{name} potentials must be strictly positive, got a minimum of {pot.min():.6g}")
+        object.__setattr__(self, "unary", unary)
+        object.__setattr__(self, "edges", edges)
+        object.__setattr__(self, "pairwise", pairwise)
 
 
 def make_pairwise_mrf(unary, edges, pairwise) -> PairwiseMRF:
@@ -48,24 +72,7 @@ def make_pairwise_mrf(unary, edges, pairwise) -> PairwiseMRF:
     -------
     PairwiseMRF
     """
-    unary = as_array(unary, "unary", ndim=2)
-    n, K = unary.shape
-    if n < 1 or K < 2:
-        raise ValueError(f"unary must have at least one node and two states, got shape {unary.shape}")
-    edges = _check_edges(edges)
-    seen = set()
-    for i, j in edges:
-        if not (0 <= i < n and 0 <= j < n) or i == j or frozenset((i, j)) in seen:
-            raise ValueError(f"edges must join two distinct nodes in [0, {n}) at most once, got ({i}, {j})")
-        seen.add(frozenset((i, j)))
-    pairwise = as_array(pairwise, "pairwise").reshape(-1, K, K) if len(edges) == 0 else as_array(pairwise, "pairwise")
-    if pairwise.shape != (len(edges), K, K):
-        raise ValueError(f"pairwise must have shape ({len(edges)}, {K}, {K}) (one K x K table per edge, K = {K} "
-                         f"states from unary's shape {unary.shape}), got {pairwise.shape}")
-    for name, pot in (("unary", unary), ("pairwise", pairwise)):
-        if np.any(pot <= 0):
-            raise ValueError(f"{name} potentials must be strictly positive, got a minimum of {pot.min():.6g}")
-    return PairwiseMRF(unary, edges, pairwise)
+    return PairwiseMRF(unary, edges, pairwise)          # the constructor checks
 
 
 def _check_edges(edges) -> tuple:

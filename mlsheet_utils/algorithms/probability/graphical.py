@@ -44,11 +44,26 @@ class Factor:
     """A non-negative table over named discrete variables.
 
     ``table[i_1, ..., i_m]`` is the value of the factor when ``variables[j]`` takes state ``i_j``; axis ``j`` has
-    one entry per state of ``variables[j]``. Build one with :func:`make_factor`, which validates.
+    one entry per state of ``variables[j]``. Build one with :func:`make_factor` or the constructor, which checks its
+    arguments: ``variables`` distinct non-empty strings (kept as a tuple), ``table`` a finite array >= 0 with one
+    axis per variable (kept as a float array).
     """
 
     variables: tuple[str, ...]
     table: np.ndarray
+
+    def __post_init__(self):
+        variables = _names(self.variables, "variables")
+        if not all(isinstance(v, str) and v for v in variables) or len(set(variables)) != len(variables):
+            raise ValueError(f"variables must be distinct non-empty strings, got {variables!r}")
+        table = as_array(self.table, "table")
+        if table.ndim != len(variables):
+            raise ValueError(f"table must have one axis per variable in variables ({len(variables)}: {variables!r}), "
+                             f"got shape {table.shape}")
+        if np.any(table < 0):
+            raise ValueError("table must be non-negative")
+        object.__setattr__(self, "variables", variables)
+        object.__setattr__(self, "table", table)
 
     @property
     def cards(self) -> dict[str, int]:
@@ -68,16 +83,7 @@ def make_factor(variables, table) -> Factor:
     -------
     Factor
     """
-    variables = _names(variables, "variables")
-    if not all(isinstance(v, str) and v for v in variables) or len(set(variables)) != len(variables):
-        raise ValueError(f"variables must be distinct non-empty strings, got {variables!r}")
-    table = as_array(table, "table")
-    if table.ndim != len(variables):
-        raise ValueError(f"table must have one axis per variable in variables ({len(variables)}: {variables!r}), "
-                         f"got shape {table.shape}")
-    if np.any(table < 0):
-        raise ValueError("table must be non-negative")
-    return Factor(variables, table)
+    return Factor(variables, table)          # the constructor checks
 
 
 def _names(values, name: str) -> tuple:

@@ -431,7 +431,7 @@ MAX_EXACT_SPLITS = 2_000_000
 
 @dataclass(frozen=True)
 class PermutationResult:
-    """A permutation test's observed statistic, p-value and null distribution.
+    r"""A permutation test's observed statistic, p-value and null distribution.
 
     Attributes
     ----------

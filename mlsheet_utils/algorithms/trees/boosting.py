@@ -43,6 +43,31 @@ LEAF = -1
 MIN_SPLIT_GAIN = 0.5e-6
 
 
+def _check_targets(y, margin) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` and ``margin`` as finite 1-D float arrays of one length."""
+    y, margin = as_array(y, "y", ndim=1), as_array(margin, "margin", ndim=1)
+    if margin.shape != y.shape:
+        raise ValueError(f"margin must have one entry per entry of y ({y.shape[0]}), got {margin.shape[0]}")
+    return y, margin
+
+
+def _check_sums(reg_lambda, **sums) -> float:
+    """Validate gradient and Hessian sums (any shape, empty too, the same for all; the ``H`` ones non-negative,
+    with ``H + reg_lambda > 0``) and ``reg_lambda >= 0``; return ``reg_lambda``."""
+    reg_lambda = check_float(reg_lambda, "reg_lambda", low=0)
+    shape, first = None, None
+    for name, value in sums.items():
+        arr = as_array(value, name, empty=True)             # vectorised: no candidate, no gain
+        if shape is not None and arr.shape != shape:
+            raise ValueError(f"{name} must have the shape of {first}, {shape}, got {arr.shape}")
+        shape, first = arr.shape, first or name
+        if name.startswith("H") and np.any(arr < 0):
+            raise ValueError(f"{name} must be non-negative (a sum of Hessians), got a minimum of {arr.min():.6g}")
+        if name.startswith("H") and np.any(arr + reg_lambda <= 0):
+            raise ValueError(f"{name} + reg_lambda must be positive, got {name} = 0 with reg_lambda = 0")
+    return reg_lambda
+
+
 @dataclass(frozen=True)
 class LossTerms:
     """A loss and its first two derivatives in the margin ``F``, one entry per row.
@@ -62,16 +87,17 @@ def squared_error(y: np.ndarray, margin: np.ndarray) -> LossTerms:
     """Half the squared error, ``l = (F - y)^2 / 2``: ``g = F - y`` and ``h = 1``.
 
     The second-order expansion is exact, so a Newton tree is a least-squares tree fitted to the residuals
-    ``y - F`` (shrunk by ``lambda``). No validation: the boosting loop calls it every round.
+    ``y - F`` (shrunk by ``lambda``).
 
     Parameters
     ----------
-    y, margin : ndarray, shape (n,)
+    y, margin : ndarray, shape (n,), finite
 
     Returns
     -------
     LossTerms
     """
+    y, margin = _check_targets(y, margin)
     r = margin - y
     return LossTerms(0.5 * r * r, r, np.ones_like(r))
 
@@ -81,18 +107,20 @@ def logistic_loss(y: np.ndarray, margin: np.ndarray) -> LossTerms:
 
     .. math:: l = \log(1 + e^F) - y F, \qquad g = p - y, \qquad h = p (1 - p).
 
-    ``log(1 + e^F)`` is computed as ``logaddexp(0, F)``, which does not overflow. No validation: the boosting
-    loop calls it every round.
+    ``log(1 + e^F)`` is computed as ``logaddexp(0, F)``, which does not overflow.
 
     Parameters
     ----------
     y : ndarray, shape (n,), values 0 or 1
-    margin : ndarray, shape (n,)
+    margin : ndarray, shape (n,), finite
 
     Returns
     -------
     LossTerms
     """
+    y, margin = _check_targets(y, margin)
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError(f"y must hold labels 0 and 1, got values {np.unique(y)[:5].tolist()}")
     p = 0.5 * (1.0 + np.tanh(0.5 * margin))            # sigma(F) without overflow
     return LossTerms(np.logaddexp(0.0, margin) - y * margin, p - y, p * (1.0 - p))
 
@@ -101,35 +129,42 @@ def leaf_weight(G, H, reg_lambda):
     """The leaf value that minimises ``G w + (H + lambda) w^2 / 2``: ``w* = -G / (H + lambda)``.
 
     With ``lambda = 0`` it is one Newton step, ``-G/H``; ``lambda > 0`` shrinks it towards 0, most for
-    leaves with little curvature ``H``. Vectorised, no validation (called for every node).
+    leaves with little curvature ``H``. Vectorised.
 
     Parameters
     ----------
-    G, H : float or ndarray
-        Sums of the gradients and Hessians of the leaf's rows.
-    reg_lambda : float >= 0
+    G, H : float or ndarray, of one shape, finite
+        Sums of the gradients and Hessians (``H >= 0``) of the leaf's rows.
+    reg_lambda : float >= 0, with ``H + reg_lambda > 0``
 
     Returns
     -------
     float or ndarray, the shape of ``G``
     """
+    _check_sums(reg_lambda, G=G, H=H)
     return -G / (H + reg_lambda)
 
 
 def leaf_objective(G, H, reg_lambda):
     """The second-order objective of a leaf at its optimal value: ``-G^2 / (2 (H + lambda))``.
 
-    XGBoost's "structure score" of a leaf (the lower, the better). Vectorised, no validation.
+    XGBoost's "structure score" of a leaf (the lower, the better). Vectorised.
 
     Parameters
     ----------
-    G, H : float or ndarray
-    reg_lambda : float >= 0
+    G, H : float or ndarray, of one shape, finite (``H >= 0``)
+    reg_lambda : float >= 0, with ``H + reg_lambda > 0``
 
     Returns
     -------
     float or ndarray
     """
+    _check_sums(reg_lambda, G=G, H=H)
+    return _leaf_objective(G, H, reg_lambda)
+
+
+def _leaf_objective(G, H, reg_lambda):
+    """Unvalidated kernel of :func:`leaf_objective`."""
     return -0.5 * G * G / (H + reg_lambda)
 
 
@@ -139,21 +174,28 @@ def split_gain(G_left, H_left, G_right, H_right, reg_lambda, gamma=0.0):
     .. math:: \frac12 \Big[\frac{G_L^2}{H_L + \lambda} + \frac{G_R^2}{H_R + \lambda}
               - \frac{(G_L + G_R)^2}{H_L + H_R + \lambda}\Big] - \gamma
 
-    Vectorised, no validation (the search evaluates it for every candidate).
+    Vectorised.
 
     Parameters
     ----------
-    G_left, H_left, G_right, H_right : float or ndarray
-        Gradient and Hessian sums of the two children.
-    reg_lambda : float >= 0
+    G_left, H_left, G_right, H_right : float or ndarray, of one shape, finite
+        Gradient and Hessian sums (``H >= 0``) of the two children.
+    reg_lambda : float >= 0, with ``H_left + reg_lambda > 0`` and ``H_right + reg_lambda > 0``
     gamma : float >= 0
 
     Returns
     -------
     float or ndarray
     """
-    parent = leaf_objective(G_left + G_right, H_left + H_right, reg_lambda)
-    return parent - leaf_objective(G_left, H_left, reg_lambda) - leaf_objective(G_right, H_right, reg_lambda) - gamma
+    _check_sums(reg_lambda, G_left=G_left, H_left=H_left, G_right=G_right, H_right=H_right)
+    check_float(gamma, "gamma", low=0)
+    return _split_gain(G_left, H_left, G_right, H_right, reg_lambda, gamma)
+
+
+def _split_gain(G_left, H_left, G_right, H_right, reg_lambda, gamma=0.0):
+    """Unvalidated kernel of :func:`split_gain` (the search evaluates it for every candidate)."""
+    parent = _leaf_objective(G_left + G_right, H_left + H_right, reg_lambda)
+    return parent - _leaf_objective(G_left, H_left, reg_lambda) - _leaf_objective(G_right, H_right, reg_lambda) - gamma
 
 
 @dataclass(frozen=True)
@@ -270,7 +312,7 @@ def _level_splits(X, order, S, node, k, reg_lambda, min_child_weight, sparse) ->
         for kind, (left, right, allowed) in kinds.items():
             H_min = np.minimum(left[..., 1], right[..., 1])
             allowed = allowed & (H_min >= min_child_weight) & (H_min > 0)
-            gains[kind] = np.where(allowed, split_gain(left[..., 0], left[..., 1], right[..., 0], right[..., 1],
+            gains[kind] = np.where(allowed, _split_gain(left[..., 0], left[..., 1], right[..., 0], right[..., 1],
                                                        reg_lambda), -np.inf)
             best_here = gains[kind].max(axis=1)
             top = np.maximum(top, np.maximum.reduceat(best_here, start) if kind % 2 == 0 else best_here)

@@ -102,6 +102,8 @@ def _tree_votes(trees, X) -> np.ndarray:
 
 
 def _check_trees(trees, X):
+    if trees is None or isinstance(trees, (str, bytes)) or not hasattr(trees, "__iter__"):
+        raise ValueError(f"trees must be a non-empty sequence of Tree, got {type(trees).__name__}")
     trees = tuple(trees)
     if not trees or not all(isinstance(t, cart.Tree) for t in trees):
         raise ValueError("trees must be a non-empty sequence of Tree")
@@ -143,7 +145,7 @@ def oob_proba(trees, samples, X) -> np.ndarray:
     Parameters
     ----------
     trees : sequence of B Tree
-    samples : array_like of int, shape (B, m)
+    samples : array_like of int in [0, n), shape (B, m)
         The bootstrap samples the trees were fitted on, in the same order.
     X : array_like, shape (n, d)
         The training rows.
@@ -156,6 +158,9 @@ def oob_proba(trees, samples, X) -> np.ndarray:
     samples = np.asarray(samples)
     if samples.ndim != 2 or samples.shape[0] != len(trees):
         raise ValueError(f"samples must have one row per tree ({len(trees)}), got shape {samples.shape}")
+    if (not np.issubdtype(samples.dtype, np.integer) or samples.min(initial=0) < 0
+            or samples.max(initial=0) >= X.shape[0]):
+        raise ValueError(f"samples must hold row indices of X in [0, {X.shape[0] - 1}]")
     out_of_bag = np.ones((len(trees), X.shape[0]), dtype=bool)
     out_of_bag[np.arange(len(trees))[:, None], samples] = False
     votes = _tree_votes(trees, X) * out_of_bag[:, :, None]

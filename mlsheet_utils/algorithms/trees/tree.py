@@ -28,7 +28,7 @@ from functools import partial
 
 import numpy as np
 
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_float, check_int, check_probabilities, check_random_state
 
 CLASSIFICATION = ("gini", "entropy")
 REGRESSION = ("squared_error",)
@@ -51,6 +51,18 @@ def gini(p: np.ndarray) -> np.ndarray:
     -------
     ndarray, shape (...)
     """
+    return _gini(_check_proportions(p))
+
+
+def _check_proportions(p) -> np.ndarray:
+    p = check_probabilities(p, "p")
+    if p.ndim < 1:
+        raise ValueError(f"p must have at least one axis (the classes), got shape {p.shape}")
+    return p
+
+
+def _gini(p: np.ndarray) -> np.ndarray:
+    """Unvalidated kernel of :func:`gini` (the split search calls it for every candidate)."""
     p = np.asarray(p, dtype=float)
     return 1.0 - (p * p).sum(axis=-1)
 
@@ -63,11 +75,17 @@ def entropy(p: np.ndarray) -> np.ndarray:
     Parameters
     ----------
     p : ndarray, shape (..., K)
+        Proportions along the last axis (each row sums to one).
 
     Returns
     -------
     ndarray, shape (...)
     """
+    return _entropy(_check_proportions(p))
+
+
+def _entropy(p: np.ndarray) -> np.ndarray:
+    """Unvalidated kernel of :func:`entropy`."""
     p = np.asarray(p, dtype=float)
     return -(p * np.log2(np.where(p > 0, p, 1.0))).sum(axis=-1)       # a zero p contributes 0 * log2(1)
 
@@ -82,15 +100,27 @@ def node_statistics(y: np.ndarray, sample_weight: np.ndarray, criterion: str, n_
     ----------
     y : ndarray, shape (n,)
         Class indices ``0 .. n_classes - 1``, or real targets.
-    sample_weight : ndarray, shape (n,)
-    criterion : str
-    n_classes : int
-        Number of classes (classification only).
+    sample_weight : ndarray, shape (n,), non-negative
+    criterion : {"gini", "entropy", "squared_error"}
+    n_classes : int >= 0
+        Number of classes (classification only: then >= 1 and above every index in ``y``).
 
     Returns
     -------
     ndarray, shape (n, n_classes) or (n, 3)
     """
+    if criterion not in CLASSIFICATION + REGRESSION:
+        raise ValueError(f"criterion must be one of {CLASSIFICATION + REGRESSION}, got {criterion!r}")
+    y = as_array(y, "y", ndim=1)
+    sample_weight = as_array(sample_weight, "sample_weight", ndim=1)
+    if sample_weight.shape != y.shape:
+        raise ValueError(f"sample_weight must have one entry per entry of y ({y.shape[0]}), got {sample_weight.shape}")
+    if np.any(sample_weight < 0):
+        raise ValueError(f"sample_weight must be non-negative, got a minimum of {sample_weight.min():.6g}")
+    n_classes = check_int(n_classes, "n_classes", low=1 if criterion in CLASSIFICATION else 0)
+    if criterion in CLASSIFICATION and (np.any(y < 0) or np.any(y != np.round(y)) or np.any(y >= n_classes)):
+        raise ValueError(f"y must hold class indices 0 .. n_classes - 1 = {n_classes - 1} for a classification "
+                         f"criterion, got values in [{y.min():.6g}, {y.max():.6g}]")
     if criterion in CLASSIFICATION:
         stats = np.zeros((y.shape[0], n_classes))
         stats[np.arange(y.shape[0]), y.astype(np.intp)] = sample_weight
@@ -108,18 +138,33 @@ def weighted_impurity(S: np.ndarray, criterion: str) -> np.ndarray:
     Parameters
     ----------
     S : ndarray, shape (..., m)
-        Summed :func:`node_statistics` of one or many nodes (every node of positive weight).
-    criterion : str
+        Summed :func:`node_statistics` of one or many nodes (every node of positive weight; m = 3 for
+        ``squared_error``, non-negative counts for the classification criteria).
+    criterion : {"gini", "entropy", "squared_error"}
 
     Returns
     -------
     ndarray, shape (...)
     """
+    if criterion not in CLASSIFICATION + REGRESSION:
+        raise ValueError(f"criterion must be one of {CLASSIFICATION + REGRESSION}, got {criterion!r}")
+    S = as_array(S, "S")
+    if S.ndim < 1 or (criterion in REGRESSION and S.shape[-1] != 3):
+        raise ValueError(f"S must have shape (..., m) (m = 3 for {REGRESSION}), got {S.shape}")
+    if criterion in CLASSIFICATION and np.any(S < 0):
+        raise ValueError(f"S must hold non-negative weighted class counts, got a minimum of {S.min():.6g}")
+    if np.any((S[..., 0] if criterion in REGRESSION else S.sum(axis=-1)) <= 0):
+        raise ValueError("S must hold the statistics of nodes of positive weight, got a node of weight <= 0")
+    return _weighted_impurity(S, criterion)
+
+
+def _weighted_impurity(S: np.ndarray, criterion: str) -> np.ndarray:
+    """Unvalidated kernel of :func:`weighted_impurity` (the split search calls it for every node)."""
     if criterion in REGRESSION:
         return S[..., 2] - S[..., 1] * S[..., 1] / S[..., 0]
     W = S.sum(axis=-1)
     p = S / W[..., None]
-    return W * (gini(p) if criterion == "gini" else entropy(p))
+    return W * (_gini(p) if criterion == "gini" else _entropy(p))
 
 
 def _node_value(S: np.ndarray, criterion: str) -> np.ndarray:
@@ -223,7 +268,7 @@ def best_split(X, stats, loss, *, min_samples_leaf: int = 1, features=None) -> S
     X = as_array(X, "X", ndim=2)
     stats = as_array(stats, "stats")
     if stats.ndim != 2 or stats.shape[0] != X.shape[0]:
-        raise ValueError(f"stats must have shape (n, m) with n = {X.shape[0]} rows, got {stats.shape}")
+        raise ValueError(f"stats must have shape (n, m) with n = {X.shape[0]} rows (those of X), got {stats.shape}")
     if not callable(loss):
         raise ValueError(f"loss must be callable, got {loss!r}")
     min_samples_leaf = check_int(min_samples_leaf, "min_samples_leaf", low=1)
@@ -315,7 +360,7 @@ def _grow_tree(X, y, sample_weight, *, criterion, n_classes, max_depth, min_samp
     keep = sample_weight > 0                                    # rows of zero weight take no part, as in sklearn
     X, y, sample_weight = X[keep], y[keep], sample_weight[keep]
     stats = node_statistics(y, sample_weight, criterion, n_classes)
-    loss = partial(weighted_impurity, criterion=criterion)
+    loss = partial(_weighted_impurity, criterion=criterion)
     d = X.shape[1]
     nodes: list[list] = []                                      # [left, right, feature, threshold, ...]
     values: list[np.ndarray] = []
@@ -373,6 +418,8 @@ def _check_fit_inputs(X, y, sample_weight, criterion, n_classes):
         if y.max() >= n_classes:
             raise ValueError(f"y has class index {y.max()} but n_classes is {n_classes}")
     else:
+        if n_classes is not None:                               # unused by a regression tree, but still an int
+            check_int(n_classes, "n_classes", low=1)
         n_classes = 0
     if sample_weight is None:
         sample_weight = np.ones(X.shape[0])
@@ -460,6 +507,8 @@ def apply_tree(tree: Tree, X, max_depth: int | None = None) -> np.ndarray:
     -------
     ndarray of int, shape (n,)
     """
+    if not isinstance(tree, Tree):
+        raise ValueError(f"tree must be a Tree, got {type(tree).__name__}")
     X = as_array(X, "X", ndim=2)
     if X.shape[1] != tree.n_features:
         raise ValueError(f"X must have {tree.n_features} columns, got {X.shape[1]}")
@@ -482,6 +531,8 @@ def tree_predict(tree: Tree, X, max_depth: int | None = None) -> np.ndarray:
     -------
     ndarray, shape (n, K) for a classification tree, (n,) for a regression tree
     """
+    if not isinstance(tree, Tree):
+        raise ValueError(f"tree must be a Tree, got {type(tree).__name__}")
     values = tree.value[apply_tree(tree, X, max_depth)]
     return values[:, 0] if tree.criterion in REGRESSION else values
 
@@ -604,6 +655,7 @@ class _BaseTree:
         self.ccp_alpha, self.rng = ccp_alpha, rng
 
     def _grow(self, X, y, sample_weight, n_classes):
+        check_float(self.ccp_alpha, "ccp_alpha", low=0.0)
         tree = grow_tree(X, y, criterion=self.criterion, max_depth=self.max_depth,
                          min_samples_split=self.min_samples_split, min_samples_leaf=self.min_samples_leaf,
                          min_impurity_decrease=self.min_impurity_decrease, max_features=self.max_features,
