@@ -79,20 +79,25 @@ def reachable_positions():
     return seen
 
 
-@lru_cache(maxsize=None)
 def minimax_value(board):
     r"""Exact value of ``board`` for X under optimal play by both sides.
 
     .. math:: v(b) = \begin{cases} \text{winner}(b) & \text{terminal} \\
               \max_m v(b + m) & \text{X to move} \\ \min_m v(b + m) & \text{O to move} \end{cases}
 
-    Memoised: each of the reachable positions is solved once.
+    Memoised (:func:`_minimax_value`): each of the reachable positions is solved once.
     """
+    return _minimax_value(_check_board(board))
+
+
+@lru_cache(maxsize=None)
+def _minimax_value(board: tuple) -> int:
+    """The memoised recursion of :func:`minimax_value`, on a checked board (a tuple, so it can be a cache key)."""
     moves = legal_moves(board)
     if not moves:
         return winner(board)
     p = to_move(board)
-    vals = [minimax_value(_play(board, m, p)) for m in moves]
+    vals = [_minimax_value(_play(board, m, p)) for m in moves]
     return max(vals) if p == 1 else min(vals)
 
 

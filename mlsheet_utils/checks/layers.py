@@ -119,7 +119,6 @@ def _rows(f, x, n_out):
     return y.reshape(*x.shape[:-1], n_out)
 
 
-@functools.lru_cache(maxsize=None)
 def jax_reference(layer) -> tuple[Callable, str]:
     """``(f, description)``: ``f(x, params, aux)`` computes ``layer`` in JAX; ``aux`` comes from the forward cache.
 
@@ -127,6 +126,14 @@ def jax_reference(layer) -> tuple[Callable, str]:
     ``LayerNorm``, ``BatchNorm``, ``Embedding``, ``Sequential`` of these and
     :class:`~mlsheet_utils.algorithms.nn.attention.MultiHeadAttention`; raises ``ValueError`` for any other.
     """
+    if not isinstance(layer, _layers.Layer):
+        raise ValueError(f"layer must be a Layer, got {type(layer).__name__}")
+    return _jax_reference(layer)
+
+
+@functools.lru_cache(maxsize=None)
+def _jax_reference(layer) -> tuple[Callable, str]:
+    """The memoised body of :func:`jax_reference` (a layer is a frozen dataclass: it can be a cache key)."""
     jax, jnp, eqx, _ = _jax()
     L = _layers
     if isinstance(layer, L.Linear):
@@ -191,7 +198,8 @@ def jax_reference(layer) -> tuple[Callable, str]:
                 x = g(x, pi, ai)
             return x
         return f, "the composition of " + ", ".join(d.split(" (")[0] for _, d in parts)
-    raise ValueError(f"no JAX reference for {type(layer).__name__}; pass reference=f(x, params) or reference=False")
+    raise ValueError(f"no JAX reference for layer {type(layer).__name__}; pass reference=f(x, params) or "
+                     "reference=False")
 
 
 def _aux(layer, cache):

@@ -598,7 +598,7 @@ def _ttt_nan_exactly_on_occupied(kwargs, out):
            r"A move's value for the player to move \(p\) is \(p\,v(\text{child})\). Memoise positions "
            r"(tuples are hashable, <code>functools.lru_cache</code>) so each is solved once."),
     key_line="return max(vals) if player == 1 else min(vals)",
-    shows=(_mcts.minimax_value, _mcts.minimax_move_values),
+    shows=(_mcts.minimax_value, _mcts._minimax_value, _mcts.minimax_move_values),
 )
 def ttt_move_values(board):
     """The exact minimax value of each legal move in a tic-tac-toe position.

@@ -183,6 +183,7 @@ declare_method(CP.HintLadder, "html", make=lambda d: _exercise().hint_ladder())
 
 # == practice: the exercises of the sheet ============================================================================
 SECTION = Choice(("2.3", "4.6"))
+declare(PR.exercises, finite=False)          # exercises hold edge cases with infinite inputs on purpose
 declare(PR.exercise, section=SECTION)
 declare(PR.hints, section=SECTION)
 declare(PR.check, func=Fixed(lambda d: PR.exercise("2.3").solution, wrong=[("None", None), ("a number", 3.0)]),
@@ -211,6 +212,10 @@ declare(LA.check_layer, layer=Fixed(lambda d: NL.Linear(d["i"], d["o"]), uses=("
                                                                                       ("a string", "seven")]),
         rng=Rng(), rtol=Real(0.0, None, draw=(1e-6, 1e-4)), atol=Real(0.0, None, draw=(1e-8, 1e-6)),
         eps=Positive(draw=(1e-7, 1e-5)), name=Optional(NAME), dims={"n": (1, 3), "i": (1, 3), "o": (1, 3)})
+NO_JAX = NL.Residual(NL.Linear(2, 2), NL.LayerNorm(2))       # a Layer jax_reference has no JAX version of
+declare(LA.jax_reference, layer=Fixed(lambda d: NL.Linear(d["i"], d["o"]), uses=("i", "o"),
+                                      wrong=[("None", None), ("a number", 3.0), ("a list", [1.0, 2.0]),
+                                             ("a layer with no JAX version", NO_JAX)]))
 declare(LA.check_optimizer_step, optimizer=Fixed(lambda d: NO.SGD(0.1), wrong=[("None", None), ("a number", 3.0)]),
         params=Fixed(lambda d: {"W": np.ones((d["r"], d["c"]))}, uses=("r", "c"),
                      wrong=[("None", None), ("a string", "seven"), ("a NaN entry", {"W": np.array([np.nan])})]),

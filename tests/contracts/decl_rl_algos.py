@@ -257,6 +257,7 @@ declare(B.run_bandit, means=Array(("k",), low=0.0, high=1.0), horizon=Int(1, Non
 for f in (MC.winner, MC.to_move, MC.legal_moves):
     declare(f, board=Board())
 declare(MC.reachable_positions)
+declare(MC.minimax_value, board=Board())
 declare(MC.minimax_move_values, board=Board(), finite=False)          # nan on the illegal squares (documented)
 # values: nan for a move never visited (documented)
 declare(MC.mcts, board=Board(playable=True), n_simulations=Int(1, None, draw=(1, 30)), c=NONNEG, rng=Rng(),

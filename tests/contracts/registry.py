@@ -223,9 +223,20 @@ def load() -> dict[str, Declaration]:
 
 
 def public_functions(module_name: str) -> list[str]:
+    """The public functions a module defines, memoised ones (``functools.lru_cache``) included."""
     module = importlib.import_module(module_name)
     return [f"{module_name}.{name}" for name, obj in vars(module).items()
-            if inspect.isfunction(obj) and obj.__module__ == module_name and not name.startswith("_")]
+            if _is_function(obj) and getattr(obj, "__module__", None) == module_name and not name.startswith("_")]
+
+
+def _is_function(obj) -> bool:
+    """A plain function, or one wrapped by a decorator that keeps ``__wrapped__`` (``functools.lru_cache``)."""
+    if inspect.isclass(obj):
+        return False
+    try:
+        return inspect.isfunction(inspect.unwrap(obj))
+    except ValueError:                       # a __wrapped__ chain that loops
+        return False
 
 
 def public_classes(module_name: str) -> list[type]:
