@@ -111,3 +111,21 @@ def check_bool(value, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise ValueError(f"{name} must be True or False, got {value!r}")
     return bool(value)
+
+
+def check_indices(x, name: str, *, low: int | None = 0, high: int | None = None, ndim: int | None = None,
+                  empty: bool = False) -> np.ndarray:
+    """Convert ``x`` to an integer array of indices (states, actions, item ids) in ``[low, high)`` and return it.
+
+    Integer-valued floats are converted; an integer array comes back as it is. ``low=None`` and ``high=None``
+    leave that end open; ``ndim`` and ``empty`` are :func:`as_array`'s.
+    """
+    values = as_array(x, name, ndim=ndim, empty=empty)
+    if np.any(values != np.round(values)):
+        raise ValueError(f"{name} must hold integers, got a fractional entry {values[values != np.round(values)][0]}")
+    if values.size and ((low is not None and values.min() < low) or (high is not None and values.max() >= high)):
+        span = f"in [{low}, {high - 1}]" if low is not None and high is not None else (
+            f">= {low}" if low is not None else f"< {high}")
+        raise ValueError(f"{name} must hold integers {span}, got values from {values.min():g} to {values.max():g}")
+    arr = np.asarray(x)
+    return arr if np.issubdtype(arr.dtype, np.integer) else values.astype(int)

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsheet_utils.algorithms import rl
-from mlsheet_utils.algorithms.policy_gradient import _index_array, softmax_policy
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.algorithms.policy_gradient import softmax_policy
+from mlsheet_utils.validation import as_array, check_float, check_indices, check_int, check_random_state
 
 
 def _check_mdp(mdp) -> rl.MDP:
@@ -77,8 +77,8 @@ def stack_episodes(episodes) -> Rollout:
     for i, e in enumerate(episodes):
         if not all(hasattr(e, field) for field in ("states", "actions", "rewards")):
             raise ValueError(f"episodes[{i}] must have states, actions and rewards arrays, got {type(e).__name__}")
-        states = _index_array(e.states, f"episodes[{i}].states", low=0, empty=True)
-        actions = _index_array(e.actions, f"episodes[{i}].actions", low=0, empty=True)
+        states = check_indices(e.states, f"episodes[{i}].states", ndim=1, empty=True)
+        actions = check_indices(e.actions, f"episodes[{i}].actions", ndim=1, empty=True)
         rewards = as_array(e.rewards, f"episodes[{i}].rewards", ndim=1, empty=True)
         if not states.size == actions.size == rewards.size:
             raise ValueError(f"episodes[{i}] must have one action and one reward per state, got lengths "

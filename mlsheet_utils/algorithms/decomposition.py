@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsheet_utils.algorithms.linalg import truncated_svd
-from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_indices, check_int, check_random_state
 
 EPS = np.finfo(float).eps
 
@@ -739,8 +739,8 @@ class ALSResult:
 
         ``users`` holds row indices in [0, m), ``items`` column indices in [0, n), both of one shape (any shape;
         empty arrays give an empty answer)."""
-        users = _index_array(users, "users", self.user_factors.shape[0])
-        items = _index_array(items, "items", self.item_factors.shape[0])
+        users = check_indices(users, "users", high=self.user_factors.shape[0], empty=True)
+        items = check_indices(items, "items", high=self.item_factors.shape[0], empty=True)
         if users.shape != items.shape:
             raise ValueError(f"users and items must be paired index arrays of one shape, got users {users.shape} "
                              f"and items {items.shape}")
@@ -753,14 +753,6 @@ class ALSResult:
         return (self.mean + self.user_bias[:, None] + self.item_bias[None, :]
                 + self.user_factors @ self.item_factors.T)
 
-
-def _index_array(idx, name: str, size: int) -> np.ndarray:
-    """``idx`` as an integer array of indices in [0, size); a ValueError naming ``name`` otherwise."""
-    arr = as_array(idx, name, empty=True)
-    if np.any(arr != np.round(arr)) or np.any((arr < 0) | (arr >= size)):
-        raise ValueError(f"{name} must hold integer indices in [0, {size - 1}], got values from {arr.min():g} "
-                         f"to {arr.max():g}")
-    return arr.astype(int)
 
 
 def _ridge_rows(T: np.ndarray, M: np.ndarray, F: np.ndarray, reg: float) -> np.ndarray:

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mlsheet_utils.algorithms import rl
-from mlsheet_utils.algorithms.policy_gradient import _index_array
-from mlsheet_utils.validation import as_array, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_float, check_indices, check_int, check_random_state
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class Transitions:
     done: np.ndarray       #: whether the episode ended on entering ``s_next``, bool
 
     def __post_init__(self):
-        fields = {name: _index_array(getattr(self, name), name, low=0, empty=True) for name in ("s", "a", "s_next")}
+        fields = {name: check_indices(getattr(self, name), name, ndim=1, empty=True) for name in ("s", "a", "s_next")}
         fields["r"] = as_array(self.r, "r", ndim=1, empty=True)
         done = np.asarray(self.done)
         if done.ndim != 1 or done.dtype != bool:

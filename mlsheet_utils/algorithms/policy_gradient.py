@@ -42,7 +42,7 @@ import scipy.signal
 import scipy.special
 
 from mlsheet_utils.algorithms import rl
-from mlsheet_utils.validation import as_array, check_bool, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_bool, check_float, check_indices, check_int, check_random_state
 
 
 def _check_mdp(mdp) -> rl.MDP:
@@ -105,17 +105,6 @@ def exact_policy_gradient(mdp: rl.MDP, theta) -> tuple[float, np.ndarray]:
     return float(v[mdp.start]), d[:, None] * pi * (q - v[:, None]) / (1.0 - mdp.gamma)
 
 
-def _index_array(x, name: str, *, low: int | None = None, empty: bool = False) -> np.ndarray:
-    """``x`` as a 1-d integer array (states, actions): integer values (an integer-valued float array is converted),
-    ``>= low`` when given."""
-    values = as_array(x, name, ndim=1, empty=empty)
-    if np.any(values != np.round(values)):
-        raise ValueError(f"{name} must hold integers, got a fractional entry {values[values != np.round(values)][0]}")
-    if low is not None and values.size and values.min() < low:
-        raise ValueError(f"{name} must hold integers >= {low}, got {int(values.min())}")
-    arr = np.asarray(x)
-    return arr if np.issubdtype(arr.dtype, np.integer) else values.astype(int)
-
 
 @dataclass(frozen=True)
 class Episode:
@@ -132,8 +121,8 @@ class Episode:
     truncated: bool       #: True when max_steps ran out before a terminal state
 
     def __post_init__(self):
-        states = _index_array(self.states, "states", empty=True)
-        actions = _index_array(self.actions, "actions", empty=True)
+        states = check_indices(self.states, "states", low=None, ndim=1, empty=True)
+        actions = check_indices(self.actions, "actions", low=None, ndim=1, empty=True)
         rewards = as_array(self.rewards, "rewards", ndim=1, finite=False, empty=True)
         if not states.size == actions.size == rewards.size:
             raise ValueError(f"states, actions and rewards must have one entry per step, got lengths {states.size}, "

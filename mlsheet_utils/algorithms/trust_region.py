@@ -39,8 +39,7 @@ import scipy.special
 
 from mlsheet_utils.algorithms import policy_gradient as pg
 from mlsheet_utils.algorithms import rl
-from mlsheet_utils.algorithms.policy_gradient import _index_array
-from mlsheet_utils.validation import as_array, check_callable, check_float, check_int, check_random_state
+from mlsheet_utils.validation import as_array, check_callable, check_float, check_indices, check_int, check_random_state
 
 
 def _check(mdp, theta, name: str = "theta") -> np.ndarray:
@@ -211,8 +210,8 @@ class RolloutBatch:
     def __post_init__(self):
         # a batch a page builds (re-weighted, say) is checked: samples of one length N >= 1, states and actions
         # integers >= 0, finite advantages, weights >= 0, log-probabilities <= 0, finite returns
-        fields = {"states": _index_array(self.states, "states", low=0),
-                  "actions": _index_array(self.actions, "actions", low=0)}
+        fields = {"states": check_indices(self.states, "states", ndim=1),
+                  "actions": check_indices(self.actions, "actions", ndim=1)}
         for name in ("advantages", "weights", "log_prob_old"):
             fields[name] = as_array(getattr(self, name), name, ndim=1)
         if len({x.size for x in fields.values()}) > 1:
@@ -280,7 +279,7 @@ def clipped_surrogate(theta, batch: RolloutBatch, epsilon: float | None,
     if epsilon is not None:
         epsilon = check_float(epsilon, "epsilon", low=0.0, high=1.0, low_open=True, high_open=True)
     if index is not None:
-        index = _index_array(index, "index", low=0)
+        index = check_indices(index, "index", ndim=1)
         if index.max() >= batch.states.size:
             raise ValueError(f"index must pick samples of the batch, below {batch.states.size}, got {index.max()}")
     idx = np.arange(batch.states.size) if index is None else as_array(index, "index", ndim=1, dtype=int)

@@ -86,6 +86,8 @@ declare(V.check_int, value=Int(0, 10), name=Fixed(lambda d: "value"), low=Fixed(
         high=Fixed(lambda d: 10))
 declare(V.check_float, value=Real(0.0, 1.0, low_open=True), name=Fixed(lambda d: "value"),
         low=Fixed(lambda d: 0.0), high=Fixed(lambda d: 1.0), low_open=Fixed(lambda d: True))
+declare(V.check_indices, x=IntArray(("n",), low=0, high=4), name=Fixed(lambda d: "x"), high=Fixed(lambda d: 5),
+        ndim=Fixed(lambda d: 1))
 declare(V.check_random_state, rng=Rng())
 declare(V.check_callable, f=Func(lambda d: np.sin), name=Fixed(lambda d: "f"))
 declare(V.check_probabilities, p=ProbVector("k"), name=Fixed(lambda d: "p"), ndim=Fixed(lambda d: 1))
